@@ -1,0 +1,311 @@
+"""The one TOML config file, validated with pydantic.
+
+Resolution order: an explicit path, then ``$MARSAD_CONFIG``, then ``./marsad.toml``, then the
+built-in default that ships inside the package. Every mistake is reported as a
+:class:`ConfigError` naming the key, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+TOPICS = ("contract", "negotiation", "delivery", "sanction", "other")
+ALERTING_TOPICS_DEFAULT = ["contract", "negotiation", "delivery", "sanction"]
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(Exception):
+    """A config mistake, already phrased for the operator."""
+
+
+def parse_duration(value: Any) -> timedelta:
+    """``30s``, ``10m``, ``1h``, ``3d`` (a bare number is seconds)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION_RE.match(value)):
+        seconds = float(m.group(1)) * _DURATION_UNITS[m.group(2) or "s"]
+    else:
+        raise ValueError(f"invalid duration {value!r}: write it like 30s, 10m, 1h or 3d")
+    if seconds <= 0:
+        raise ValueError(f"duration {value!r} must be positive")
+    return timedelta(seconds=seconds)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name such as Asia/Riyadh)"
+        ) from None
+    return name
+
+
+TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///marsad.db"
+
+
+class CrawlConfig(_Section):
+    download_delay: float = Field(1.0, ge=0)
+    robots_txt: bool = True
+    timeout: Duration = timedelta(seconds=30)
+    max_page_bytes: int = Field(5_000_000, gt=0)
+    user_agent: str = "Marsad/0.1 (Arabic news monitor; +https://github.com/marsad)"
+    concurrent_requests_per_host: int = Field(2, ge=1)
+    # A crawl child that runs past this is terminated, then killed, and recorded as a timeout.
+    hard_timeout: Duration = timedelta(minutes=15)
+    max_parallel_crawls: int = Field(2, ge=1)
+    # Listing and sitemap sources can list thousands of URLs; bound one run.
+    max_articles_per_run: int = Field(500, ge=1)
+
+
+class Source(_Section):
+    name: str = Field(min_length=1)
+    kind: Literal["rss", "sitemap", "listing"]
+    url: str
+    interval: Duration = timedelta(minutes=10)
+    timezone: TimeZoneName = "UTC"
+    max_age: Duration | None = None
+    link_selector: str | None = None
+    # Optional extraction overrides: {"title": "css:h1", "body": "xpath://div[@id='x']", "date": ...}
+    selectors: dict[Literal["title", "body", "date"], str] | None = None
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("link_selector")
+    @classmethod
+    def _selector_prefix(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("css:", "xpath:")):
+            raise ValueError("a selector starts with 'css:' or 'xpath:'")
+        return value
+
+    @model_validator(mode="after")
+    def _kind_options(self) -> Source:
+        if self.kind == "listing" and not self.link_selector:
+            raise ValueError("a listing source needs link_selector (css:... or xpath:...)")
+        if self.kind != "listing" and self.link_selector:
+            raise ValueError("link_selector is only for kind = 'listing'")
+        if self.max_age is not None and self.kind != "sitemap":
+            raise ValueError("max_age is only for kind = 'sitemap'")
+        return self
+
+
+class WatchlistItem(_Section):
+    name: str = Field(min_length=1)
+    patterns: list[str] = Field(min_length=1)
+
+
+class SlackConfig(_Section):
+    webhook_url: SecretStr | None = None
+    bot_token: SecretStr | None = None
+    channel: str | None = None
+    timeout: Duration = timedelta(seconds=10)
+    # Tests point the bot transport at a loopback Slack.
+    api_base_url: str = "https://slack.com/api"
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> SlackConfig:
+        if bool(self.webhook_url) == bool(self.bot_token):
+            raise ValueError("set exactly one of webhook_url or bot_token")
+        if self.bot_token and not self.channel:
+            raise ValueError("bot_token needs channel")
+        return self
+
+
+class EmailConfig(_Section):
+    smtp_host: str
+    smtp_port: int = Field(587, gt=0, lt=65536)
+    starttls: bool = True
+    ssl: bool = False
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str
+    recipients: list[str] = Field(min_length=1)
+    timeout: Duration = timedelta(seconds=30)
+
+    @model_validator(mode="after")
+    def _tls_mode(self) -> EmailConfig:
+        if self.ssl and self.starttls:
+            raise ValueError("choose starttls = true or ssl = true, not both")
+        return self
+
+
+class AlertsConfig(_Section):
+    topics: list[Literal["contract", "negotiation", "delivery", "sanction", "other"]] = Field(
+        default_factory=lambda: list(ALERTING_TOPICS_DEFAULT)
+    )
+    max_age: Duration = timedelta(days=3)
+    max_per_run: int = Field(20, ge=1)
+    follow_ups: Literal["digest", "thread"] = "digest"
+    digest_at: str = "07:00"
+    digest_timezone: TimeZoneName = "UTC"
+    source_failure_threshold: int = Field(5, ge=1)
+    dispatch_interval: Duration = timedelta(seconds=5)
+    max_attempts: int = Field(8, ge=1)
+    slack: SlackConfig | None = None
+    email: EmailConfig | None = None
+
+    @field_validator("digest_at")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise ValueError(f"{value!r} is not a time of day like 07:00")
+        return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+class Config(_Section):
+    database: DatabaseConfig = DatabaseConfig()
+    crawl: CrawlConfig = CrawlConfig()
+    sources: list[Source] = Field(default_factory=list)
+    watchlist: list[WatchlistItem] = Field(default_factory=list)
+    alerts: AlertsConfig = AlertsConfig()
+    # Where the config came from, for messages; not a key in the file.
+    origin: str = Field("built-in default", exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Config:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"source name {source.name!r} is used twice")
+            seen.add(source.name)
+        return self
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"unknown source {name!r} (configured: {known})")
+
+
+def _interpolate(value: Any, path: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _interpolate(v, f"{path}.{k}" if path else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str):
+
+        def replace(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in os.environ:
+                raise ConfigError(f"{path}: environment variable {name} is not set")
+            return os.environ[name]
+
+        return _ENV_RE.sub(replace, value)
+    return value
+
+
+def _format_location(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    parts: list[str] = []
+    node: Any = data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node):
+                node = node[item]
+                if isinstance(node, dict) and isinstance(node.get("name"), str):
+                    label = f"[{item}] ({node['name']})"
+            parts.append(label)
+        else:
+            # pydantic adds the class name of a failed model validator; it is not a key.
+            if item in {"function-after", "function-before"}:
+                continue
+            parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def _validation_message(err: ValidationError, data: dict[str, Any], origin: str) -> str:
+    lines = []
+    for e in err.errors():
+        where = _format_location(tuple(e["loc"]), data)
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{where}: {msg}")
+    return f"config error in {origin}: " + "; ".join(lines)
+
+
+def builtin_config_text() -> str:
+    return resources.files("crawler").joinpath("default_config.toml").read_text("utf-8")
+
+
+def parse_config(text: str, origin: str) -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config error in {origin}: not valid TOML: {exc}") from None
+    try:
+        data = _interpolate(raw, "")
+    except ConfigError as exc:
+        raise ConfigError(f"config error in {origin}: {exc}") from None
+    if "sources" not in data:
+        # A file without [[sources]] keeps the built-in catalogue; with any, it replaces it.
+        data["sources"] = tomllib.loads(builtin_config_text()).get("sources", [])
+    try:
+        return Config.model_validate({**data, "origin": origin})
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(exc, data, origin)) from None
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if env := os.environ.get("MARSAD_CONFIG"):
+        return Path(env)
+    local = Path("marsad.toml")
+    return local if local.is_file() else None
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    path = resolve_config_path(explicit)
+    if path is None:
+        return parse_config(builtin_config_text(), "built-in default")
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+    return parse_config(text, str(path))

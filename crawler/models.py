@@ -1,0 +1,221 @@
+"""The database schema, as typed SQLAlchemy models.
+
+Every table that two processes may write at once carries the unique constraint that makes a
+double insert impossible, so dedup never relies on a check in Python alone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy import (
+    text as sql_text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always returns them aware.
+
+    SQLite has no time zones, so without this a value read back would be naive.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Article(Base):
+    """A relevant article: an original, or a copy pointing at its original."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    # Normalized title + text: what search and near-duplicate confirmation read.
+    normalized_text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    published_precision: Mapped[str | None] = mapped_column(String(10))
+    listed_at: Mapped[datetime | None]
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    author: Mapped[str | None] = mapped_column(String(500))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    terms: Mapped[list[Any]] = mapped_column(default=list)
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    countries: Mapped[list[Any]] = mapped_column(default=list)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    amounts: Mapped[list[Any]] = mapped_column(default=list)
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    development_id: Mapped[int | None] = mapped_column(
+        ForeignKey("developments.id", ondelete="SET NULL"), index=True
+    )
+
+    __table_args__ = (
+        # Two originals with the same text cannot both exist: the second writer loses the race
+        # and becomes a copy.
+        Index(
+            "uq_articles_original_hash",
+            "content_hash",
+            unique=True,
+            sqlite_where=sql_text("duplicate_of IS NULL"),
+            postgresql_where=sql_text("duplicate_of IS NULL"),
+        ),
+    )
+
+
+class LshBand(Base):
+    """MinHash LSH band keys of originals: candidates for near-duplicate lookup."""
+
+    __tablename__ = "lsh_bands"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SeenUrl(Base):
+    """Every URL ever fetched, whatever came of it, so that it is never fetched again."""
+
+    __tablename__ = "seen_urls"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    # article | copy | irrelevant | invalid
+    status: Mapped[str] = mapped_column(String(20))
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    listed_at: Mapped[datetime | None]
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedState(Base):
+    """HTTP validators per feed or sitemap URL, for conditional requests."""
+
+    __tablename__ = "feed_state"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Development(Base):
+    """One event: created by its first report, joined by every later report."""
+
+    __tablename__ = "developments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(20), index=True)
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    countries: Mapped[list[Any]] = mapped_column(default=list)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    # No foreign key: articles already reference developments, and a cycle would need ALTERs.
+    first_article_id: Mapped[int | None] = mapped_column(Integer)
+    first_published_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_report_at: Mapped[datetime | None]
+    report_count: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Alert(Base):
+    """The outbox: one row per channel per alert, written with the article that caused it."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Makes queuing idempotent: the same alert on the same channel is queued once.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    development_id: Mapped[int | None] = mapped_column(
+        ForeignKey("developments.id", ondelete="SET NULL"), index=True
+    )
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    # pending | sent | failed | skipped
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # The transport's id of what it sent (a Slack ts), so follow-ups can thread under it.
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    # running | ok | error | timeout
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    relevant: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    copies: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    error_kinds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceHealth(Base):
+    __tablename__ = "source_health"
+
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    error_streak: Mapped[int] = mapped_column(Integer, default=0)
+    last_run_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when a source-health alert went out for the current streak, so it goes out once.
+    down_alerted: Mapped[bool] = mapped_column(default=False)
