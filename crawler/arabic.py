@@ -1,0 +1,158 @@
+"""The one Arabic text normalizer, shared by matching, dedup and full-text search.
+
+Normalized text is never shown to anyone: the original is kept for display, and
+`normalize_with_map` tells where each normalized character came from so that match
+positions can be mapped back for highlighting.
+
+What is folded, and why:
+
+- Letters: أ إ آ ٱ (and the other hamza/madda alef forms) -> ا, ى -> ي, ة -> ه,
+  ؤ -> و, ئ -> ي. Outlets disagree on all of these, so a search or a watchlist
+  term must not depend on them. ئ goes to ي (its seat), not to ء: writers who drop
+  the hamza write ي ("اسرايل"), and ى/ي are already one letter here. A lone ء is
+  kept: it is a letter of its own and dropping it would merge unrelated words.
+  Persian yeh/keheh (ی ک), common in text typed on Persian keyboards, fold to ي ك.
+- Marks: every combining mark is dropped (harakat, shadda, sukun, superscript alef,
+  Quranic annotation signs, and Latin accents after decomposition, so "é" == "e").
+  Tatweel is dropped too; where it stands for a dash ("أس ـ 400") the spaces around
+  it remain, which the matcher accepts as a separator.
+- Invisible characters: zero-width and bidi controls, BOM, the Arabic letter mark,
+  soft hyphen and every other format/control character are dropped.
+- Digits: Arabic-Indic and Persian digits (and any other decimal digit) -> ASCII.
+- Punctuation: every dash-like character -> "-", every quote-like character
+  (straight, curly, low-9, guillemets, primes) -> '"'. Arabic comma and
+  semicolon are kept as they are.
+- Compatibility forms (presentation forms, ligatures, fullwidth Latin) are
+  decomposed (NFKD, then marks dropped, which is NFKC's result without the marks).
+- Case: lowercased (Latin, and Cyrillic/Greek alike).
+- Whitespace: any run of whitespace becomes one space; the result is stripped.
+
+The fold is applied per character and iterated to a fixed point, so normalizing
+normalized text changes nothing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+# Explicit mappings, checked before the generic rules. Keys that NFKD would split
+# into several characters (double primes) must be here so they fold to one quote.
+_LETTERS = {
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ٲ": "ا",
+    "ٳ": "ا",
+    "ٵ": "ا",
+    "ى": "ي",
+    "ی": "ي",
+    "ې": "ي",
+    "ئ": "ي",
+    "ٸ": "ي",
+    "ة": "ه",
+    "ۃ": "ه",
+    "ؤ": "و",
+    "ٶ": "و",
+    "ک": "ك",
+    "ڪ": "ك",
+}
+
+_QUOTES = (
+    "\"'`´"
+    "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f"  # curly and low-9 quotes
+    "\u00ab\u00bb\u2039\u203a"  # guillemets « » ‹ ›
+    "\u2032\u2033\u2034\u2035\u2036\u2037\u2057"  # primes used as quotes
+    "\u301d\u301e\u301f\uff02\uff07"  # CJK and fullwidth quotes
+    "\u275b\u275c\u275d\u275e\u2e42"  # ornamental quotes
+)
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\u02d7\u207b\u208b\ufe58\ufe63\uff0d\u2e3a\u2e3b"
+
+# Dropped outright. Tatweel and the Quranic small waw/yeh are letters-modifiers
+# (category Lm), so the generic "drop marks" rule does not catch them.
+_DROP = {"\u0640", "\u06e5", "\u06e6"}
+
+_EXPLICIT: dict[str, str] = {
+    **_LETTERS,
+    **dict.fromkeys(_QUOTES, '"'),
+    **dict.fromkeys(_DASHES, "-"),
+    **dict.fromkeys(_DROP, ""),
+}
+
+_MAX_ROUNDS = 6
+
+
+def _step(ch: str) -> str:
+    """One round of folding for a single character."""
+    if ch in _EXPLICIT:
+        return _EXPLICIT[ch]
+    if ch.isspace():
+        return " "
+    cat = unicodedata.category(ch)
+    if cat in ("Mn", "Me", "Cf", "Cc", "Cs", "Co", "Cn"):
+        # Marks, format controls (ZW*, bidi, BOM, ALM, soft hyphen), controls,
+        # lone surrogates and unassigned code points carry no searchable text.
+        return ""
+    if cat == "Pd":
+        return "-"
+    if cat == "Zs":
+        return " "
+    if cat == "Nd":
+        digit = unicodedata.decimal(ch, None)
+        if digit is not None:
+            return str(digit)
+    decomposed = unicodedata.normalize("NFKD", ch)
+    if decomposed != ch:
+        return decomposed
+    return ch.lower()
+
+
+@lru_cache(maxsize=8192)
+def _fold(ch: str) -> str:
+    """Fold one character to its normalized string (possibly empty or several chars)."""
+    current = ch
+    for _ in range(_MAX_ROUNDS):
+        nxt = "".join(_step(c) for c in current)
+        if nxt == current:
+            return current
+        current = nxt
+    # A chain longer than the bound would be a Unicode oddity; drop anything that
+    # still is not stable so idempotence holds.
+    return "".join(c for c in current if _step(c) == c)
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalize `text` and map each normalized character back to the original.
+
+    `mapping[i]` is the index in `text` of the character that produced normalized
+    character `i`; a final extra entry equals `len(text)` so exclusive ends map too.
+    A run of whitespace maps to its first character.
+    """
+    out: list[str] = []
+    mapping: list[int] = []
+    pending_space = -1  # index in `text` where the current whitespace run began
+    for i, ch in enumerate(text):
+        folded = _fold(ch)
+        for f in folded:
+            if f == " ":
+                if pending_space < 0:
+                    pending_space = i
+                continue
+            if pending_space >= 0:
+                if out:  # leading whitespace is stripped
+                    out.append(" ")
+                    mapping.append(pending_space)
+                pending_space = -1
+            out.append(f)
+            mapping.append(i)
+    # Trailing whitespace (pending_space) is stripped by simply not emitting it.
+    mapping.append(len(text))
+    return "".join(out), mapping
+
+
+def normalize(text: str) -> str:
+    """Normalize `text` for matching, dedup and search (see the module docstring)."""
+    # Every whitespace character folds to " ", so str.split() sees exactly the runs.
+    return " ".join("".join([_fold(ch) for ch in text]).split())

@@ -1,0 +1,513 @@
+"""The `marsad` command line: one click group whose commands match the README.
+
+Only data goes to stdout; logs, progress and summaries go to stderr. A config or database
+mistake exits with code 2 and one line that names the key or the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from crawler.config import Config, ConfigError, load_config, resolve_config_path
+from crawler.db import Database, DatabaseError, open_database
+from crawler.queries import ArticleFilter, article_json, copies_of, iter_articles, parse_since
+
+log = logging.getLogger("marsad")
+
+EXIT_ERROR = 1
+EXIT_CONFIG = 2
+EXIT_ALL_FAILED = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    def __init__(self, config_path: str | None, log_format: str) -> None:
+        self.config_path = config_path
+        self.log_format = log_format
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def resolved_config_path(self) -> str | None:
+        path = resolve_config_path(self.config_path)
+        return str(path) if path else None
+
+    @contextmanager
+    def database(self, *, migrate: bool = True) -> Iterator[Database]:
+        db = open_database(self.config.database.url, migrate=migrate)
+        try:
+            yield db
+        finally:
+            db.dispose()
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    click.echo(f"marsad: {message}", err=True)
+    sys.exit(code)
+
+
+def reports_errors(func: F) -> F:
+    """Turn config and database errors into one line and exit code 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, DatabaseError) as exc:
+            fail(str(exc), EXIT_CONFIG)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True)
+
+
+def article_filters(func: F) -> F:
+    options = [
+        click.option("--originals", is_flag=True, help="Leave copies out."),
+        click.option(
+            "--topic",
+            type=click.Choice(["contract", "negotiation", "delivery", "sanction", "other"]),
+        ),
+        click.option("--country", help='English short name, e.g. "Turkey".'),
+        click.option("--source", "source_name", help="A configured source name."),
+        click.option("--since", help="Only articles published on or after this date (2024-05-01)."),
+        click.option("--limit", type=click.IntRange(min=1), help="At most N rows."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_filter(
+    originals: bool,
+    topic: str | None,
+    country: str | None,
+    source_name: str | None,
+    since: str | None,
+    limit: int | None,
+) -> ArticleFilter:
+    try:
+        since_dt = parse_since(since)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    return ArticleFilter(originals, topic, country, source_name, since_dt, limit)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $MARSAD_CONFIG, ./marsad.toml, built-in).",
+)
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.version_option(package_name="marsad")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, log_format: str) -> None:
+    """Marsad: watch Arabic news for S-400 and Rosoboronexport developments."""
+    from crawler.logs import setup_logging
+
+    setup_logging(log_format)
+    ctx.obj = State(config_path, log_format)
+
+
+# --- crawling --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--source", "sources", multiple=True, help="Crawl only this source (repeatable).")
+@click.pass_obj
+@reports_errors
+def crawl(state: State, sources: tuple[str, ...]) -> None:
+    """One crawl now, with progress on stderr and a summary per source."""
+
+    config = state.config
+    names = [config.source(n).name for n in sources] or [
+        s.name for s in config.sources if s.enabled
+    ]
+    if not names:
+        fail("no sources configured", EXIT_CONFIG)
+    with state.database():
+        pass  # fail fast on an unreachable database, and migrate before the child starts
+    outcome = run_with_progress(state, names)
+    print_summary(outcome.summaries.values())
+    if outcome.returncode == EXIT_CONFIG:
+        sys.exit(EXIT_CONFIG)
+    if outcome.all_failed:
+        sys.exit(EXIT_ALL_FAILED)
+
+
+def run_with_progress(state: State, names: list[str]) -> Any:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from crawler.crawl import run_crawl
+
+    console = stderr_console()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.fields[source]:<22}"),
+        TextColumn(
+            "pages {task.fields[pages]:>5}  relevant {task.fields[relevant]:>4}  stored {task.fields[stored]:>4}  errors {task.fields[errors]:>3}"
+        ),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        tasks = {
+            n: progress.add_task(n, source=n, pages=0, relevant=0, stored=0, errors=0, total=None)
+            for n in names
+        }
+
+        def on_event(event: dict[str, Any]) -> None:
+            task = tasks.get(event.get("source", ""))
+            if task is not None and event.get("event") in {"progress", "done"}:
+                progress.update(
+                    task, **{k: event.get(k, 0) for k in ("pages", "relevant", "stored", "errors")}
+                )
+
+        return run_crawl(
+            state.config,
+            names,
+            config_path=state.resolved_config_path,
+            on_event=on_event,
+            log_format=state.log_format,
+        )
+
+
+def print_summary(summaries: Any) -> None:
+    table = Table(title="crawl summary", title_justify="left")
+    for col in (
+        "source",
+        "status",
+        "pages",
+        "relevant",
+        "stored",
+        "copies",
+        "errors",
+        "last error",
+    ):
+        table.add_column(
+            col,
+            justify="right"
+            if col in {"pages", "relevant", "stored", "copies", "errors"}
+            else "left",
+        )
+    for s in summaries:
+        table.add_row(
+            s.source,
+            s.status,
+            str(s.pages),
+            str(s.relevant),
+            str(s.stored),
+            str(s.copies),
+            str(s.errors),
+            (s.last_error or "")[:80],
+        )
+    stderr_console().print(table)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Crawl every source, dispatch alerts, and exit.")
+@click.pass_obj
+@reports_errors
+def run(state: State, once: bool) -> None:
+    """The daemon: crawl each source on its interval and dispatch alerts."""
+    import scheduler
+
+    code = scheduler.main(
+        state.config, config_path=state.resolved_config_path, once=once, log_format=state.log_format
+    )
+    sys.exit(code)
+
+
+# --- analysis --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.pass_obj
+@reports_errors
+def analyze(state: State, file: Any) -> None:
+    """JSONL {"id","title","body"} in, one analysis per line out."""
+    from crawler.analysis import Analyzer
+
+    analyzer = Analyzer.from_config(state.config)
+    out = sys.stdout
+    for number, line in enumerate(file, start=1):
+        if not line.strip():
+            continue
+        article_id: Any = None
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("a line must be a JSON object")
+            article_id = record.get("id")
+            title, body = record.get("title") or "", record.get("body") or ""
+            if not isinstance(title, str) or not isinstance(body, str):
+                raise ValueError("title and body must be strings")
+            result = analyzer.analyze(title, body).to_json(article_id)
+        except (ValueError, TypeError) as exc:
+            result = {"id": article_id, "error": f"line {number}: {exc}"}
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+# --- review ----------------------------------------------------------------------------------
+
+
+@cli.group()
+def articles() -> None:
+    """List and show stored articles."""
+
+
+@articles.command("list")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@article_filters
+@click.pass_obj
+@reports_errors
+def articles_list(state: State, fmt: str, **filters: Any) -> None:
+    """Relevant articles, originals and copies, newest published first."""
+    flt = build_filter(**filters)
+    if fmt == "table" and flt.limit is None:
+        flt = ArticleFilter(**{**flt.__dict__, "limit": 50})
+    with state.database() as db, db.read() as session:
+        rows = (article_json(a) for a in iter_articles(session, flt))
+        if fmt == "json":
+            write_json_array(rows)
+        elif fmt == "csv":
+            write_csv(rows)
+        else:
+            table = Table()
+            for col in ("id", "published", "source", "topics", "countries", "copy of", "title"):
+                table.add_column(col)
+            for r in rows:
+                table.add_row(
+                    str(r["id"]),
+                    (r["published_at"] or "")[:16],
+                    r["source"],
+                    ",".join(r["topics"]),
+                    ",".join(r["countries"]),
+                    str(r["duplicate_of"] or ""),
+                    r["title"][:80],
+                )
+            Console().print(table)
+
+
+def write_json_array(rows: Any) -> None:
+    out = sys.stdout
+    out.write("[")
+    for i, row in enumerate(rows):
+        out.write(("," if i else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+    out.write("\n]\n")
+
+
+CSV_FIELDS = [
+    "id",
+    "url",
+    "source",
+    "title",
+    "published_at",
+    "published_precision",
+    "fetched_at",
+    "topics",
+    "countries",
+    "terms",
+    "duplicate_of",
+    "development_id",
+]
+
+
+def write_csv(rows: Any, fields: list[str] = CSV_FIELDS) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        flat = dict(row)
+        flat["topics"] = ";".join(row.get("topics", []))
+        flat["countries"] = ";".join(row.get("countries", []))
+        flat["terms"] = ";".join(sorted({t["term"] for t in row.get("terms", [])}))
+        writer.writerow(flat)
+
+
+@articles.command("show")
+@click.argument("article_id", type=int)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+@reports_errors
+def articles_show(state: State, article_id: int, fmt: str) -> None:
+    """One article with its evidence, its copies and its development."""
+    from crawler.models import Article
+
+    with state.database() as db, db.read() as session:
+        article = session.get(Article, article_id)
+        if article is None:
+            fail(f"no article with id {article_id}")
+        data = article_json(article, with_text=True)
+        root_id = article.duplicate_of or article.id
+        data["copies"] = [
+            {
+                "id": c.id,
+                "url": c.url,
+                "source": c.source,
+                "fetched_at": article_json(c)["fetched_at"],
+            }
+            for c in copies_of(session, root_id)
+            if c.id != article.id
+        ]
+        if fmt == "json":
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        lines = [
+            data["title"],
+            f"{data['url']}",
+            f"source: {data['source']}   published: {data['published_at']}   fetched: {data['fetched_at']}",
+            f"topics: {', '.join(data['topics']) or '-'}   countries: {', '.join(data['countries']) or '-'}",
+            f"terms: {', '.join(sorted({t['term'] for t in data['terms']})) or '-'}",
+        ]
+        if data["duplicate_of"]:
+            lines.append(f"copy of article {data['duplicate_of']}")
+        if data["development_id"]:
+            lines.append(f"development: {data['development_id']}")
+        for topic, sentence in data["evidence"].items():
+            lines.append(f"evidence [{topic}]: {sentence}")
+        if data["copies"]:
+            lines.append("also published by:")
+            lines += [f"  {c['source']}  {c['fetched_at']}  {c['url']}" for c in data["copies"]]
+        lines += ["", data["text"]]
+        click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), required=True)
+@article_filters
+@click.pass_obj
+@reports_errors
+def export(state: State, fmt: str, **filters: Any) -> None:
+    """Every matching article, with its text (jsonl) or its fields (csv)."""
+    flt = build_filter(**filters)
+    with state.database() as db, db.read() as session:
+        if fmt == "csv":
+            write_csv(article_json(a) for a in iter_articles(session, flt))
+            return
+        for a in iter_articles(session, flt):
+            sys.stdout.write(json.dumps(article_json(a, with_text=True), ensure_ascii=False) + "\n")
+
+
+# --- operations ------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+@reports_errors
+def db_upgrade(state: State) -> None:
+    """Apply the schema migrations."""
+    from crawler.db import current_revision, redact, upgrade
+
+    with state.database(migrate=False) as database:
+        applied = upgrade(database)
+        revision = current_revision(database)
+    click.echo(
+        f"{redact(database.url)}: {'upgraded to' if applied else 'already at'} revision {revision}",
+        err=True,
+    )
+
+
+@cli.group()
+def sources() -> None:
+    """The configured sources."""
+
+
+@sources.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+@reports_errors
+def sources_list(state: State, fmt: str) -> None:
+    rows = [
+        {
+            "name": s.name,
+            "kind": s.kind,
+            "url": s.url,
+            "interval": int(s.interval.total_seconds()),
+            "timezone": s.timezone,
+            "enabled": s.enabled,
+        }
+        for s in state.config.sources
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table()
+    for col in ("name", "kind", "interval", "timezone", "url"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], r["kind"], f"{r['interval']}s", r["timezone"], r["url"])
+    Console().print(table)
+
+
+@sources.command("check")
+@click.argument("names", nargs=-1)
+@click.pass_obj
+@reports_errors
+def sources_check(state: State, names: tuple[str, ...]) -> None:
+    """Fetch each source's feed, sitemap or listing once and report what it lists."""
+    from crawler.sourcecheck import check_source
+
+    config = state.config
+    selected = [config.source(n) for n in names] or config.sources
+    table = Table()
+    for col in ("source", "ok", "status", "entries", "detail"):
+        table.add_column(col)
+    failures = 0
+    for source in selected:
+        result = check_source(source, config.crawl)
+        failures += not result.ok
+        table.add_row(
+            source.name,
+            "yes" if result.ok else "NO",
+            str(result.status or "-"),
+            str(result.entries),
+            result.detail[:90],
+        )
+    Console().print(table)
+    if failures:
+        sys.exit(EXIT_ERROR)
+
+
+def main() -> None:
+    cli(prog_name="marsad")

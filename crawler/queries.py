@@ -1,0 +1,105 @@
+"""Read-side queries over stored articles, shared by the CLI, export and the web page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session
+
+from crawler.models import Article
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    originals: bool = False
+    topic: str | None = None
+    country: str | None = None
+    source: str | None = None
+    since: datetime | None = None
+    limit: int | None = None
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """``2024-05-01`` or a full ISO timestamp; a bare date is midnight UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date like 2024-05-01") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _json_contains(column: Any, value: str) -> Any:
+    # Topics and countries are short JSON lists; a quoted-substring test works the same on
+    # SQLite and PostgreSQL and needs no JSON operators.
+    return cast(column, String).like(f'%"{value}"%')
+
+
+def select_articles(flt: ArticleFilter) -> Any:
+    when = func.coalesce(Article.published_at, Article.fetched_at)
+    stmt = select(Article).order_by(when.desc(), Article.id.desc())
+    if flt.originals:
+        stmt = stmt.where(Article.duplicate_of.is_(None))
+    if flt.topic:
+        stmt = stmt.where(_json_contains(Article.topics, flt.topic))
+    if flt.country:
+        stmt = stmt.where(_json_contains(Article.countries, flt.country))
+    if flt.source:
+        stmt = stmt.where(Article.source == flt.source)
+    if flt.since:
+        stmt = stmt.where(when >= flt.since)
+    if flt.limit:
+        stmt = stmt.limit(flt.limit)
+    return stmt
+
+
+def iter_articles(session: Session, flt: ArticleFilter) -> Iterator[Article]:
+    yield from session.scalars(select_articles(flt).execution_options(yield_per=500))
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def article_json(article: Article, *, with_text: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": article.id,
+        "url": article.url,
+        "source": article.source,
+        "title": article.title,
+        "published_at": iso(article.published_at),
+        "published_precision": article.published_precision,
+        "fetched_at": iso(article.fetched_at),
+        "topics": list(article.topics or []),
+        "countries": list(article.countries or []),
+        "terms": list(article.terms or []),
+        "duplicate_of": article.duplicate_of,
+        "development_id": article.development_id,
+    }
+    if with_text:
+        data.update(
+            text=article.text,
+            author=article.author,
+            evidence=dict(article.evidence or {}),
+            amounts=list(article.amounts or []),
+            revision=article.revision,
+        )
+    return data
+
+
+def copies_of(session: Session, article_id: int) -> list[Article]:
+    return list(
+        session.scalars(
+            select(Article)
+            .where(Article.duplicate_of == article_id)
+            .order_by(Article.fetched_at, Article.id)
+        )
+    )

@@ -1,0 +1,52 @@
+"""What one crawl process shares between its crawlers: config, database, analyzer, store.
+
+The crawl child builds one :class:`Resources` and hands it to every crawler through the
+``MARSAD_RESOURCES`` setting, so the expensive parts (compiled matcher, lexicons, engine) are
+built once per process and closed when the process ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from crawler.config import Config
+from crawler.db import Database
+
+if TYPE_CHECKING:
+    from crawler.analysis import Analyzer
+    from crawler.store import Store
+
+
+@dataclass
+class Resources:
+    config: Config
+    database: Database
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        from crawler.analysis import Analyzer
+
+        return Analyzer.from_config(self.config)
+
+    @cached_property
+    def store(self) -> Store:
+        from crawler.store import Store
+
+        return Store(self.database)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Resources:
+        # Scrapy deep-copies settings for each crawler; these are meant to be shared, not copied.
+        return self
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def resources_for(crawler: Any) -> Resources:
+    resources = crawler.settings.get("MARSAD_RESOURCES")
+    if resources is None:
+        raise RuntimeError("this crawl was started without MARSAD_RESOURCES")
+    return resources

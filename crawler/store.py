@@ -1,0 +1,362 @@
+"""Units of work on the article database: seen URLs, feed validators, and storing an article.
+
+Storing is one transaction: the article or copy, its LSH band keys, its development and its
+alert outbox rows. Unique constraints (article URL, original content hash, alert key) make a
+double insert impossible; on PostgreSQL the writer also serializes on the article's LSH band
+keys, so two near-copies stored at the same moment cannot both become originals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crawler.db import Database
+from crawler.dedup import Scores, is_near_duplicate, scores
+from crawler.models import Article, Development, FeedState, LshBand, SeenUrl, utcnow
+
+log = logging.getLogger(__name__)
+
+# How many LSH candidates are confirmed against the stored text, most shared bands first.
+MAX_CANDIDATES = 20
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    normalized: str
+    content_hash: str
+    band_keys: Sequence[tuple[int, int]]
+
+
+@dataclass
+class StoreResult:
+    # new | copy | revision | unchanged
+    status: str
+    article_id: int
+    original_id: int
+    scores: Scores | None = None
+    repointed: bool = False
+    development_id: int | None = None
+    alerts: int = 0
+
+
+@dataclass
+class ArticleRecord:
+    """What the pipelines hand to :meth:`Store.store_article`."""
+
+    source: str
+    url: str
+    title: str
+    text: str
+    fetched_at: datetime
+    published_at: datetime | None = None
+    published_precision: str | None = None
+    listed_at: datetime | None = None
+    author: str | None = None
+    requested_url: str | None = None
+    terms: list[dict[str, Any]] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)
+    amounts: list[dict[str, Any]] = field(default_factory=list)
+
+
+# Called inside the storing transaction for a new original, or a revision, to create or join a
+# development and queue alerts. Returns (development_id, alerts queued).
+DevelopmentHook = Callable[[Session, Article, bool], tuple[int | None, int]]
+
+
+def _lock_key(band: int, bucket: int) -> int:
+    digest = hashlib.blake2b(f"{band}:{bucket}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class Store:
+    def __init__(self, db: Database, development_hook: DevelopmentHook | None = None) -> None:
+        self.db = db
+        self.development_hook = development_hook
+
+    # --- seen URLs -------------------------------------------------------------------------
+
+    def urls_to_fetch(self, listed: Mapping[str, datetime | None]) -> list[str]:
+        """The URLs not seen before, plus known ones announced with a newer modified date."""
+        if not listed:
+            return []
+        known: dict[str, datetime | None] = {}
+        urls = list(listed)
+        with self.db.read() as session:
+            for start in range(0, len(urls), 500):
+                chunk = urls[start : start + 500]
+                rows = session.execute(
+                    select(SeenUrl.url, SeenUrl.listed_at).where(SeenUrl.url.in_(chunk))
+                )
+                known.update(dict(rows.tuples().all()))
+        fetch = []
+        for url, listed_at in listed.items():
+            if url not in known or listed_at and known[url] and listed_at > known[url]:
+                fetch.append(url)
+        return fetch
+
+    def mark_seen(
+        self,
+        urls: Iterable[str],
+        source: str,
+        status: str,
+        *,
+        article_id: int | None = None,
+        listed_at: datetime | None = None,
+    ) -> None:
+        with self.db.write() as session:
+            self._mark_seen(session, urls, source, status, article_id, listed_at)
+
+    @staticmethod
+    def _mark_seen(
+        session: Session,
+        urls: Iterable[str],
+        source: str,
+        status: str,
+        article_id: int | None,
+        listed_at: datetime | None,
+    ) -> None:
+        now = utcnow()
+        for url in dict.fromkeys(u for u in urls if u):
+            row = session.get(SeenUrl, url)
+            if row is None:
+                session.add(
+                    SeenUrl(
+                        url=url,
+                        source=source,
+                        status=status,
+                        article_id=article_id,
+                        listed_at=listed_at,
+                        first_seen=now,
+                        last_seen=now,
+                    )
+                )
+            else:
+                row.status, row.last_seen = status, now
+                row.article_id = article_id or row.article_id
+                if listed_at and (row.listed_at is None or listed_at > row.listed_at):
+                    row.listed_at = listed_at
+        session.flush()
+
+    # --- feed validators -------------------------------------------------------------------
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        with self.db.read() as session:
+            row = session.get(FeedState, url)
+            return (row.etag, row.last_modified) if row else (None, None)
+
+    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        with self.db.write() as session:
+            row = session.get(FeedState, url)
+            if row is None:
+                session.add(FeedState(url=url, etag=etag, last_modified=last_modified))
+            else:
+                row.etag, row.last_modified, row.fetched_at = etag, last_modified, utcnow()
+
+    # --- articles --------------------------------------------------------------------------
+
+    def store_article(self, record: ArticleRecord, fp: Fingerprint) -> StoreResult:
+        for attempt in range(3):
+            try:
+                with self.db.write() as session:
+                    return self._store(session, record, fp)
+            except IntegrityError:
+                # Another writer stored the same URL or text first; its row is visible now.
+                if attempt == 2:
+                    raise
+                log.debug("store race on %s, retrying", record.url)
+        raise AssertionError("unreachable")
+
+    def _store(self, session: Session, record: ArticleRecord, fp: Fingerprint) -> StoreResult:
+        if self.db.dialect == "postgresql" and fp.band_keys:
+            keys = sorted({_lock_key(b, k) for b, k in fp.band_keys})
+            session.execute(
+                sql_text(
+                    "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"
+                ),
+                {"keys": keys},
+            ).all()
+
+        seen_urls = [record.url, record.requested_url or record.url]
+        existing = session.scalar(select(Article).where(Article.url.in_(seen_urls)))
+        if existing is not None:
+            return self._revise(session, existing, record, fp)
+
+        original, sc = self._find_original(session, fp)
+        if original is None:
+            article = self._insert(session, record, fp, duplicate_of=None)
+            self._index(session, article, fp)
+            dev_id, alerts = self._develop(session, article, is_revision=False)
+            self._mark_seen(
+                session, seen_urls, record.source, "article", article.id, record.listed_at
+            )
+            return StoreResult("new", article.id, article.id, None, False, dev_id, alerts)
+
+        if _earlier(record.published_at, original.published_at):
+            article = self._repoint(session, original, record, fp)
+            self._mark_seen(
+                session, seen_urls, record.source, "article", article.id, record.listed_at
+            )
+            return StoreResult("new", article.id, article.id, sc, True, article.development_id)
+
+        article = self._insert(session, record, fp, duplicate_of=original.id)
+        self._share_original(article, original)
+        self._mark_seen(session, seen_urls, record.source, "copy", article.id, record.listed_at)
+        return StoreResult("copy", article.id, original.id, sc, False, original.development_id)
+
+    def _find_original(
+        self, session: Session, fp: Fingerprint
+    ) -> tuple[Article | None, Scores | None]:
+        exact = session.scalar(
+            select(Article).where(
+                Article.content_hash == fp.content_hash, Article.duplicate_of.is_(None)
+            )
+        )
+        if exact is not None:
+            return exact, Scores(1.0, 1.0)
+        if not fp.band_keys:
+            return None, None
+        conditions = [
+            (LshBand.band == band) & (LshBand.bucket == bucket) for band, bucket in fp.band_keys
+        ]
+        shared = func.count().label("shared")
+        candidates = session.execute(
+            select(LshBand.article_id, shared)
+            .where(or_(*conditions))
+            .group_by(LshBand.article_id)
+            .order_by(shared.desc(), LshBand.article_id)
+            .limit(MAX_CANDIDATES)
+        ).all()
+        best: tuple[Article, Scores] | None = None
+        for article_id, _ in candidates:
+            candidate = session.get(Article, article_id)
+            if candidate is None or candidate.duplicate_of is not None:
+                continue
+            sc = scores(fp.normalized, candidate.normalized_text)
+            if is_near_duplicate(sc) and (best is None or sc.containment > best[1].containment):
+                best = (candidate, sc)
+        return best if best else (None, None)
+
+    @staticmethod
+    def _insert(
+        session: Session, record: ArticleRecord, fp: Fingerprint, *, duplicate_of: int | None
+    ) -> Article:
+        article = Article(
+            url=record.url,
+            source=record.source,
+            title=record.title,
+            text=record.text,
+            normalized_text=fp.normalized,
+            content_hash=fp.content_hash,
+            published_at=record.published_at,
+            published_precision=record.published_precision,
+            listed_at=record.listed_at,
+            fetched_at=record.fetched_at,
+            author=record.author,
+            terms=record.terms,
+            topics=record.topics,
+            countries=record.countries,
+            evidence=record.evidence,
+            amounts=record.amounts,
+            duplicate_of=duplicate_of,
+        )
+        session.add(article)
+        session.flush()
+        return article
+
+    @staticmethod
+    def _index(session: Session, article: Article, fp: Fingerprint) -> None:
+        session.execute(delete(LshBand).where(LshBand.article_id == article.id))
+        unique_keys = dict.fromkeys(fp.band_keys)
+        session.add_all(LshBand(band=b, bucket=k, article_id=article.id) for b, k in unique_keys)
+        session.flush()
+
+    @staticmethod
+    def _share_original(copy: Article, original: Article) -> None:
+        copy.topics = list(original.topics)
+        copy.countries = list(original.countries)
+        copy.evidence = dict(original.evidence)
+        copy.development_id = original.development_id
+
+    def _develop(
+        self, session: Session, article: Article, *, is_revision: bool
+    ) -> tuple[int | None, int]:
+        if self.development_hook is None or not article.topics:
+            return article.development_id, 0
+        dev_id, alerts = self.development_hook(session, article, is_revision)
+        article.development_id = dev_id
+        session.flush()
+        return dev_id, alerts
+
+    def _repoint(
+        self, session: Session, old: Article, record: ArticleRecord, fp: Fingerprint
+    ) -> Article:
+        """A copy published earlier than the stored original becomes the original."""
+        # Swap in steps so that the original-hash unique index never sees two originals.
+        article = self._insert(session, record, fp, duplicate_of=old.id)
+        old.duplicate_of = article.id
+        session.flush()
+        article.duplicate_of = None
+        session.flush()
+        session.execute(
+            update(Article).where(Article.duplicate_of == old.id).values(duplicate_of=article.id)
+        )
+        session.execute(delete(LshBand).where(LshBand.article_id == old.id))
+        self._index(session, article, fp)
+        # The story keeps its development and its analysis; only the first report changes.
+        article.topics, article.countries = list(old.topics), list(old.countries)
+        article.evidence = dict(old.evidence)
+        article.development_id = old.development_id
+        if old.development_id is not None:
+            dev = session.get(Development, old.development_id)
+            if dev is not None and dev.first_article_id == old.id:
+                dev.first_article_id = article.id
+                dev.first_published_at = article.published_at
+        session.flush()
+        log.info("re-pointed original %s -> %s (%s)", old.id, article.id, record.url)
+        return article
+
+    def _revise(
+        self, session: Session, article: Article, record: ArticleRecord, fp: Fingerprint
+    ) -> StoreResult:
+        original_id = article.duplicate_of or article.id
+        if article.content_hash == fp.content_hash:
+            return StoreResult("unchanged", article.id, original_id)
+        article.title, article.text = record.title, record.text
+        article.normalized_text, article.content_hash = fp.normalized, fp.content_hash
+        article.published_at = article.published_at or record.published_at
+        article.terms = record.terms
+        article.revision += 1
+        if article.duplicate_of is None:
+            article.topics, article.countries = record.topics, record.countries
+            article.evidence, article.amounts = record.evidence, record.amounts
+            self._index(session, article, fp)
+            self._develop(session, article, is_revision=True)
+            session.execute(
+                update(Article)
+                .where(Article.duplicate_of == article.id)
+                .values(
+                    topics=article.topics,
+                    countries=article.countries,
+                    development_id=article.development_id,
+                )
+            )
+        session.flush()
+        return StoreResult(
+            "revision", article.id, original_id, development_id=article.development_id
+        )
+
+
+def _earlier(a: datetime | None, b: datetime | None) -> bool:
+    return a is not None and b is not None and a < b

@@ -1,0 +1,211 @@
+"""The daemon behind `marsad run`: an APScheduler 3.x BlockingScheduler.
+
+Jobs: one crawl per source at its interval (plus jitter), the alert dispatcher every few
+seconds, the daily digest, and maintenance. Every job has an explicit id, ``coalesce=True``,
+``max_instances=1`` and a ``misfire_grace_time``. Crawls run in child processes (see
+`crawler.crawl`), at most ``crawl.max_parallel_crawls`` at once.
+
+Signals never do work in the handler: SIGTERM/SIGINT set a stop flag and SIGHUP a reload flag,
+and the scheduler's main loop acts on them.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.config import Config, ConfigError, load_config
+from crawler.crawl import CrawlOutcome, run_crawl
+from crawler.db import Database, DatabaseError, open_database
+from crawler.locking import AlreadyRunning, InstanceLock
+
+log = logging.getLogger("marsad.scheduler")
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
+EXIT_ALL_FAILED = 3
+
+# How long a stop waits for running crawls before they are terminated.
+SHUTDOWN_GRACE_SECONDS = 10
+
+
+class MarsadScheduler(BlockingScheduler):
+    """A BlockingScheduler whose main loop also watches the daemon's stop and reload flags.
+
+    APScheduler's own loop only wakes for jobs; a signal handler must not call ``shutdown``
+    (it takes locks), so the loop polls the flags at least once a second.
+    """
+
+    def __init__(self, wake: threading.Event, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.flags_changed = wake
+
+    def _main_loop(self) -> None:
+        wait_seconds: float | None = 1.0
+        while self.state != STATE_STOPPED and not self.flags_changed.is_set():
+            self._event.wait(min(wait_seconds if wait_seconds is not None else 1.0, 1.0))
+            self._event.clear()
+            wait_seconds = self._process_jobs()
+
+
+class Daemon:
+    def __init__(
+        self, config: Config, *, config_path: str | None, log_format: str = "text"
+    ) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.log_format = log_format
+        self.stop = threading.Event()
+        self.reload = threading.Event()
+        self.flags_changed = threading.Event()
+        self.db: Database | None = None
+
+    # --- jobs -------------------------------------------------------------------------------
+
+    def crawl(self, names: list[str]) -> CrawlOutcome:
+        outcome = run_crawl(
+            self.config,
+            names,
+            config_path=self.config_path,
+            log_format=self.log_format,
+            stop_requested=self.stop.is_set,
+        )
+        for summary in outcome.summaries.values():
+            level = logging.WARNING if summary.failed else logging.INFO
+            log.log(
+                level,
+                "[%s] crawl %s: pages=%d relevant=%d stored=%d copies=%d errors=%d%s",
+                summary.source,
+                summary.status,
+                summary.pages,
+                summary.relevant,
+                summary.stored,
+                summary.copies,
+                summary.errors,
+                f" last error: {summary.last_error}"
+                if summary.failed and summary.last_error
+                else "",
+            )
+        return outcome
+
+    def crawl_job(self, name: str) -> None:
+        if self.stop.is_set():
+            return
+        try:
+            self.crawl([name])
+        except Exception:
+            # A job error is logged with its source and never reaches the scheduler.
+            log.exception("[%s] crawl job failed", name)
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def _on_stop_signal(self, signum: int, _frame: Any) -> None:
+        self.stop.set()
+        self.flags_changed.set()
+
+    def _on_reload_signal(self, _signum: int, _frame: Any) -> None:
+        self.reload.set()
+        self.flags_changed.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop_signal)
+        signal.signal(signal.SIGINT, self._on_stop_signal)
+        signal.signal(signal.SIGHUP, self._on_reload_signal)
+
+    def open(self) -> InstanceLock:
+        self.db = open_database(self.config.database.url)
+        lock = InstanceLock(self.db)
+        lock.acquire()
+        return lock
+
+    def run_once(self) -> int:
+        names = [s.name for s in self.config.sources if s.enabled]
+        outcome = self.crawl(names) if names else CrawlOutcome({}, 0)
+        if outcome.returncode == EXIT_CONFIG:
+            return EXIT_CONFIG
+        return EXIT_ALL_FAILED if outcome.all_failed else EXIT_OK
+
+    def build_scheduler(self) -> MarsadScheduler:
+        scheduler = MarsadScheduler(
+            self.flags_changed,
+            timezone=UTC,
+            executors={
+                "default": ThreadPoolExecutor(4),
+                "crawls": ThreadPoolExecutor(self.config.crawl.max_parallel_crawls),
+            },
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        for source in self.config.sources:
+            if not source.enabled:
+                continue
+            interval = source.interval.total_seconds()
+            scheduler.add_job(
+                self.crawl_job,
+                IntervalTrigger(seconds=interval, jitter=min(30.0, interval * 0.1)),
+                args=[source.name],
+                id=f"crawl:{source.name}",
+                name=f"crawl {source.name}",
+                executor="crawls",
+                misfire_grace_time=max(1, int(interval)),
+                # The first crawl of every source starts now rather than one interval later.
+                next_run_time=datetime.now(UTC) + timedelta(seconds=0.1),
+            )
+        return scheduler
+
+    def run_forever(self) -> int:
+        while True:
+            scheduler = self.build_scheduler()
+            log.info(
+                "marsad running: %d sources, database %s (config: %s)",
+                len(scheduler.get_jobs()),
+                self.db.url if self.db and self.db.is_sqlite else "PostgreSQL",
+                self.config.origin,
+            )
+            scheduler.start()
+            # The loop returned: a signal arrived.
+            self.flags_changed.clear()
+            if self.stop.is_set():
+                log.info("stopping: waiting up to %ss for running crawls", SHUTDOWN_GRACE_SECONDS)
+                scheduler.shutdown(wait=True)
+                log.info("stopped")
+                return EXIT_OK
+            if self.reload.is_set():
+                self.reload.clear()
+                scheduler.shutdown(wait=False)
+                self.reload_config()
+
+    def reload_config(self) -> None:
+        try:
+            self.config = load_config(self.config_path)
+            log.info("config reloaded from %s", self.config.origin)
+        except ConfigError as exc:
+            log.error("config reload failed, keeping the running config: %s", exc)
+
+
+def main(
+    config: Config, *, config_path: str | None, once: bool = False, log_format: str = "text"
+) -> int:
+    daemon = Daemon(config, config_path=config_path, log_format=log_format)
+    try:
+        lock = daemon.open()
+    except DatabaseError as exc:
+        log.error("%s", exc)
+        return EXIT_CONFIG
+    except AlreadyRunning as exc:
+        log.error("%s; refusing to start a second instance", exc)
+        return EXIT_CONFIG
+    try:
+        daemon.install_signal_handlers()
+        return daemon.run_once() if once else daemon.run_forever()
+    finally:
+        lock.release()
+        if daemon.db is not None:
+            daemon.db.dispose()

@@ -1,0 +1,47 @@
+"""Scrapy settings for Marsad's crawls: which components run, in what order. No logic here.
+
+Values that come from the config file (delays, timeouts, sizes, robots.txt, the user agent)
+are applied on top of these by `crawler.crawl.scrapy_settings`.
+"""
+
+BOT_NAME = "marsad"
+SPIDER_MODULES: list[str] = []
+
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5_000_000
+DOWNLOAD_WARNSIZE = 0
+RETRY_ENABLED = True
+RETRY_TIMES = 1
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+DNS_TIMEOUT = 20
+# Each crawl is one short run of one or a few sources; the reactor must not wait on stragglers.
+CLOSESPIDER_TIMEOUT = 0
+
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "ar,en;q=0.5",
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.AnalyzePipeline": 200,
+    "crawler.pipelines.DedupPipeline": 300,
+    "crawler.pipelines.StorePipeline": 400,
+}
+
+EXTENSIONS = {
+    "crawler.crawl.CrawlRunRecorder": 500,
+}
+
+LOG_FORMATTER = "crawler.pipelines.QuietLogFormatter"
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 0
+STATS_DUMP = False

@@ -1,0 +1,223 @@
+"""What every Marsad spider shares: the source, conditional index requests, the seen-URL
+check before any article request, article extraction, and error accounting per source.
+
+A spider crawls one configured source. It fetches the source's index (a feed, a sitemap or a
+listing page) with If-None-Match / If-Modified-Since, turns it into (URL, listed date) pairs,
+drops the URLs already seen, and requests the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response, TextResponse
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
+from crawler.config import Source
+from crawler.extract import extract_article
+from crawler.resources import Resources, resources_for
+from crawler.urls import canonicalize_url
+
+log = logging.getLogger(__name__)
+
+INDEX_META = "marsad_index"
+
+
+def error_kind(failure: Failure) -> str:
+    """A short, stable name for why a request failed, used in counters and `status`."""
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet.defer import CancelledError
+    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if isinstance(exc, TimeoutError | TCPTimedOutError):
+        return "timeout"
+    if isinstance(exc, DNSLookupError):
+        return "dns"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection_refused"
+    if isinstance(exc, CancelledError):
+        return "too_large"
+    if isinstance(exc, IgnoreRequest):
+        return "redirect_loop" if "redirect" in str(exc).lower() else "ignored"
+    if isinstance(exc, ResponseNeverReceived | ResponseFailed):
+        return "connection_lost"
+    return type(exc).__name__
+
+
+class SourceSpider(scrapy.Spider):
+    """Base class; subclasses implement :meth:`parse_index`."""
+
+    kind = ""
+
+    def __init__(self, source: Source, **kwargs: Any) -> None:
+        super().__init__(name=f"{self.name}:{source.name}", **kwargs)
+        self.source = source
+        self.scheduled = 0
+        self.article_errors = 0
+        # Validators are saved only after a clean run: if an article failed or the crawl died,
+        # the next run must see the full index again rather than a 304.
+        self.new_validators: dict[str, tuple[str | None, str | None]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.resources = resources_for(crawler)
+        spider.max_articles = crawler.settings.getint("MARSAD_MAX_ARTICLES_PER_RUN", 500)
+        return spider
+
+    @property
+    def res(self) -> Resources:
+        return self.resources
+
+    # --- index ------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        yield self.index_request(self.source.url)
+
+    def index_request(self, url: str) -> Request:
+        etag, last_modified = self.res.store.feed_validators(url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return Request(
+            url,
+            headers=headers,
+            callback=self._on_index,
+            errback=self.on_index_error,
+            dont_filter=True,
+            meta={INDEX_META: url, "handle_httpstatus_list": [304]},
+        )
+
+    def _on_index(self, response: Response) -> Iterator[Any]:
+        self.crawler.stats.inc_value("marsad/index_requests")
+        if response.status == 304:
+            self.crawler.stats.inc_value("marsad/index_not_modified")
+            self.crawler.stats.inc_value("marsad/index_ok")
+            return
+        try:
+            entries, follow = self.parse_index(response)
+        except IndexParseError as exc:
+            self.count_error("parse_error", f"{response.url}: {exc}", index=True)
+            return
+        self.crawler.stats.inc_value("marsad/index_ok")
+        self.new_validators[response.meta[INDEX_META]] = (
+            _header(response, "ETag"),
+            _header(response, "Last-Modified"),
+        )
+        for url in follow:
+            yield self.index_request(url)
+        yield from self.article_requests(entries)
+
+    def parse_index(
+        self, response: Response
+    ) -> tuple[list[tuple[str, datetime | None]], list[str]]:
+        """Return ([(article URL, listed date)], [further index URLs])."""
+        raise NotImplementedError
+
+    def on_index_error(self, failure: Failure) -> None:
+        self.count_error(error_kind(failure), f"{failure.request.url}: {failure.value}", index=True)
+
+    # --- articles ---------------------------------------------------------------------------
+
+    def article_requests(self, entries: Iterable[tuple[str, datetime | None]]) -> Iterator[Request]:
+        listed: dict[str, datetime | None] = {}
+        for raw_url, listed_at in entries:
+            if not raw_url.startswith(("http://", "https://")):
+                continue
+            listed.setdefault(canonicalize_url(raw_url), listed_at)
+        stats = self.crawler.stats
+        stats.inc_value("marsad/listed", len(listed))
+        fetch = self.res.store.urls_to_fetch(listed)
+        stats.inc_value("marsad/skipped_seen", len(listed) - len(fetch))
+        for url in fetch:
+            if self.scheduled >= self.max_articles:
+                stats.inc_value("marsad/deferred_to_next_run")
+                continue
+            self.scheduled += 1
+            yield Request(
+                url,
+                callback=self.parse_article,
+                errback=self.on_article_error,
+                meta={"listed_at": listed[url], "requested_url": url},
+            )
+
+    def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+        self.crawler.stats.inc_value("marsad/pages")
+        base = {
+            "source": self.source.name,
+            "requested_url": response.meta.get("requested_url"),
+            "listed_at": response.meta.get("listed_at"),
+            "fetched_at": datetime.now(UTC),
+        }
+        if not isinstance(response, TextResponse):
+            yield {**base, "url": canonicalize_url(response.url), "title": "", "text": ""}
+            return
+        extracted = extract_article(
+            response.text,
+            response.url,
+            tz=self.source.timezone,
+            listed_at=base["listed_at"],
+            selectors=self.source.selectors,
+        )
+        if extracted is None:
+            yield {**base, "url": canonicalize_url(response.url), "title": "", "text": ""}
+            return
+        yield {
+            **base,
+            "url": extracted.canonical_url,
+            "title": extracted.title,
+            "text": extracted.text,
+            "published_at": extracted.published_at,
+            "published_precision": extracted.published_precision,
+            "author": extracted.author,
+        }
+
+    def on_article_error(self, failure: Failure) -> None:
+        self.article_errors += 1
+        self.count_error(error_kind(failure), f"{failure.request.url}: {failure.value}")
+
+    def closed(self, reason: str) -> None:
+        deferred = self.crawler.stats.get_value("marsad/deferred_to_next_run", 0)
+        if reason != "finished" or self.article_errors or deferred:
+            return
+        for url, (etag, last_modified) in self.new_validators.items():
+            if etag or last_modified:
+                self.res.store.save_feed_validators(url, etag, last_modified)
+
+    # --- accounting -------------------------------------------------------------------------
+
+    def count_error(self, kind: str, message: str, *, index: bool = False) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("marsad/errors")
+        stats.inc_value(f"marsad/error/{kind}")
+        stats.set_value("marsad/last_error", f"{kind}: {message}"[:500])
+        if index:
+            # The source itself failed (not one of its pages): this feeds the error streak.
+            stats.inc_value("marsad/index_errors")
+        log.warning("[%s] %s: %s", self.source.name, kind, message)
+
+
+class IndexParseError(Exception):
+    """The feed, sitemap or listing could not be read at all."""
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

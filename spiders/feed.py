@@ -1,0 +1,96 @@
+"""RSS 2.0, RSS 1.0 (RDF) and Atom feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from lxml import etree
+from scrapy.http import Response
+
+from spiders.base import IndexParseError, SourceSpider
+
+
+def parse_feed_date(value: str | None) -> datetime | None:
+    """RFC 822 (RSS) or ISO 8601 (Atom, Dublin Core); None when unreadable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parse_xml(body: bytes) -> etree._Element:
+    """Strict first; a feed with a stray error is salvaged, one with nothing readable fails."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as strict_error:
+        recovering = etree.XMLParser(
+            resolve_entities=False, no_network=True, recover=True, huge_tree=False
+        )
+        root = etree.fromstring(body, recovering) if body.strip() else None
+        if root is None or not len(root):
+            raise IndexParseError(f"malformed XML: {strict_error}") from None
+        raise _Salvaged(root, str(strict_error)) from None
+
+
+class _Salvaged(Exception):
+    def __init__(self, root: etree._Element, error: str) -> None:
+        super().__init__(error)
+        self.root = root
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def feed_entries(root: etree._Element) -> list[tuple[str, datetime | None]]:
+    entries: list[tuple[str, datetime | None]] = []
+    for node in root.iter():
+        name = _local(node.tag)
+        if name not in {"item", "entry"}:
+            continue
+        link, dates = None, {}
+        for child in node:
+            child_name = _local(child.tag)
+            if child_name == "link":
+                href = child.get("href")
+                if href and child.get("rel", "alternate") == "alternate":
+                    link = link or href.strip()
+                elif child.text and child.text.strip():
+                    link = link or child.text.strip()
+            elif child_name == "guid" and child.get("isPermaLink", "true") == "true":
+                if child.text and child.text.strip().startswith("http"):
+                    dates.setdefault("guid", child.text.strip())
+            elif child_name in {"pubDate", "published", "updated", "date", "modified"}:
+                dates[child_name] = parse_feed_date(child.text)
+        link = link or node.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
+        link = link or dates.pop("guid", None)
+        dates.pop("guid", None)
+        if not link:
+            continue
+        # The newest date is what tells a revision apart from a known URL.
+        known = [d for d in dates.values() if isinstance(d, datetime)]
+        entries.append((link, max(known) if known else None))
+    return entries
+
+
+class FeedSpider(SourceSpider):
+    name = "feed"
+
+    def parse_index(
+        self, response: Response
+    ) -> tuple[list[tuple[str, datetime | None]], list[str]]:
+        try:
+            root = parse_xml(response.body)
+        except _Salvaged as salvaged:
+            self.count_error("parse_error", f"{response.url}: {salvaged}")
+            root = salvaged.root
+        return feed_entries(root), []

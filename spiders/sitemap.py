@@ -1,0 +1,63 @@
+"""Sitemaps, sitemap indexes and Google News sitemaps.
+
+Scrapy's SitemapSpider drops ``<news:publication_date>``, which is the best date a news
+sitemap has, so the XML is read here directly.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from scrapy.http import Response
+
+from spiders.base import SourceSpider
+from spiders.feed import _local, _Salvaged, parse_feed_date, parse_xml
+
+
+def sitemap_entries(root) -> tuple[list[tuple[str, datetime | None]], list[str]]:  # noqa: ANN001
+    entries: list[tuple[str, datetime | None]] = []
+    children: list[str] = []
+    is_index = _local(root.tag) == "sitemapindex"
+    for node in root:
+        if _local(node.tag) not in {"url", "sitemap"}:
+            continue
+        loc, dates = None, []
+        for child in node.iter():
+            name = _local(child.tag)
+            if name == "loc" and child.text and loc is None:
+                loc = child.text.strip()
+            elif name in {"lastmod", "publication_date"}:
+                dates.append(parse_feed_date(child.text))
+        if not loc:
+            continue
+        if is_index or _local(node.tag) == "sitemap":
+            children.append(loc)
+        else:
+            known = [d for d in dates if d is not None]
+            entries.append((loc, max(known) if known else None))
+    return entries, children
+
+
+class SitemapSpider(SourceSpider):
+    name = "sitemap"
+
+    def parse_index(
+        self, response: Response
+    ) -> tuple[list[tuple[str, datetime | None]], list[str]]:
+        body = response.body
+        if response.url.endswith(".gz") or body[:2] == b"\x1f\x8b":
+            from scrapy.utils.gz import gunzip
+
+            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        try:
+            root = parse_xml(body)
+        except _Salvaged as salvaged:
+            self.count_error("parse_error", f"{response.url}: {salvaged}")
+            root = salvaged.root
+        entries, children = sitemap_entries(root)
+        if self.source.max_age is not None:
+            oldest = datetime.now(UTC) - self.source.max_age
+            old = [e for e in entries if e[1] is not None and e[1] < oldest]
+            self.crawler.stats.inc_value("marsad/skipped_old", len(old))
+            entries = [e for e in entries if e[1] is None or e[1] >= oldest]
+        return entries, children

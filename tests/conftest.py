@@ -1,0 +1,80 @@
+"""Shared fixtures: databases (SQLite, and PostgreSQL when MARSAD_TEST_DATABASE_URL is set),
+the loopback fixture news web, and a config file pointing at both."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine
+
+from crawler.db import Database, normalize_url, open_database
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("MARSAD_SHARED", ROOT.parent / "shared"))
+PG_URL = os.environ.get("MARSAD_TEST_DATABASE_URL")
+
+DB_KINDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    assert SHARED.is_dir(), f"shared/ not found at {SHARED}; set MARSAD_SHARED"
+    return SHARED
+
+
+def _pg_schema_url(schema: str) -> str:
+    assert PG_URL is not None
+    sep = "&" if "?" in PG_URL else "?"
+    return normalize_url(PG_URL) + f"{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A fresh schema of its own in the test PostgreSQL, dropped afterwards."""
+    if not PG_URL:
+        pytest.fail("MARSAD_TEST_DATABASE_URL is not set")
+    schema = f"marsad_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield _pg_schema_url(schema)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'marsad.db'}"
+    return request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    db = open_database(db_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def web() -> Iterator:
+    from tests.fixtureweb import default_web
+
+    with default_web() as running:
+        yield running
+
+
+def write_config(path: Path, db_url: str, body: str) -> Path:
+    text = f'[database]\nurl = "{db_url}"\n\n[crawl]\ndownload_delay = 0\nrobots_txt = true\ntimeout = "5s"\n\n{body}'
+    path.write_text(text, encoding="utf-8")
+    return path
