@@ -511,3 +511,7 @@ def sources_check(state: State, names: tuple[str, ...]) -> None:
 
 def main() -> None:
     cli(prog_name="marsad")
+
+
+if __name__ == "__main__":
+    main()

@@ -99,7 +99,7 @@ class Store:
                 rows = session.execute(
                     select(SeenUrl.url, SeenUrl.listed_at).where(SeenUrl.url.in_(chunk))
                 )
-                known.update(dict(rows.tuples().all()))
+                known.update(dict(rows.all()))
         fetch = []
         for url, listed_at in listed.items():
             if url not in known or listed_at and known[url] and listed_at > known[url]:

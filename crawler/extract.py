@@ -1,0 +1,727 @@
+"""Article extraction: title, main text, publication date, author, canonical URL.
+
+trafilatura finds the main text. Around it this module guards against what
+Arabic news templates do to it: "most read" and "related" boxes full of other
+headlines on the same subject, a "today's date" in the site header, bylines that
+give the date only in Arabic words, titles carrying the outlet's name, and pages
+served in windows-1256.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.dates import (
+    ParsedDate,
+    find_arabic_dates,
+    local_date,
+    local_to_utc,
+    parse_arabic_date,
+)
+from crawler.urls import resolve_canonical
+
+
+@dataclass
+class Extracted:
+    title: str
+    text: str
+    published_at: datetime | None
+    published_precision: str | None
+    author: str | None
+    canonical_url: str
+    language: str | None
+
+
+def decode_html(body: bytes, content_type_header: str | None) -> str:
+    """Bytes to text: the HTTP charset, then the page's own `<meta>` charset, then UTF-8.
+
+    w3lib applies the same order Scrapy's `response.text` does (BOM first, then the
+    header, then `<meta charset>` / `<meta http-equiv>`, then detection).
+    """
+    from w3lib.encoding import html_to_unicode
+
+    _encoding, text = html_to_unicode(content_type_header, body)
+    return text
+
+
+# --- parsing helpers ---------------------------------------------------------------
+
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
+def _parse(html: str) -> lxml_html.HtmlElement | None:
+    # lxml refuses a str that still carries an XML encoding declaration.
+    html = _XML_DECL_RE.sub("", html)
+    if not html.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _text_of(element: Any) -> str:
+    return re.sub(r"\s+", " ", element.text_content() if hasattr(element, "text_content") else "")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _meta_values(tree: lxml_html.HtmlElement, *keys: str) -> list[str]:
+    wanted = {key.lower() for key in keys}
+    values = []
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        content = meta.get("content")
+        if key in wanted and content and content.strip():
+            values.append(content.strip())
+    return values
+
+
+# Boxes beside the article: their headlines are about the same subject and must
+# not reach the article's text (they would make every page look relevant).
+_BOX_LABELS = re.compile(
+    r"^\s*(?:الأكثر|الاكثر)\s+(?:قراءة|قراءه|مشاهدة|مشاهده|تداولا|تداولاً|شيوعا|تعليقا|مشاركة)"
+    r"|^\s*(?:اقرأ|اقرا|إقرأ|طالع|شاهد)\s+(?:أيضا|أيضاً|ايضا|ايضاً|كذلك|المزيد)"
+    r"|^\s*(?:أخبار|اخبار|مواضيع|مقالات|موضوعات|قصص)\s+(?:ذات\s+صلة|متعلقة|مشابهة|مرتبطة)"
+    r"|^\s*(?:قد\s+يهمك|قد\s+يعجبك|اخترنا\s+لك|ننصحك|المزيد\s+من|آخر\s+الأخبار|أحدث\s+الأخبار"
+    r"|اخر\s+الاخبار|احدث\s+الاخبار|أخبار\s+عاجلة|عاجل|تابعونا|تابعنا|الأكثر\s+قراءة)"
+    r"|^\s*(?:most\s+read|most\s+popular|related|read\s+more|trending)",
+    re.IGNORECASE,
+)
+_CHROME_RE = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|header|masthead|topbar|top-bar|topnav|top-nav|"
+    r"footer|sidebar|side|aside|widget|popular|most|trending|related|breadcrumbs?|share|social|"
+    r"comments?|ticker|breaking|newsletter|ads?|advert|banner|col-side|subscribe)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+# Marks of the article's own container: its header holds the headline and byline.
+_ARTICLE_MARKS_RE = re.compile(r"article|story|post|entry|news-detail|content", re.IGNORECASE)
+_CHROME_TAGS = {"nav", "aside", "footer", "header"}
+
+
+def _is_chrome(element: Any) -> bool:
+    marks = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('role') or ''}"
+    if element.tag in ("nav", "aside"):
+        return True
+    if element.tag in ("header", "footer"):
+        # <article><header> is the article's own header, not the site's.
+        return not element.xpath("ancestor::article or ancestor::main") and not (
+            _ARTICLE_MARKS_RE.search(marks)
+        )
+    if _ARTICLE_MARKS_RE.search(marks) and not re.search(r"related|most|popular", marks, re.I):
+        return False
+    return bool(_CHROME_RE.search(marks))
+
+
+def _in_chrome(element: Any) -> bool:
+    node = element
+    while node is not None and node.tag not in ("body", "html"):
+        if isinstance(node.tag, str) and _is_chrome(node):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _link_density(element: Any) -> float:
+    total = len(_squash(_text_of(element)))
+    if not total:
+        return 0.0
+    linked = sum(len(_squash(_text_of(a))) for a in element.iter("a"))
+    return linked / total
+
+
+def _prune_boxes(tree: lxml_html.HtmlElement) -> None:
+    """Remove link lists headed "الأكثر قراءة", "اقرأ أيضا", "أخبار ذات صلة" and the like."""
+    to_remove = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("html", "body", "a"):
+            continue
+        own = _squash(element.text or "")
+        if not own or len(own) > 40 or not _BOX_LABELS.search(own):
+            continue
+        # Climb to the smallest ancestor that holds the box's links: a heading alone
+        # is not the box, and the whole article is not either.
+        node = element
+        for _ in range(4):
+            if node.find(".//a") is not None:
+                break
+            parent = node.getparent()
+            if parent is None or parent.tag in ("html", "body"):
+                break
+            node = parent
+        if node.find(".//a") is not None and _link_density(node) >= 0.5:
+            to_remove.append(node)
+    for node in to_remove:
+        _drop(node)
+
+
+def _drop(node: Any) -> None:
+    """Remove `node` but keep the text that follows it (lxml would drop its tail)."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail and node.tail.strip():
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+# --- main text ---------------------------------------------------------------------
+
+_TRAFILATURA_OPTIONS = {
+    "include_comments": False,
+    "include_tables": False,
+    "favor_precision": True,
+    # trafilatura's own metadata pass runs htmldate with extensive search, which
+    # tries every dateparser locale on Arabic text (seconds per page); title,
+    # date and author are read here instead.
+    "with_metadata": False,
+}
+# Below this many characters the fast (no-fallback) extraction is not trusted, and
+# the fallback extractors are consulted; their output is then filtered line by line.
+_SHORT_TEXT = 250
+_MIN_WORDS = 6
+_READ_ALSO_RE = re.compile(
+    r"^\s*(?:اقرأ|اقرا|إقرأ|طالع|شاهد|تابع)\s+(?:أيضا|أيضاً|ايضا|ايضاً|كذلك|المزيد|ايضًا|أيضًا)\s*[:：\-]?"
+)
+_SHARE_LINE_RE = re.compile(
+    r"^\s*(?:شارك|مشاركة|شارك\s+الخبر|تابعونا\s+على|فيسبوك|تويتر|واتساب|طباعة|حجم\s+الخط)\b"
+)
+
+
+def _anchor_texts(tree: lxml_html.HtmlElement) -> list[str]:
+    texts = set()
+    for a in tree.iter("a"):
+        text = _squash(_text_of(a))
+        if len(text) >= 3:
+            texts.add(text)
+    return sorted(texts, key=len, reverse=True)
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalnum())
+
+
+def _mostly_links(line: str, anchors: list[str]) -> bool:
+    # A line that is (almost) only the text of links is a teaser for other pages:
+    # a headline from a "most read" list or a menu the extractor kept.
+    if any(len(a) >= 12 and len(a) >= 0.8 * len(line) and a in line for a in anchors):
+        return True
+    rest = line
+    for anchor in anchors:
+        if anchor in rest:
+            rest = rest.replace(anchor, " ")
+    return _letters(rest) < 0.2 * _letters(line)
+
+
+def _clean_lines(text: str, title: str, anchors: list[str]) -> str:
+    lines = []
+    title_key = _squash(title)
+    for raw in text.split("\n"):
+        line = _squash(raw)
+        if not line:
+            continue
+        if not lines and title_key and line == title_key:
+            continue  # the headline repeated as the body's first line
+        if _READ_ALSO_RE.match(line) or _SHARE_LINE_RE.match(line):
+            continue
+        if anchors and _mostly_links(line, anchors):
+            continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _trafilatura(html: str, url: str, *, fast: bool) -> Any:
+    import trafilatura
+
+    try:
+        return trafilatura.bare_extraction(html, url=url, fast=fast, **_TRAFILATURA_OPTIONS)
+    except (ValueError, TypeError, AttributeError, etree.LxmlError):
+        return None
+
+
+def _main_text(pruned_html: str, url: str, title: str, anchors: list[str]) -> tuple[str, Any]:
+    doc = _trafilatura(pruned_html, url, fast=True)
+    text = _clean_lines(getattr(doc, "text", None) or "", title, anchors)
+    if len(text) >= _SHORT_TEXT:
+        return text, doc
+    fallback = _trafilatura(pruned_html, url, fast=False)
+    fallback_text = _clean_lines(getattr(fallback, "text", None) or "", title, anchors)
+    if len(fallback_text) > len(text):
+        return fallback_text, fallback
+    return text, doc or fallback
+
+
+# --- selectors ---------------------------------------------------------------------
+
+
+def _select(html: str, spec: str) -> list[Any]:
+    from parsel import Selector
+
+    spec = spec.strip()
+    selector = Selector(text=html)
+    if spec.startswith("xpath:"):
+        return list(selector.xpath(spec[len("xpath:") :].strip()))
+    if spec.startswith("css:"):
+        spec = spec[len("css:") :]
+    return list(selector.css(spec.strip()))
+
+
+def _selected_string(nodes: list[Any]) -> str:
+    for node in nodes:
+        value = _squash(node.xpath("string()").get() or "")
+        if value:
+            return value
+    return ""
+
+
+_BLOCKS_XPATH = ".//p | .//h2 | .//h3 | .//h4 | .//blockquote[not(.//p)] | .//li[not(.//p)]"
+
+
+def _selected_body(nodes: list[Any]) -> str:
+    lines: list[str] = []
+    for node in nodes:
+        node_lines = []
+        for block in node.xpath(_BLOCKS_XPATH):
+            value = _squash(block.xpath("string()").get() or "")
+            if value:
+                node_lines.append(value)
+        if not node_lines:
+            raw = "\n".join(
+                node.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+            )
+            node_lines = [_squash(line) for line in raw.split("\n") if _squash(line)]
+        lines.extend(node_lines)
+    return "\n".join(lines)
+
+
+# --- title -------------------------------------------------------------------------
+
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " « ", " » ", " || ", " / ")
+
+
+def _strip_outlet(title: str, site_name: str | None, h1: str | None) -> str:
+    title = _squash(title)
+    if h1 and h1 != title and (title.startswith(h1) or title.endswith(h1)):
+        rest = title.replace(h1, "", 1).strip(" |-–—:«»/")
+        if len(rest) <= 40:
+            return h1
+    if site_name:
+        site = _squash(site_name)
+        for sep in _TITLE_SEPARATORS:
+            if title.endswith(sep + site):
+                return title[: -len(sep + site)].strip()
+            if title.startswith(site + sep):
+                return title[len(site + sep) :].strip()
+    for sep in _TITLE_SEPARATORS:
+        if sep in title:
+            head, _, tail = title.rpartition(sep)
+            # An outlet's name is short; a headline with a dash keeps its dash.
+            if len(tail.split()) <= 3 and len(head) >= 2 * len(tail):
+                return head.strip()
+            first, _, rest = title.partition(sep)
+            if sep in (" :: ", " || ") and len(first.split()) <= 3 and len(rest) >= 2 * len(first):
+                return rest.strip()
+    return title
+
+
+def _first_h1(tree: lxml_html.HtmlElement) -> str | None:
+    fallback = None
+    for h1 in tree.iter("h1"):
+        text = _squash(_text_of(h1))
+        if not text:
+            continue
+        if not _in_chrome(h1):
+            return text
+        fallback = fallback or text
+    return fallback
+
+
+def _title(tree: lxml_html.HtmlElement, doc: Any) -> str:
+    h1 = _first_h1(tree)
+    site_names = _meta_values(tree, "og:site_name", "application-name")
+    site_name = site_names[0] if site_names else getattr(doc, "sitename", None)
+    for candidate in (
+        *_meta_values(tree, "og:title", "twitter:title"),
+        h1,
+        getattr(doc, "title", None),
+        _squash(tree.findtext(".//title") or ""),
+    ):
+        if candidate and _squash(candidate):
+            return _strip_outlet(candidate, site_name, h1)
+    return ""
+
+
+# --- dates -------------------------------------------------------------------------
+
+_META_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "publication_date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "dc.date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "cxenseparse:recs:publishtime",
+    "date",
+)
+_NEWS_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
+
+
+def _parse_machine_date(value: str, tz: str) -> ParsedDate | None:
+    """An ISO 8601, RFC 2822 or epoch value from metadata; a naive time is in `tz`."""
+    value = value.strip()
+    if not value:
+        return None
+    if re.fullmatch(r"\d{10}(?:\d{3})?", value):
+        seconds = int(value[:10])
+        return ParsedDate(datetime.fromtimestamp(seconds, UTC), "second")
+    iso = value.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", value) else value
+    try:
+        parsed = datetime.fromisoformat(iso.replace("z", "Z"))
+    except ValueError:
+        parsed = None
+    if parsed is not None:
+        if re.fullmatch(r"\d{4}-?\d\d-?\d\d", value):
+            return ParsedDate(datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC), "day")
+        if parsed.tzinfo is None:
+            return ParsedDate(local_to_utc(parsed, tz), "second")
+        return ParsedDate(parsed.astimezone(UTC), "second")
+    try:
+        rfc = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        rfc = None
+    if rfc is not None:
+        if rfc.tzinfo is None:
+            return ParsedDate(local_to_utc(rfc, tz), "second")
+        return ParsedDate(rfc.astimezone(UTC), "second")
+    return parse_arabic_date(value, tz)
+
+
+def _json_ld_dates(tree: lxml_html.HtmlElement) -> list[str]:
+    found: list[tuple[int, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            value = node.get("datePublished")
+            if isinstance(value, str):
+                kind = node.get("@type", "")
+                kind = " ".join(kind) if isinstance(kind, list) else str(kind)
+                found.append((0 if _NEWS_TYPES.search(kind) else 1, value))
+            for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+                if key in node:
+                    walk(node[key])
+
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        try:
+            walk(json.loads(script.text or ""))
+        except (ValueError, TypeError):
+            continue
+    return [value for _rank, value in sorted(found, key=lambda item: item[0])]
+
+
+def _time_elements(tree: lxml_html.HtmlElement) -> list[str]:
+    marked, plain = [], []
+    for element in tree.xpath("//time[@datetime] | //*[@itemprop='datePublished']"):
+        value = element.get("datetime") or element.get("content")
+        if not value or _in_chrome(element) or element.xpath("ancestor::a"):
+            continue
+        marks = f"{element.get('itemprop') or ''} {element.get('class') or ''}".lower()
+        if element.get("pubdate") is not None or "publish" in marks or "datepublished" in marks:
+            marked.append(value)
+        else:
+            plain.append(value)
+    return marked + plain
+
+
+def _plausible(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
+    if parsed is None:
+        return None
+    if parsed.value > now + timedelta(days=1) or parsed.value.year < 1995:
+        return None
+    return parsed
+
+
+def _metadata_date(
+    tree: lxml_html.HtmlElement, html: str, tz: str, now: datetime
+) -> ParsedDate | None:
+    candidates = [
+        *_meta_values(tree, *_META_DATE_KEYS[:5]),
+        *_json_ld_dates(tree),
+        *_meta_values(tree, *_META_DATE_KEYS[5:]),
+        *_time_elements(tree),
+    ]
+    for value in candidates:
+        parsed = _plausible(_parse_machine_date(value, tz), now)
+        if parsed is not None:
+            return parsed
+    try:
+        from htmldate import find_date
+
+        day = find_date(html, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
+    except (ValueError, TypeError, etree.LxmlError):
+        day = None
+    if day:
+        return _plausible(_parse_machine_date(day, tz), now)
+    return None
+
+
+_DATE_MARKS_RE = re.compile(r"date|time|publish|posted|byline|meta|info|تاريخ", re.IGNORECASE)
+_PUBLISHED_WORD_RE = re.compile(r"نشر|تاريخ\s+النشر|بتاريخ|published|posted", re.IGNORECASE)
+
+
+def _text_date(
+    tree: lxml_html.HtmlElement, title: str, body: str, tz: str, now: datetime
+) -> ParsedDate | None:
+    """An Arabic date written on the page: a byline, a date label, a "نُشر في" line."""
+    # 1. Elements marked as dates or bylines, outside the site's header and sidebars
+    #    (a header often shows today's date, which is not the article's).
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("html", "body", "script", "style"):
+            continue
+        marks = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''}"
+        if not _DATE_MARKS_RE.search(marks):
+            continue
+        text = _squash(_text_of(element))
+        if not text or len(text) > 200 or _in_chrome(element):
+            continue
+        parsed = _plausible(parse_arabic_date(text, tz, now=now), now)
+        if parsed is not None:
+            return parsed
+    # 2. A line of the page that says it was published on a date.
+    body_root = tree.find("body")
+    if body_root is None:
+        return None
+    lines = []
+    for element in body_root.iter():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+            continue
+        for chunk in (element.text, element.tail):
+            if chunk and chunk.strip():
+                lines.append((_in_chrome(element), _squash(chunk)))
+    for in_chrome, line in lines:
+        if not in_chrome and _PUBLISHED_WORD_RE.search(line):
+            for parsed in find_arabic_dates(line, tz):
+                if _plausible(parsed, now):
+                    return parsed
+    # 3. The first date between the headline and the article's first paragraph.
+    first_line = body.split("\n", 1)[0][:60] if body else ""
+    started = not title
+    for in_chrome, line in lines:
+        if title and title in line:
+            started = True
+            continue
+        if first_line and line.startswith(first_line[:30]):
+            break
+        if started and not in_chrome:
+            for parsed in find_arabic_dates(line, tz):
+                if _plausible(parsed, now):
+                    return parsed
+    return None
+
+
+def _listed(listed_at: datetime | None, tz: str) -> ParsedDate | None:
+    if listed_at is None:
+        return None
+    if listed_at.tzinfo is None:
+        return ParsedDate(local_to_utc(listed_at, tz), "second")
+    return ParsedDate(listed_at.astimezone(UTC), "second")
+
+
+# --- author and language -----------------------------------------------------------
+
+_BYLINE_PREFIX_RE = re.compile(
+    r"^\s*(?:بقلم|كتب|كتبت|بواسطة|إعداد|اعداد|تحرير|المحرر|by)\s*[:：\-]?\s*", re.IGNORECASE
+)
+_NOT_A_NAME_RE = re.compile(
+    r"\d|(?:^|\s)(?:ال)?(?:أحد|احد|اثنين|إثنين|ثلاثاء|أربعاء|اربعاء|خميس|جمعة|سبت)(?:\s|$)"
+)
+
+
+def _clean_author(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = _BYLINE_PREFIX_RE.sub("", _squash(value)).strip(" ،,;|-")
+    if not value or value.startswith("http") or len(value) > 80 or _NOT_A_NAME_RE.search(value):
+        return None
+    return value
+
+
+def _json_ld_author(tree: lxml_html.HtmlElement) -> str | None:
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                author = node.get("author")
+                if isinstance(author, list) and author:
+                    author = author[0]
+                if isinstance(author, dict):
+                    author = author.get("name")
+                if isinstance(author, str) and author.strip():
+                    return author
+                stack.extend(node.get(key) for key in ("@graph", "mainEntity") if key in node)
+    return None
+
+
+def _author(tree: lxml_html.HtmlElement, doc: Any) -> str | None:
+    candidates = [
+        *_meta_values(tree, "author", "article:author", "dc.creator", "parsely-author"),
+        _json_ld_author(tree),
+    ]
+    for element in tree.xpath(
+        "//*[@itemprop='author'] | //*[@rel='author'] | //*[contains(@class, 'author')]"
+        " | //*[contains(@class, 'writer')] | //*[contains(@class, 'byline')]"
+    ):
+        if not _in_chrome(element):
+            candidates.append(_text_of(element))
+    candidates.append(getattr(doc, "author", None))
+    for candidate in candidates:
+        cleaned = _clean_author(candidate)
+        if cleaned:
+            return cleaned
+    return None
+
+
+_ARABIC_SCRIPT_LANGS = {"ar", "fa", "ur", "ps", "ku", "ckb", "sd", "ug"}
+
+
+def _language(tree: lxml_html.HtmlElement, text: str) -> str | None:
+    declared = tree.get("lang") or tree.get("xml:lang")
+    if not declared:
+        values = _meta_values(tree, "content-language", "og:locale", "language")
+        for meta in tree.iter("meta"):
+            if (meta.get("http-equiv") or "").lower() == "content-language" and meta.get("content"):
+                values.insert(0, meta.get("content"))
+        declared = values[0] if values else None
+    code = re.split(r"[-_]", declared.strip().lower())[0] if declared and declared.strip() else None
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return code
+    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f")
+    # Templates often declare the wrong language; the text itself decides.
+    if arabic / len(letters) >= 0.5:
+        return code if code in _ARABIC_SCRIPT_LANGS else "ar"
+    return code if code and code not in _ARABIC_SCRIPT_LANGS else None
+
+
+# --- entry point -------------------------------------------------------------------
+
+
+def extract_article(
+    html: str,
+    url: str,
+    *,
+    tz: str = "UTC",
+    listed_at: datetime | None = None,
+    selectors: dict[str, str] | None = None,
+) -> Extracted | None:
+    """Extract one article page; None when the page has no main text.
+
+    Dates come from page metadata first, then `listed_at` (the feed's or
+    sitemap's own date), then Arabic dates written on the page. `selectors`
+    ({"title"|"body"|"date": "css:..." or "xpath:..."}) override extraction.
+    """
+    tree = _parse(html)
+    if tree is None:
+        return None
+    selectors = selectors or {}
+    now = datetime.now(UTC)
+    canonical = resolve_canonical(url, tree)
+    anchors = _anchor_texts(tree)
+
+    pruned = _parse(html)
+    assert pruned is not None  # the same text parsed once already
+    _prune_boxes(pruned)
+    pruned_html = lxml_html.tostring(pruned, encoding="unicode")
+
+    doc = None
+    title = ""
+    if selectors.get("title"):
+        title = _selected_string(_select(html, selectors["title"]))
+    if selectors.get("body"):
+        text = _selected_body(_select(pruned_html, selectors["body"]))
+        text = _clean_lines(text, title, anchors)
+        if not title:
+            title = _title(tree, None)
+    else:
+        provisional_title = title or _title(tree, None)
+        text, doc = _main_text(pruned_html, url, provisional_title, anchors)
+        title = title or _title(tree, doc)
+        if provisional_title != title:
+            text = _clean_lines(text, title, anchors)
+    # A few words are a caption or a menu the extractor settled on, not an article.
+    if len(text.split()) < _MIN_WORDS:
+        return None
+
+    parsed: ParsedDate | None = None
+    if selectors.get("date"):
+        nodes = _select(html, selectors["date"])
+        for node in nodes:
+            raw = (
+                node.attrib.get("datetime") or node.attrib.get("content")
+                if hasattr(node, "attrib")
+                else None
+            )
+            value = raw or _squash(node.xpath("string()").get() or "")
+            parsed = _plausible(
+                _parse_machine_date(value, tz) if raw else parse_arabic_date(value, tz, now=now),
+                now,
+            )
+            if parsed is not None:
+                break
+    if parsed is None:
+        parsed = _metadata_date(tree, html, tz, now)
+        listed = _listed(listed_at, tz)
+        if parsed is None:
+            parsed = listed
+        elif (
+            parsed.precision == "day"
+            and listed is not None
+            and local_date(listed.value, tz) == parsed.value.date()
+        ):
+            # The page gives the day, the feed gives the moment on that day.
+            parsed = listed
+    if parsed is None:
+        parsed = _text_date(tree, title, text, tz, now)
+
+    return Extracted(
+        title=title,
+        text=text,
+        published_at=parsed.value if parsed else None,
+        published_precision=parsed.precision if parsed else None,
+        author=_author(tree, doc),
+        canonical_url=canonical,
+        language=_language(tree, title + "\n" + text),
+    )

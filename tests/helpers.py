@@ -1,0 +1,38 @@
+"""Running the real `marsad` command in a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_marsad(
+    *args: str, config: Path | None = None, timeout: float = 120, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "crawler.cli"]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    cmd += list(args)
+    env = {k: v for k, v in os.environ.items() if k != "MARSAD_CONFIG"}
+    return subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+        cwd=ROOT,
+        env=env,
+        encoding="utf-8",
+    )
+
+
+def stored_articles(config: Path, *extra: str) -> list[dict[str, Any]]:
+    result = run_marsad("articles", "list", "--format", "json", *extra, config=config)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

@@ -1,0 +1,178 @@
+"""Crawls of the loopback fixture web through the real `marsad crawl` command."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crawler.db import open_database
+from crawler.models import CrawlRun, SeenUrl
+from tests.conftest import write_config
+from tests.helpers import run_marsad, stored_articles
+
+
+def relevant_keys(web) -> set[str]:
+    return {spec.key for spec in web.articles() if spec.expected.relevant}
+
+
+def keys_of(web, articles: list[dict]) -> set[str]:
+    keys = {web.key_for_url(a["url"]) for a in articles}
+    assert None not in keys, [a["url"] for a in articles]
+    return keys
+
+
+def test_crawl_stores_exactly_the_relevant_articles(web, db_url: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "marsad.toml", db_url, web.sources_toml(["rss"]))
+    result = run_marsad("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "", "crawl writes its summary and logs to stderr only"
+
+    articles = stored_articles(config)
+    assert keys_of(web, articles) == relevant_keys(web)
+
+    for article in articles:
+        key = web.key_for_url(article["url"])
+        spec = web.spec(key)
+        outlet = web.outlet(spec.outlet)
+        assert article["source"] == spec.outlet
+        assert article["title"] == spec.title
+        assert article["url"] == outlet.url_for(spec), "canonical URL without tracking params"
+        value, precision = web.expected_published(key)
+        if precision == "day":
+            # The page writes only a day; the feed's own timestamp comes before page text.
+            value, precision = spec.published.astimezone(UTC).replace(microsecond=0), "second"
+        assert article["published_at"] == value.isoformat(), key
+        assert article["published_precision"] == precision
+        assert {t["term"] for t in article["terms"]} >= set(spec.expected.terms)
+
+    # The main text is stored without the page chrome that also names S-400.
+    shown = run_marsad(
+        "articles", "show", str(articles[0]["id"]), "--format", "json", config=config
+    )
+    assert shown.returncode == 0, shown.stderr
+    spec = web.spec(web.key_for_url(articles[0]["url"]))
+    import json
+
+    stored_text = json.loads(shown.stdout)["text"]
+    assert spec.paragraphs[0] in stored_text
+    assert "الأكثر قراءة" not in stored_text
+
+
+def test_irrelevant_page_with_s400_sidebar_is_remembered_not_stored(web, tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'm.db'}"
+    config = write_config(tmp_path / "marsad.toml", db_url, web.sources_toml(["rss"]))
+    sidebar_only = [s for s in web.articles() if not s.expected.relevant and s.sidebar_note]
+    assert sidebar_only, "the fixture web has an irrelevant page whose sidebar names S-400"
+    assert run_marsad("crawl", config=config).returncode == 0
+
+    stored = keys_of(web, stored_articles(config))
+    db = open_database(db_url)
+    with db.read() as session:
+        seen = dict(session.execute(select(SeenUrl.url, SeenUrl.status)).all())
+    db.dispose()
+    for spec in sidebar_only:
+        assert spec.key not in stored
+        assert seen[web.outlet(spec.outlet).url_for(spec)] == "irrelevant"
+
+
+@pytest.mark.parametrize("kind", ["atom", "news-sitemap", "sitemap", "listing"])
+def test_every_index_kind_finds_the_same_articles(web, kind: str, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml([kind])
+    )
+    result = run_marsad("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+    articles = stored_articles(config)
+    assert keys_of(web, articles) == relevant_keys(web)
+    if kind == "listing":
+        # No index date: the page's own date, which for one template is Arabic text only.
+        for article in articles:
+            value, precision = web.expected_published(web.key_for_url(article["url"]))
+            assert (article["published_at"], article["published_precision"]) == (
+                value.isoformat(),
+                precision,
+            )
+
+
+def test_bad_input_never_stops_a_crawl(web, tmp_path: Path) -> None:
+    """Broken XML, empty pages, 404/500, a redirect loop, an oversized body and a timeout are
+    each counted against their source, and the rest of the crawl goes on."""
+    db_url = f"sqlite:///{tmp_path / 'm.db'}"
+    config = write_config(tmp_path / "marsad.toml", db_url, web.sources_toml(["rss"]))
+    config.write_text(
+        config.read_text().replace('timeout = "5s"', 'timeout = "2s"\nmax_page_bytes = 300000'),
+        encoding="utf-8",
+    )
+    relevant = [s for s in web.articles("nafitha") if s.expected.relevant]
+    victims = [s for s in web.articles("sawt") if s.expected.relevant]
+    assert len(victims) >= 3
+    sawt = web.outlet("sawt")
+    kinds = ["500", "404", "redirect_loop", "oversize", "slow", "empty"]
+    broken = {}
+    for spec, kind in zip(victims, kinds, strict=False):
+        path = sawt.path_for(spec)
+        web.set_fault(path, kind, outlet="sawt", delay=6.0, size=1_000_000)
+        broken[spec.key] = kind
+    web.set_fault("/rss.xml", "broken_xml", outlet="bayraq")
+
+    result = run_marsad("crawl", config=config)
+    assert result.returncode == 0, result.stderr
+
+    stored = keys_of(web, stored_articles(config))
+    assert {s.key for s in relevant} <= stored, "an unaffected outlet is stored in full"
+    assert not (set(broken) & stored)
+
+    db = open_database(db_url)
+    with db.read() as session:
+        runs = {r.source: r for r in session.scalars(select(CrawlRun))}
+    db.dispose()
+    assert runs["sawt"].status == "ok"
+    assert runs["sawt"].errors >= len(broken) - 1  # "empty" is a drop, not a fetch error
+    # The broken feed is counted; whatever items could be salvaged from it are still crawled.
+    assert runs["bayraq"].error_kinds.get("parse_error") == 1
+    assert runs["nafitha"].errors == 0
+
+
+def test_every_source_failing_exits_3(web, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"])
+    )
+    web.set_fault("/rss.xml", "500")
+    result = run_marsad("crawl", config=config)
+    assert result.returncode == 3, result.stderr
+    assert "http_500" in result.stderr
+
+
+def test_unknown_source_is_one_line_and_exit_2(web, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"])
+    )
+    result = run_marsad("crawl", "--source", "nope", config=config)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "marsad: unknown source 'nope' (configured: sawt, nafitha, bayraq)"
+    ]
+
+
+def test_missing_config_file_and_bad_key(tmp_path: Path) -> None:
+    missing = run_marsad("articles", "list", config=tmp_path / "absent.toml")
+    assert missing.returncode == 2
+    assert "absent.toml does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[crawl]\ntimeout = "soon"\n', encoding="utf-8")
+    result = run_marsad("crawl", config=bad)
+    assert result.returncode == 2
+    assert "crawl.timeout" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "marsad.toml", "postgresql://postgres@127.0.0.1:1/none", "")
+    result = run_marsad("articles", "list", config=config)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("marsad: cannot open database"), lines

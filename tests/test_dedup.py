@@ -1,0 +1,236 @@
+"""crawler.dedup: hashes, MinHash/LSH keys, scores, and the calibrated decision."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler import dedup
+from crawler.arabic import normalize
+
+ROOT = Path(__file__).resolve().parents[1]
+PAIRS = ROOT / "tests" / "data" / "dedup_pairs.jsonl"
+DEV = Path(os.environ.get("MARSAD_DEV_CORPUS", ROOT.parent / "shared" / "corpus" / "dev.jsonl"))
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+ARTICLE = (
+    "أعلنت وزارة الدفاع في بيان رسمي وصول الدفعة الأولى من منظومة إس-400 إلى القاعدة "
+    "الجوية، على أن تتواصل عمليات النقل خلال الأيام المقبلة وفق الجدول المتفق عليه. "
+    "وقال مسؤول إن الجهات المختصة ستحدد لاحقاً موعد تشغيل المنظومة ومواقع نشرها."
+)
+
+arabic_words = st.lists(
+    st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقكلمنهوي0123456789", min_size=1, max_size=8),
+    min_size=0,
+    max_size=60,
+).map(" ".join)
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def shares_bucket(a: str, b: str) -> bool:
+    return bool(set(dedup.band_keys(dedup.signature(a))) & set(dedup.band_keys(dedup.signature(b))))
+
+
+# --- content hash ---------------------------------------------------------------
+
+
+def test_content_hash_is_sha256_hex_of_whitespace_folded_text() -> None:
+    h = dedup.content_hash("نص  الخبر\n هنا ")
+    assert len(h) == 64 and int(h, 16) >= 0
+    assert h == dedup.content_hash("نص الخبر هنا")
+    assert h != dedup.content_hash("نص الخبر هناك")
+
+
+# --- signatures and band keys ---------------------------------------------------
+
+
+def test_constants_are_consistent() -> None:
+    assert dedup.BANDS * dedup.ROWS == dedup.NUM_PERM
+    # The brief: a pair at Jaccard 0.5 becomes a candidate with p > 0.99.
+    assert 1 - (1 - 0.5**dedup.ROWS) ** dedup.BANDS > 0.99
+
+
+def test_signature_is_deterministic_and_sized() -> None:
+    text = normalize(ARTICLE)
+    sig = dedup.signature(text)
+    assert sig == dedup.signature(text)
+    assert len(sig) == dedup.NUM_PERM
+    assert all(isinstance(v, int) and 0 <= v <= INT64_MAX for v in sig)
+
+
+def test_band_keys_shape_and_signed_64_bit_range() -> None:
+    keys = dedup.band_keys(dedup.signature(normalize(ARTICLE)))
+    assert [band for band, _ in keys] == list(range(dedup.BANDS))
+    assert all(INT64_MIN <= bucket <= INT64_MAX for _, bucket in keys)
+    # Negative buckets occur: the full signed range is used, not just the positive half.
+    assert any(bucket < 0 for _, bucket in keys)
+
+
+def test_identical_text_gives_identical_band_keys() -> None:
+    a = dedup.band_keys(dedup.signature(normalize(ARTICLE)))
+    b = dedup.band_keys(dedup.signature(normalize(ARTICLE.replace("400", "٤٠٠"))))
+    assert a == b
+
+
+def test_band_keys_are_stable_across_processes() -> None:
+    # A different PYTHONHASHSEED in the child proves nothing depends on hash().
+    code = (
+        "import json,sys; from crawler import dedup; from crawler.arabic import normalize;"
+        "print(json.dumps(dedup.band_keys(dedup.signature(normalize(sys.stdin.read())))))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=ARTICLE,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    ).stdout
+    child = [tuple(k) for k in json.loads(out)]
+    assert child == dedup.band_keys(dedup.signature(normalize(ARTICLE)))
+
+
+def test_band_keys_rejects_wrong_length() -> None:
+    with pytest.raises(ValueError):
+        dedup.band_keys([1, 2, 3])
+
+
+def test_empty_text_has_no_band_keys_and_is_no_duplicate() -> None:
+    assert dedup.band_keys(dedup.signature("")) == []
+    s = dedup.scores("", normalize(ARTICLE))
+    assert s == dedup.Scores(0.0, 0.0, 0.0)
+    assert not dedup.is_near_duplicate(s)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arabic_words)
+def test_band_keys_property(text: str) -> None:
+    sig = dedup.signature(text)
+    assert sig == dedup.signature(text)
+    keys = dedup.band_keys(sig)
+    assert keys == dedup.band_keys(list(sig))
+    if text.strip():
+        assert len(keys) == dedup.BANDS
+    assert all(INT64_MIN <= bucket <= INT64_MAX for _, bucket in keys)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arabic_words, arabic_words)
+def test_scores_properties(a: str, b: str) -> None:
+    s, t = dedup.scores(a, b), dedup.scores(b, a)
+    assert s == t  # symmetric
+    assert 0.0 <= s.jaccard <= s.containment <= 1.0
+    assert 0.0 <= s.lead <= 1.0
+    if a.strip():
+        same = dedup.scores(a, a)
+        assert same.jaccard == same.containment == same.lead == 1.0
+
+
+# --- boilerplate ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "اقرأ أيضاً: موسكو تتوعد بالرد على العقوبات",
+        "إقرأ ايضا: عنوان آخر\nشاهد أيضاً: فيديو الشحنة",
+        "للمزيد من الأخبار تابعونا على تويتر",
+        "تابعونا على فيسبوك وتيليغرام",
+        "مواضيع ذات صلة: الهند تتسلم الفوج الثاني",
+    ],
+)
+def test_trailing_boilerplate_is_stripped(footer: str) -> None:
+    body = normalize(ARTICLE)
+    assert dedup.strip_boilerplate(normalize(ARTICLE + "\n" + footer)) == body
+
+
+def test_article_prose_is_not_taken_for_boilerplate() -> None:
+    prose = normalize("ويسعى البلدان للمزيد من التعاون في مجال الدفاع الجوي.")
+    assert dedup.strip_boilerplate(prose) == prose
+    # A marker followed by a long text is inside the article, not a footer.
+    long_tail = normalize("اقرأ أيضاً: " + ARTICLE)
+    assert dedup.strip_boilerplate(long_tail) == long_tail
+
+
+# --- decision -------------------------------------------------------------------
+
+
+def test_scores_keeps_two_field_construction() -> None:
+    # Callers that only have jaccard and containment keep the two-score rule.
+    assert dedup.is_near_duplicate(dedup.Scores(0.5, 0.7))
+    assert not dedup.is_near_duplicate(dedup.Scores(0.2, 0.7))
+    assert not dedup.is_near_duplicate(dedup.Scores(0.5, 0.7, lead=0.1))
+
+
+def _own_pairs(kind: str) -> list[dict]:
+    pairs = [p for p in load_jsonl(PAIRS) if p["kind"] == kind]
+    assert pairs
+    return pairs
+
+
+@pytest.mark.parametrize("pair", _own_pairs("copy"), ids=lambda p: p["id"])
+def test_own_edited_copies_are_found(pair: dict) -> None:
+    a, b = normalize(pair["a"]["body"]), normalize(pair["b"]["body"])
+    assert shares_bucket(a, b)
+    assert dedup.is_near_duplicate(dedup.scores(a, b)), pair["note"]
+
+
+@pytest.mark.parametrize("pair", _own_pairs("distinct"), ids=lambda p: p["id"])
+def test_own_related_but_different_reports_never_merge(pair: dict) -> None:
+    a, b = normalize(pair["a"]["body"]), normalize(pair["b"]["body"])
+    assert not dedup.is_near_duplicate(dedup.scores(a, b)), pair["note"]
+
+
+@pytest.mark.parametrize("pair", load_jsonl(PAIRS), ids=lambda p: p["id"])
+def test_own_pairs_hold_when_the_title_is_included(pair: dict) -> None:
+    # The recommended input is the body alone; title + body must still decide right.
+    a = normalize(pair["a"]["title"] + "\n" + pair["a"]["body"])
+    b = normalize(pair["b"]["title"] + "\n" + pair["b"]["body"])
+    assert dedup.is_near_duplicate(dedup.scores(a, b)) is (pair["kind"] == "copy")
+
+
+def test_own_pairs_file_has_enough_pairs() -> None:
+    assert len(_own_pairs("copy")) >= 8
+    assert len(_own_pairs("distinct")) >= 6
+
+
+@pytest.fixture(scope="module")
+def dev_rows() -> list[dict]:
+    if not DEV.exists():
+        pytest.skip(f"labelled corpus not found at {DEV} (set MARSAD_DEV_CORPUS)")
+    return load_jsonl(DEV)
+
+
+def test_dev_calibration_every_copy_found_no_false_merge(dev_rows: list[dict]) -> None:
+    texts = {r["id"]: normalize(r["body"]) for r in dev_rows}
+    missed, merged, copies = [], [], 0
+    for a, b in itertools.combinations(dev_rows, 2):
+        la, lb = a["labels"], b["labels"]
+        is_copy = la.get("dup_of") == b["id"] or lb.get("dup_of") == a["id"]
+        dup = dedup.is_near_duplicate(dedup.scores(texts[a["id"]], texts[b["id"]]))
+        if is_copy:
+            copies += 1
+            if not (dup and shares_bucket(texts[a["id"]], texts[b["id"]])):
+                missed.append((a["id"], b["id"]))
+        elif dup:
+            # Neither different developments nor independent reports of one
+            # development are copies.
+            merged.append((a["id"], b["id"]))
+    assert copies >= 10
+    assert missed == []
+    assert merged == []
