@@ -20,8 +20,12 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from alerts.channels import build_transports
+from alerts.digest import queue_digest
+from alerts.outbox import Dispatcher
 from crawler.config import Config, ConfigError, load_config
 from crawler.crawl import CrawlOutcome, run_crawl
 from crawler.db import Database, DatabaseError, open_database
@@ -67,6 +71,7 @@ class Daemon:
         self.reload = threading.Event()
         self.flags_changed = threading.Event()
         self.db: Database | None = None
+        self._dispatcher: Dispatcher | None = None
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -105,6 +110,42 @@ class Daemon:
             # A job error is logged with its source and never reaches the scheduler.
             log.exception("[%s] crawl job failed", name)
 
+    def dispatch_job(self, *, draining: bool = False) -> None:
+        """Send what is due, batch after batch; a stop interrupts unless this is the last drain."""
+        try:
+            dispatcher = self.dispatcher()
+            while draining or not self.stop.is_set():
+                report = dispatcher.dispatch()
+                if report.sent + report.retrying + report.failed == 0:
+                    break
+        except Exception:
+            log.exception("alert dispatch failed")
+
+    def dispatcher(self) -> Dispatcher:
+        if self._dispatcher is None:
+            assert self.db is not None
+            self._dispatcher = Dispatcher(
+                self.db, self.config, build_transports(self.config.alerts)
+            )
+        return self._dispatcher
+
+    def digest_job(self) -> None:
+        try:
+            assert self.db is not None
+            count = queue_digest(self.db, self.config)
+            log.info("daily digest: %s", f"{count} items queued" if count else "nothing to report")
+        except Exception:
+            log.exception("daily digest failed")
+
+    def maintenance_job(self) -> None:
+        try:
+            assert self.db is not None
+            with self.db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA optimize" if self.db.is_sqlite else "ANALYZE")
+                conn.commit()
+        except Exception:
+            log.exception("database maintenance failed")
+
     # --- lifecycle --------------------------------------------------------------------------
 
     def _on_stop_signal(self, signum: int, _frame: Any) -> None:
@@ -131,6 +172,11 @@ class Daemon:
         outcome = self.crawl(names) if names else CrawlOutcome({}, 0)
         if outcome.returncode == EXIT_CONFIG:
             return EXIT_CONFIG
+        # One attempt per due alert; what fails stays pending for the next dispatch.
+        report = self.dispatcher().dispatch(limit=100_000)
+        log.info(
+            "dispatch: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed
+        )
         return EXIT_ALL_FAILED if outcome.all_failed else EXIT_OK
 
     def build_scheduler(self) -> MarsadScheduler:
@@ -158,6 +204,30 @@ class Daemon:
                 # The first crawl of every source starts now rather than one interval later.
                 next_run_time=datetime.now(UTC) + timedelta(seconds=0.1),
             )
+        alerts = self.config.alerts
+        scheduler.add_job(
+            self.dispatch_job,
+            IntervalTrigger(seconds=alerts.dispatch_interval.total_seconds()),
+            id="dispatch",
+            name="dispatch alerts",
+            misfire_grace_time=30,
+            next_run_time=datetime.now(UTC),
+        )
+        hour, minute = (int(part) for part in alerts.digest_at.split(":"))
+        scheduler.add_job(
+            self.digest_job,
+            CronTrigger(hour=hour, minute=minute, timezone=alerts.digest_timezone),
+            id="digest",
+            name="daily digest",
+            misfire_grace_time=3600,
+        )
+        scheduler.add_job(
+            self.maintenance_job,
+            CronTrigger(hour=3, minute=30, timezone=UTC),
+            id="maintenance",
+            name="database maintenance",
+            misfire_grace_time=3600,
+        )
         return scheduler
 
     def run_forever(self) -> int:
@@ -175,16 +245,19 @@ class Daemon:
             if self.stop.is_set():
                 log.info("stopping: waiting up to %ss for running crawls", SHUTDOWN_GRACE_SECONDS)
                 scheduler.shutdown(wait=True)
+                # What became ready while crawls finished still goes out before the exit.
+                self.dispatch_job(draining=True)
                 log.info("stopped")
                 return EXIT_OK
             if self.reload.is_set():
                 self.reload.clear()
-                scheduler.shutdown(wait=False)
+                scheduler.shutdown(wait=True)
                 self.reload_config()
 
     def reload_config(self) -> None:
         try:
             self.config = load_config(self.config_path)
+            self._dispatcher = None
             log.info("config reloaded from %s", self.config.origin)
         except ConfigError as exc:
             log.error("config reload failed, keeping the running config: %s", exc)

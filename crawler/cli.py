@@ -509,6 +509,188 @@ def sources_check(state: State, names: tuple[str, ...]) -> None:
         sys.exit(EXIT_ERROR)
 
 
+# --- alerts and health -----------------------------------------------------------------------
+
+
+@cli.group()
+def alerts() -> None:
+    """The alert outbox."""
+
+
+def alert_json(row: Any) -> dict[str, Any]:
+    from crawler.queries import iso
+
+    return {
+        "id": row.id,
+        "development_id": row.development_id,
+        "article_id": row.article_id,
+        "channel": row.channel,
+        "status": row.status,
+        "attempts": row.attempts,
+        "created_at": iso(row.created_at),
+        "sent_at": iso(row.sent_at),
+        "kind": row.kind,
+        "last_error": row.last_error,
+    }
+
+
+@alerts.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+@reports_errors
+def alerts_list(state: State, fmt: str) -> None:
+    """Every alert row: one per channel per alert."""
+    from sqlalchemy import select
+
+    from crawler.models import Alert
+
+    with state.database() as db, db.read() as session:
+        rows = [alert_json(r) for r in session.scalars(select(Alert).order_by(Alert.id))]
+    if fmt == "json":
+        write_json_array(rows)
+        return
+    table = Table()
+    for col in (
+        "id",
+        "kind",
+        "channel",
+        "status",
+        "attempts",
+        "development",
+        "article",
+        "created",
+        "sent",
+        "last error",
+    ):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["kind"],
+            r["channel"],
+            r["status"],
+            str(r["attempts"]),
+            str(r["development_id"] or ""),
+            str(r["article_id"] or ""),
+            (r["created_at"] or "")[:19],
+            (r["sent_at"] or "")[:19],
+            (r["last_error"] or "")[:60],
+        )
+    Console().print(table)
+
+
+@alerts.command("test")
+@click.pass_obj
+@reports_errors
+def alerts_test(state: State) -> None:
+    """Send one test message to every configured channel and report each result."""
+    from alerts.channels import build_transports
+    from alerts.render import AlertMessage
+    from alerts.transport import AlertError
+
+    failures = 0
+    for name, transport in build_transports(state.config.alerts).items():
+        message = AlertMessage(
+            kind="test",
+            headline="Marsad test message / رسالة اختبار من مرصد",
+            note=f"config: {state.config.origin}",
+        )
+        try:
+            transport.send(message)
+        except AlertError as exc:
+            failures += 1
+            click.echo(f"{name}: FAILED: {exc}", err=True)
+        else:
+            click.echo(f"{name}: sent", err=True)
+    if failures:
+        sys.exit(EXIT_ERROR)
+
+
+@alerts.command("retry")
+@click.argument("alert_id", type=int)
+@click.pass_obj
+@reports_errors
+def alerts_retry(state: State, alert_id: int) -> None:
+    """Make a failed (or waiting) alert due again, with a fresh count of attempts."""
+    from crawler.models import Alert, utcnow
+
+    with state.database() as db, db.write() as session:
+        row = session.get(Alert, alert_id)
+        if row is None:
+            fail(f"no alert with id {alert_id}")
+        if row.status == "sent":
+            fail(f"alert {alert_id} was already sent at {row.sent_at}")
+        row.status, row.attempts, row.next_attempt_at, row.lease_until = (
+            "pending",
+            0,
+            utcnow(),
+            None,
+        )
+    click.echo(f"alert {alert_id} is pending again; the next dispatch sends it", err=True)
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+@reports_errors
+def status(state: State, fmt: str) -> None:
+    """Sources, outbox and database; exits 1 when something needs attention."""
+    from crawler.status import collect_status
+
+    with state.database() as db:
+        result = collect_status(db, state.config)
+    data = result.data
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        console = Console()
+        table = Table(title="sources", title_justify="left")
+        for col in (
+            "source",
+            "last run",
+            "last success",
+            "next run",
+            "status",
+            "pages",
+            "relevant",
+            "stored",
+            "copies",
+            "errors",
+            "streak",
+        ):
+            table.add_column(col)
+        for s in data["sources"]:
+            table.add_row(
+                s["name"],
+                (s["last_run"] or "-")[:19],
+                (s["last_success"] or "-")[:19],
+                (s["next_run"] or "-")[:19],
+                s["last_status"] or "-",
+                str(s["pages"]),
+                str(s["relevant"]),
+                str(s["stored"]),
+                str(s["copies"]),
+                str(s["errors"]),
+                str(s["error_streak"]),
+            )
+        console.print(table)
+        o, d = data["outbox"], data["database"]
+        console.print(
+            f"outbox: {o['pending']} pending, {o['failed']} failed, {o['sent']} sent; oldest pending: {o['oldest_pending'] or '-'}"
+        )
+        console.print(
+            f"database: {d['dialect']}, {d['articles']} articles ({d['originals']} originals), {d['size_bytes'] or 0} bytes"
+        )
+        for problem in result.problems:
+            console.print(f"[bold red]problem:[/] {problem}")
+    if not result.healthy:
+        sys.exit(EXIT_ERROR)
+
+
 def main() -> None:
     cli(prog_name="marsad")
 

@@ -134,12 +134,16 @@ class CrawlRunRecorder:
         if reason not in {"finished"}:
             summary.status = "error"
             summary.last_error = summary.last_error or f"crawl ended: {reason}"
-        record_run(self.db, self.run_id, summary)
+        record_run(self.db, self.run_id, summary, self.crawler.settings["MARSAD_RESOURCES"].config)
         self.emit({"event": "done", **asdict(summary)})
 
 
-def record_run(db: Database, run_id: int | None, summary: SourceSummary) -> None:
-    """Close a crawl_runs row and move the source's error streak."""
+def record_run(db: Database, run_id: int | None, summary: SourceSummary, config: Config) -> None:
+    """Close a crawl_runs row, move the source's error streak, and queue a source-health alert
+    when the streak reaches the threshold (once) or ends after one was sent (once)."""
+    from alerts.channels import channel_names
+    from alerts.outbox import queue
+
     now = datetime.now(UTC)
     with db.write() as session:
         if run_id is not None:
@@ -164,10 +168,37 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary) -> None
             health = SourceHealth(source=summary.source, error_streak=0, down_alerted=False)
             session.add(health)
         health.last_run_at = now
+        threshold = config.alerts.source_failure_threshold
+        incident = f"source-health:{summary.source}:{run_id or now.isoformat()}"
         if summary.failed:
             health.error_streak += 1
             health.last_error = summary.last_error
+            if health.error_streak >= threshold and not health.down_alerted:
+                health.down_alerted = True
+                queue(
+                    session,
+                    key=f"{incident}:down",
+                    kind="source-health",
+                    channels=channel_names(config.alerts),
+                    payload={
+                        "headline": f"Source {summary.source} is failing",
+                        "note": f"{health.error_streak} failed runs in a row; "
+                        f"last error: {summary.last_error or 'unknown'}",
+                    },
+                )
         else:
+            if health.down_alerted:
+                health.down_alerted = False
+                queue(
+                    session,
+                    key=f"{incident}:up",
+                    kind="source-health",
+                    channels=channel_names(config.alerts),
+                    payload={
+                        "headline": f"Source {summary.source} has recovered",
+                        "note": f"the crawl succeeded again after {health.error_streak} failures",
+                    },
+                )
             health.error_streak = 0
             health.last_success_at = now
 
@@ -358,7 +389,7 @@ def _close_unfinished_runs(config: Config, summaries: dict[str, SourceSummary]) 
                     .order_by(CrawlRun.id.desc())
                     .limit(1)
                 )
-            record_run(db, run_id, summary)
+            record_run(db, run_id, summary, config)
     finally:
         db.dispose()
 

@@ -33,9 +33,10 @@ class Resources:
 
     @cached_property
     def store(self) -> Store:
+        from crawler.grouping import DevelopmentRecorder
         from crawler.store import Store
 
-        return Store(self.database)
+        return Store(self.database, DevelopmentRecorder(self.config))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Resources:
         # Scrapy deep-copies settings for each crawler; these are meant to be shared, not copied.

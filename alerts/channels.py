@@ -1,0 +1,77 @@
+"""The configured alert channels, built from `[alerts.slack]` and `[alerts.email]`.
+
+With no channel configured, alerts go to the log so that `make run` still shows them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from alerts.render import AlertMessage, render_slack
+from alerts.transport import Transport
+from crawler.config import AlertsConfig
+
+log = logging.getLogger("marsad.alerts")
+
+
+class LogTransport:
+    """Writes the alert as one log line; sending to the log always succeeds."""
+
+    name = "log"
+    can_thread = False
+
+    def send(self, msg: AlertMessage, *, reply_to: str | None = None) -> str | None:
+        log.warning("ALERT %s", render_slack(msg)["text"])
+        return None
+
+
+def channel_names(alerts: AlertsConfig) -> list[str]:
+    names = []
+    if alerts.slack is not None:
+        names.append("slack")
+    if alerts.email is not None:
+        names.append("email")
+    return names or ["log"]
+
+
+def can_thread(alerts: AlertsConfig, channel: str) -> bool:
+    if channel == "slack":
+        return alerts.slack is not None and alerts.slack.bot_token is not None
+    return channel == "email"
+
+
+def build_transports(alerts: AlertsConfig) -> dict[str, Transport]:
+    from alerts.email import SmtpTransport
+    from alerts.slack import SlackBotTransport, SlackWebhookTransport
+
+    transports: dict[str, Transport] = {}
+    slack = alerts.slack
+    if slack is not None:
+        timeout = slack.timeout.total_seconds()
+        if slack.bot_token is not None:
+            transports["slack"] = SlackBotTransport(
+                slack.bot_token.get_secret_value(),
+                slack.channel or "",
+                base_url=slack.api_base_url,
+                timeout=timeout,
+            )
+        elif slack.webhook_url is not None:
+            transports["slack"] = SlackWebhookTransport(
+                slack.webhook_url.get_secret_value(), timeout=timeout
+            )
+    mail = alerts.email
+    if mail is not None:
+        transports["email"] = SmtpTransport(
+            mail.smtp_host,
+            mail.smtp_port,
+            starttls=mail.starttls,
+            ssl=mail.ssl,
+            username=mail.username,
+            password=mail.password.get_secret_value() if mail.password else None,
+            sender=mail.sender,
+            recipients=list(mail.recipients),
+            timeout=mail.timeout.total_seconds(),
+        )
+    if not transports:
+        transports["log"] = LogTransport()
+    return transports

@@ -1,0 +1,145 @@
+"""Joining a stored report to its development, and queuing the alerts that follow from it.
+
+Runs inside the storing transaction (see `crawler.store.DevelopmentHook`): the article, its
+development and its outbox rows are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alerts.channels import can_thread, channel_names
+from alerts.outbox import PARKED, queue
+from crawler.config import Config
+from crawler.developments import WINDOW, DevelopmentKey, best_match
+from crawler.models import Article, Development, utcnow
+
+# How many earlier reports in the window are compared with a new one, newest first.
+MAX_CANDIDATES = 400
+
+
+def development_key(article: Article) -> DevelopmentKey:
+    evidence = " ".join((article.evidence or {}).values())
+    return DevelopmentKey(
+        topics=list(article.topics or []),
+        countries=list(article.countries or []),
+        published_at=article.published_at,
+        evidence_text=f"{article.title}\n{evidence}",
+    )
+
+
+class DevelopmentRecorder:
+    """The store's development hook: ``(session, article, is_revision) -> (id, alerts)``."""
+
+    def __init__(self, config: Config) -> None:
+        self.alerts = config.alerts
+        self.channels = channel_names(config.alerts)
+
+    def __call__(
+        self, session: Session, article: Article, is_revision: bool
+    ) -> tuple[int | None, int]:
+        if article.development_id is not None:
+            # A revision keeps its development; the alert already went out for it.
+            return article.development_id, 0
+        match = self._find_earlier_report(session, article)
+        if match is not None:
+            return self._join(session, article, match)
+        return self._create(session, article)
+
+    def _find_earlier_report(self, session: Session, article: Article) -> int | None:
+        when = article.published_at or article.fetched_at
+        moment = func.coalesce(Article.published_at, Article.fetched_at)
+        rows = session.scalars(
+            select(Article)
+            .where(
+                Article.id != article.id,
+                Article.duplicate_of.is_(None),
+                Article.development_id.is_not(None),
+                moment >= when - WINDOW,
+                moment <= when + WINDOW,
+            )
+            .order_by(moment.desc())
+            .limit(MAX_CANDIDATES)
+        ).all()
+        candidates = [(row.development_id, development_key(row)) for row in rows]
+        return best_match(development_key(article), candidates)
+
+    def _join(self, session: Session, article: Article, development_id: int) -> tuple[int, int]:
+        dev = session.get(Development, development_id)
+        assert dev is not None
+        dev.report_count += 1
+        dev.last_report_at = article.published_at or article.fetched_at
+        if not self._alerting(article):
+            return dev.id, 0
+        if self.alerts.follow_ups == "thread":
+            threaded = [c for c in self.channels if can_thread(self.alerts, c)]
+            unthreaded = [c for c in self.channels if c not in threaded]
+            added = queue(
+                session,
+                key=f"follow-up:{article.id}",
+                kind="follow-up",
+                channels=threaded,
+                development_id=dev.id,
+                article_id=article.id,
+            )
+            queue(
+                session,
+                key=f"follow-up:{article.id}",
+                kind="follow-up",
+                channels=unthreaded,
+                development_id=dev.id,
+                article_id=article.id,
+                status="skipped",
+            )
+            return dev.id, added
+        # Digest mode: the row waits, parked, until the daily digest collects it.
+        added = queue(
+            session,
+            key=f"follow-up:{article.id}",
+            kind="follow-up",
+            channels=self.channels,
+            development_id=dev.id,
+            article_id=article.id,
+            next_attempt_at=utcnow() + PARKED,
+            payload={"awaiting": "digest"},
+        )
+        return dev.id, added
+
+    def _create(self, session: Session, article: Article) -> tuple[int, int]:
+        topics = list(article.topics or [])
+        first_topic = topics[0] if topics else "other"
+        dev = Development(
+            topic=first_topic,
+            topics=topics,
+            countries=list(article.countries or []),
+            evidence=(article.evidence or {}).get(first_topic, ""),
+            first_article_id=article.id,
+            first_published_at=article.published_at,
+            last_report_at=article.published_at or article.fetched_at,
+            report_count=1,
+        )
+        session.add(dev)
+        session.flush()
+        if not self._alerting(article) or self._too_old(article):
+            return dev.id, 0
+        added = queue(
+            session,
+            key=f"new:{dev.id}",
+            kind="new",
+            channels=self.channels,
+            development_id=dev.id,
+            article_id=article.id,
+        )
+        return dev.id, added
+
+    def _alerting(self, article: Article) -> bool:
+        return bool(set(article.topics or []) & set(self.alerts.topics))
+
+    def _too_old(self, article: Article) -> bool:
+        if article.published_at is None:
+            return False
+        age: timedelta = article.fetched_at - article.published_at
+        return age > self.alerts.max_age
