@@ -28,8 +28,6 @@ from crawler.models import Alert, Article, utcnow
 
 log = logging.getLogger("marsad.alerts")
 
-LEASE = timedelta(minutes=2)
-BASE_BACKOFF_SECONDS = 15.0
 MAX_BACKOFF_SECONDS = 3600.0
 # Follow-ups that wait for the digest are parked this far ahead; the digest sends them.
 PARKED = timedelta(days=3650)
@@ -74,10 +72,10 @@ def queue(
     return added
 
 
-def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
+def backoff_seconds(attempts: int, base: float, retry_after: float | None = None) -> float:
     if retry_after is not None:
-        return max(retry_after, 1.0)
-    ceiling = min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1))
+        return max(retry_after, 0.5)
+    ceiling = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
     return random.uniform(ceiling / 2, ceiling)
 
 
@@ -95,6 +93,7 @@ class Dispatcher:
         self.db = db
         self.config = config
         self.transports = dict(transports)
+        self.lease = config.alerts.dispatch_lease
 
     # --- claiming ---------------------------------------------------------------------------
 
@@ -117,7 +116,7 @@ class Dispatcher:
                 session.execute(
                     update(Alert)
                     .where(Alert.id.in_(ids))
-                    .values(lease_until=now + LEASE, attempts=Alert.attempts + 1)
+                    .values(lease_until=now + self.lease, attempts=Alert.attempts + 1)
                 )
         return ids
 
@@ -176,7 +175,7 @@ class Dispatcher:
                 session.execute(
                     update(Alert)
                     .where(Alert.id.in_(summary_ids))
-                    .values(lease_until=utcnow() + LEASE, attempts=Alert.attempts + 1)
+                    .values(lease_until=utcnow() + self.lease, attempts=Alert.attempts + 1)
                 )
         return [i for i in ids if i not in folded] + summary_ids
 
@@ -199,7 +198,9 @@ class Dispatcher:
                 self._finish(alert_id, "failed", error=str(exc))
                 report.failed += 1
             else:
-                delay = backoff_seconds(attempts, exc.retry_after)
+                delay = backoff_seconds(
+                    attempts, self.config.alerts.retry_backoff.total_seconds(), exc.retry_after
+                )
                 self._retry_later(alert_id, delay, str(exc))
                 report.retrying += 1
             report.errors.append(f"alert {alert_id} ({channel}): {exc}")

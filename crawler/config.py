@@ -181,6 +181,10 @@ class AlertsConfig(_Section):
     source_failure_threshold: int = Field(5, ge=1)
     dispatch_interval: Duration = timedelta(seconds=5)
     max_attempts: int = Field(8, ge=1)
+    # First retry delay; each later one doubles, with jitter, up to an hour.
+    retry_backoff: Duration = timedelta(seconds=15)
+    # A claimed alert whose dispatcher died is claimed again after this long.
+    dispatch_lease: Duration = timedelta(minutes=2)
     slack: SlackConfig | None = None
     email: EmailConfig | None = None
 

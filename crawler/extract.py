@@ -101,7 +101,9 @@ _BOX_LABELS = re.compile(
 _CHROME_RE = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|header|masthead|topbar|top-bar|topnav|top-nav|"
     r"footer|sidebar|side|aside|widget|popular|most|trending|related|breadcrumbs?|share|social|"
-    r"comments?|ticker|breaking|newsletter|ads?|advert|banner|col-side|subscribe)(?:$|[\s_-])",
+    r"comments?|ticker|breaking|newsletter|ads?|advert|banner|col-side|subscribe|"
+    r"teaser|promo|spotlight|special|"
+    r"special-file|dossier|more-news|latest|recommended|outbrain|taboola)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 # Marks of the article's own container: its header holds the headline and byline.
@@ -163,6 +165,33 @@ def _prune_boxes(tree: lxml_html.HtmlElement) -> None:
             to_remove.append(node)
     for node in to_remove:
         _drop(node)
+
+
+def _prune_chrome(tree: lxml_html.HtmlElement) -> None:
+    """Remove site chrome (sidebars, teasers, menus) before extraction.
+
+    Unlinked teaser paragraphs in a sidebar ("ملف خاص: ...") look like article text to an
+    extractor, and they often name the very terms the watchlist looks for. An element that
+    holds the article's headline or most of the page's text is never removed.
+    """
+    body_text = len(_squash(_text_of(tree)))
+    headline = tree.find(".//h1")
+    to_remove = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("html", "body"):
+            continue
+        if not _is_chrome(element) or element.tag == "header":
+            continue
+        if headline is not None and (element is headline or headline in element.iterdescendants()):
+            continue
+        if element.find(".//article") is not None:
+            continue
+        if body_text and len(_squash(_text_of(element))) > 0.5 * body_text:
+            continue
+        to_remove.append(element)
+    for node in to_remove:
+        if node.getparent() is not None:
+            _drop(node)
 
 
 def _drop(node: Any) -> None:
@@ -664,6 +693,7 @@ def extract_article(
     pruned = _parse(html)
     assert pruned is not None  # the same text parsed once already
     _prune_boxes(pruned)
+    _prune_chrome(pruned)
     pruned_html = lxml_html.tostring(pruned, encoding="unicode")
 
     doc = None

@@ -1,0 +1,293 @@
+"""`marsad run` as a process: schedule, signals, locking, health alerts and crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_config
+from tests.fakes.slack import FakeSlack, SlackReply
+from tests.fakes.smtp import FakeSmtp
+from tests.helpers import ROOT, run_marsad, stored_articles
+
+
+class Daemon:
+    def __init__(self, config: Path, log: Path) -> None:
+        self.config = config
+        self.log_path = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Daemon:
+        env = {k: v for k, v in os.environ.items() if k != "MARSAD_CONFIG"}
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            start_new_session=True,
+        )
+        return self
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text("utf-8", errors="replace")
+
+    def wait_log(self, text: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log:
+                return
+            assert self.proc is not None and self.proc.poll() is None, self.log[-3000:]
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not logged within {timeout}s:\n{self.log[-3000:]}")
+
+    def terminate(self, timeout: float = 15) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # any crawl child left behind
+            except ProcessLookupError:
+                pass
+        self._log.close()
+
+
+@pytest.fixture
+def daemons():
+    started: list[Daemon] = []
+
+    def make(config: Path, log: Path) -> Daemon:
+        d = Daemon(config, log).start()
+        started.append(d)
+        return d
+
+    yield make
+    for d in started:
+        d.kill()
+
+
+def fast_config(tmp_path: Path, db_url: str, sources: str, alerts: str = "") -> Path:
+    body = f"""[alerts]
+dispatch_interval = "0.5s"
+retry_backoff = "1s"
+dispatch_lease = "3s"
+{alerts}
+
+{sources}"""
+    return write_config(tmp_path / "marsad.toml", db_url, body)
+
+
+def test_daemon_keeps_running_when_every_source_is_unreachable(tmp_path: Path, daemons) -> None:
+    sources = "\n".join(
+        f'[[sources]]\nname = "down{i}"\nkind = "rss"\nurl = "http://127.0.0.1:9/feed{i}.xml"\ninterval = "1s"\n'
+        for i in range(2)
+    )
+    config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", sources)
+    daemon = daemons(config, tmp_path / "daemon.log")
+    daemon.wait_log("[down0] crawl error")
+    daemon.wait_log("[down1] crawl error")
+    time.sleep(3)
+    assert daemon.proc.poll() is None, "the daemon keeps running"
+    assert "connection_refused" in daemon.log or "Connection was refused" in daemon.log
+    assert daemon.terminate() == 0
+    assert "stopped" in daemon.log
+
+
+def test_second_instance_refuses_to_start(web, db_url: str, tmp_path: Path, daemons) -> None:
+    config = fast_config(tmp_path, db_url, web.sources_toml(["rss"], interval="1h"))
+    first = daemons(config, tmp_path / "first.log")
+    first.wait_log("marsad running")
+    second = run_marsad("run", config=config, timeout=60)
+    assert second.returncode == 2
+    assert "refusing to start a second instance" in second.stderr
+    assert first.terminate() == 0
+
+
+def test_new_article_reaches_slack_and_email_within_15s(
+    web, db_url: str, tmp_path: Path, daemons, monkeypatch
+) -> None:
+    from tests.fixtureweb import ArticleSpec, Expected
+
+    with FakeSlack() as slack, FakeSmtp() as smtp:
+        alerts = f"""
+[alerts.slack]
+webhook_url = "{slack.webhook_url}"
+
+[alerts.email]
+smtp_host = "127.0.0.1"
+smtp_port = {smtp.port}
+starttls = false
+sender = "marsad@example.org"
+recipients = ["desk@example.org"]
+"""
+        config = fast_config(tmp_path, db_url, web.sources_toml(["rss"], interval="2s"), alerts)
+        daemon = daemons(config, tmp_path / "daemon.log")
+        # The starter set's alerts go out first.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (slack.posts and smtp.messages):
+            time.sleep(0.2)
+        time.sleep(3)
+        posts, mails = len(slack.posts), len(smtp.messages)
+        assert posts and mails
+
+        from datetime import UTC, datetime
+
+        spec = ArticleSpec(
+            slug="egypt-s400-talks",
+            outlet="nafitha",
+            title="القاهرة تبحث مع موسكو شراء منظومة «إس-400» للدفاع الجوي",
+            paragraphs=[
+                "قالت مصادر مطلعة في القاهرة إن وفداً عسكرياً مصرياً بدأ محادثات في موسكو مع شركة "
+                "«روس أوبورون إكسبورت» حول شراء منظومة الدفاع الجوي «إس-400».",
+                "وأضافت المصادر أن المحادثات تتناول عدد البطاريات وجدول التسليم وطرق الدفع، "
+                "من دون أن يحدد الجانبان موعداً لتوقيع أي عقد.",
+                "ولم يصدر تعليق رسمي من وزارة الدفاع المصرية على هذه المعلومات حتى الآن.",
+            ],
+            published=datetime.now(UTC).replace(microsecond=0),
+            expected=Expected(relevant=True, terms=("S-400", "Rosoboronexport")),
+        )
+        published_at = time.monotonic()
+        web.publish("nafitha", spec)
+        while time.monotonic() - published_at < 15:
+            if len(slack.posts) > posts and len(smtp.messages) > mails:
+                break
+            time.sleep(0.1)
+        latency = time.monotonic() - published_at
+        assert len(slack.posts) == posts + 1, daemon.log[-3000:]
+        assert len(smtp.messages) == mails + 1
+        assert latency < 15
+        assert "القاهرة" in json.dumps(slack.posts[-1].payload, ensure_ascii=False)
+
+        assert daemon.terminate() == 0
+    rows = json.loads(run_marsad("alerts", "list", "--format", "json", config=config).stdout)
+    assert not [r for r in rows if r["status"] == "pending" and r["kind"] == "new"]
+
+
+def test_hanging_source_is_timed_out_and_others_keep_their_schedule(
+    web, tmp_path: Path, daemons
+) -> None:
+    web.set_fault("/rss.xml", "hang", outlet="bayraq")
+    config = fast_config(
+        tmp_path, f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"], interval="1s")
+    )
+    config.write_text(
+        config.read_text().replace('timeout = "5s"', 'timeout = "60s"\nhard_timeout = "4s"'),
+        encoding="utf-8",
+    )
+    daemon = daemons(config, tmp_path / "daemon.log")
+    daemon.wait_log("[bayraq] crawl timeout", timeout=30)
+    # Meanwhile the other sources were crawled more than once.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and daemon.log.count("[sawt] crawl ok") < 3:
+        time.sleep(0.2)
+    assert daemon.log.count("[sawt] crawl ok") >= 3
+    assert daemon.terminate() == 0
+    status = run_marsad("status", "--format", "json", config=config)
+    sources = {s["name"]: s for s in json.loads(status.stdout)["sources"]}
+    assert sources["bayraq"]["last_status"] == "timeout"
+    assert sources["sawt"]["last_status"] == "ok"
+
+
+def test_failing_source_gives_one_health_alert_and_one_recovery(
+    web, tmp_path: Path, daemons
+) -> None:
+    with FakeSlack() as slack:
+        alerts = f"""source_failure_threshold = 5
+
+[alerts.slack]
+webhook_url = "{slack.webhook_url}"
+"""
+        sources = web.sources_toml(["rss"], interval="1s")
+        config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", sources, alerts)
+        web.set_fault("/rss.xml", "500", outlet="sawt")
+        daemon = daemons(config, tmp_path / "daemon.log")
+
+        def health_posts() -> list[str]:
+            texts = [json.dumps(p.payload, ensure_ascii=False) for p in slack.posts]
+            return [t for t in texts if "sawt" in t and ("failing" in t or "recovered" in t)]
+
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and daemon.log.count("[sawt] crawl error") < 8:
+            time.sleep(0.2)
+        assert daemon.log.count("[sawt] crawl error") >= 8
+        time.sleep(1.5)
+        assert len(health_posts()) == 1 and "failing" in health_posts()[0]
+
+        web.clear_fault("/rss.xml", outlet="sawt")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(health_posts()) < 2:
+            time.sleep(0.2)
+        time.sleep(3)
+        posts = health_posts()
+        assert len(posts) == 2 and "recovered" in posts[1]
+        assert daemon.terminate() == 0
+
+
+def test_sigkill_during_crawl_and_dispatch_loses_nothing(
+    web, db_url: str, tmp_path: Path, daemons
+) -> None:
+    with FakeSlack() as slack:
+        alerts = f"""
+[alerts.slack]
+webhook_url = "{slack.webhook_url}"
+"""
+        # Slow article pages keep the first daemon inside its crawl when it is killed.
+        config = fast_config(tmp_path, db_url, web.sources_toml(["rss"], interval="2s"), alerts)
+        for spec in web.articles("sawt"):
+            web.set_fault(
+                web.outlet("sawt").path_for(spec), "slow", outlet="sawt", delay=1.0, times=1
+            )
+        first = daemons(config, tmp_path / "first.log")
+        first.wait_log("[nafitha] crawl", timeout=30)
+        first.kill()
+
+        # The next one is killed while a Slack post is in flight.
+        slack.script(SlackReply.slow(3.0))
+        second = daemons(config, tmp_path / "second.log")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not slack.requests:
+            time.sleep(0.05)
+        assert slack.requests
+        second.kill()
+
+        third = daemons(config, tmp_path / "third.log")
+        deadline = time.monotonic() + 40
+        rows: list[dict] = []
+        while time.monotonic() < deadline:
+            result = run_marsad("alerts", "list", "--format", "json", config=config)
+            rows = json.loads(result.stdout) if result.returncode == 0 else []
+            new = [r for r in rows if r["kind"] == "new"]
+            if new and all(r["status"] == "sent" for r in new):
+                break
+            time.sleep(1)
+        assert third.terminate() == 0
+
+    articles = stored_articles(config)
+    urls = [a["url"] for a in articles]
+    assert len(urls) == len(set(urls)), "no article stored twice"
+    relevant = {s.key for s in web.articles() if s.expected.relevant}
+    assert {web.key_for_url(u) for u in urls} == relevant, "nothing lost"
+    new = [r for r in rows if r["kind"] == "new"]
+    assert new and all(r["status"] == "sent" for r in new)
+    # Each alert was posted once, except the one in flight when the dispatcher died.
+    posted = [json.dumps(p.payload, ensure_ascii=False) for p in slack.posts]
+    assert len(posted) - len(set(posted)) <= 1
+    assert len(set(posted)) == len(new)

@@ -1,0 +1,149 @@
+"""Development grouping: pure rules, and pairwise precision/recall on dev.jsonl events."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from itertools import combinations
+from pathlib import Path
+
+from crawler.classify import Classifier
+from crawler.developments import (
+    DevelopmentKey,
+    assign_developments,
+    best_match,
+    content_tokens,
+    same_development,
+    similarity,
+)
+from crawler.matcher import Matcher
+
+DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "dev.jsonl"
+T0 = datetime(2019, 6, 12, 9, 0, tzinfo=UTC)
+
+
+def key(topics, countries, when, text) -> DevelopmentKey:
+    return DevelopmentKey(list(topics), list(countries), when, text)
+
+
+DELIVERY = key(
+    ["delivery"],
+    ["Russia", "Turkey"],
+    T0,
+    "أردوغان: تسليم منظومة إس-400 لتركيا سيبدأ الشهر المقبل رغم الضغوط الأمريكية",
+)
+
+
+def test_same_event_reported_again_joins() -> None:
+    follow = key(
+        ["delivery"],
+        ["Russia", "Turkey"],
+        T0 + timedelta(days=2),
+        "أنقرة: بدء تسليم المنظومة الروسية إلى تركيا في يوليو كما أعلن أردوغان",
+    )
+    assert same_development(follow, DELIVERY)
+
+
+def test_a_second_contract_years_later_is_new() -> None:
+    later = key(
+        ["delivery"], ["Russia", "Turkey"], T0 + timedelta(days=700), DELIVERY.evidence_text
+    )
+    assert not same_development(later, DELIVERY)
+
+
+def test_different_buyer_is_new() -> None:
+    other = key(["delivery"], ["India", "Russia"], T0 + timedelta(days=1), DELIVERY.evidence_text)
+    assert not same_development(other, DELIVERY)
+
+
+def test_no_shared_topic_is_new_unless_same_story() -> None:
+    sanction = key(
+        ["sanction"],
+        ["Turkey", "United States"],
+        T0 + timedelta(days=1),
+        "واشنطن تلوح بعقوبات على أنقرة بموجب كاتسا",
+    )
+    assert not same_development(sanction, DELIVERY)
+    # Same wording, read as a different topic by another outlet: still the same story.
+    retold = key(
+        ["negotiation"], ["Russia", "Turkey"], T0 + timedelta(hours=5), DELIVERY.evidence_text
+    )
+    assert same_development(retold, DELIVERY)
+
+
+def test_new_sanctions_by_the_seller_only_need_similar_text() -> None:
+    eu = key(
+        ["sanction"], ["Russia"], T0, "الاتحاد الأوروبي يضيف روس أوبورون إكسبورت إلى قائمة العقوبات"
+    )
+    us = key(
+        ["sanction"],
+        ["Russia"],
+        T0 + timedelta(days=3),
+        "وزارة الخزانة تستهدف شبكة وسطاء مالية في آسيا",
+    )
+    assert not same_development(us, eu)
+
+
+def test_undated_reports_join_only_on_near_identical_text() -> None:
+    undated = key(["delivery"], ["Russia", "Turkey"], None, DELIVERY.evidence_text)
+    assert same_development(undated, DELIVERY)
+    loose = key(["delivery"], ["Russia", "Turkey"], None, "تركيا تتسلم شحنة قطع غيار")
+    assert not same_development(loose, DELIVERY)
+
+
+def test_naive_and_aware_dates_compare() -> None:
+    naive = key(["delivery"], ["Russia", "Turkey"], datetime(2019, 6, 13), DELIVERY.evidence_text)
+    assert same_development(naive, DELIVERY)
+
+
+def test_best_match_prefers_the_most_similar() -> None:
+    near = key(
+        ["delivery"], ["Russia", "Turkey"], T0, "تسليم منظومة إس-400 لتركيا سيبدأ الشهر المقبل"
+    )
+    far = key(["delivery"], ["Russia", "Turkey"], T0, "تركيا تستعد لاستقبال معدات دفاع جوي")
+    new = key(["delivery"], ["Russia", "Turkey"], T0 + timedelta(days=1), DELIVERY.evidence_text)
+    assert best_match(new, [("far", far), ("near", near)]) == "near"
+    assert best_match(new, []) is None
+    assert similarity(new, near) > similarity(new, far)
+
+
+def test_content_tokens_fold_and_strip_clitics() -> None:
+    assert content_tokens("وبالعقوباتِ الأمريكيّة") == content_tokens("العقوبات الامريكية")
+    assert "في" not in content_tokens("في")
+
+
+def test_assign_developments_points_to_first_report() -> None:
+    a = DELIVERY
+    b = key(
+        ["delivery"],
+        ["Russia", "Turkey"],
+        T0 + timedelta(days=1),
+        "تسليم إس-400 لتركيا الشهر المقبل",
+    )
+    c = key(["contract"], ["India", "Russia"], T0 + timedelta(days=1), "الهند توقع عقد إس-400")
+    assert assign_developments([("a", a), ("b", b), ("c", c)]) == {"a": "a", "b": "a", "c": "c"}
+
+
+def test_grouping_on_dev_events() -> None:
+    """Originals and independent reports of dev.jsonl, grouped as the pipeline would."""
+    clf, matcher = Classifier.load(), Matcher()
+    rows = [json.loads(x) for x in DEV.read_text(encoding="utf-8").splitlines() if x.strip()]
+    items = [r for r in rows if r["labels"]["event"] and not r["labels"]["dup_of"]]
+    items.sort(key=lambda r: (r["published"], r["id"]))
+    keyed = []
+    for r in items:
+        c = clf.classify(r["title"], r["body"], matcher.find_in_article(r["title"], r["body"]))
+        text = r["title"] + " " + " ".join(c.evidence.values())
+        keyed.append(
+            (r["id"], key(c.topics, c.countries, datetime.fromisoformat(r["published"]), text))
+        )
+    got = assign_developments(keyed)
+    gold = {r["id"]: r["labels"]["event"] for r in items}
+    tp = fp = fn = 0
+    for a, b in combinations(gold, 2):
+        tp += got[a] == got[b] and gold[a] == gold[b]
+        fp += got[a] == got[b] and gold[a] != gold[b]
+        fn += got[a] != got[b] and gold[a] == gold[b]
+    assert tp + fn >= 5  # the corpus has independent reports to group
+    assert tp / (tp + fp) >= 0.9
+    assert tp / (tp + fn) >= 0.8
