@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from alerts.channels import build_transports
 from alerts.digest import queue_digest
 from alerts.outbox import Dispatcher
 from crawler.config import Config, ConfigError, load_config
-from crawler.crawl import CrawlOutcome, run_crawl
+from crawler.crawl import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl
 from crawler.db import Database, DatabaseError, open_database
 from crawler.locking import AlreadyRunning, InstanceLock
 
@@ -37,8 +38,10 @@ EXIT_OK = 0
 EXIT_CONFIG = 2
 EXIT_ALL_FAILED = 3
 
-# How long a stop waits for running crawls before they are terminated.
-SHUTDOWN_GRACE_SECONDS = 10
+# Sources falling due within this window share one crawl process.
+BATCH_WINDOW_SECONDS = 0.3
+# The last dispatch before exit is bounded too; what it cannot send stays pending.
+DRAIN_SECONDS = 3
 
 
 class MarsadScheduler(BlockingScheduler):
@@ -71,50 +74,90 @@ class Daemon:
         self.reload = threading.Event()
         self.flags_changed = threading.Event()
         self.db: Database | None = None
+        self._batch_lock = threading.Lock()
+        self._due: set[str] = set()
+        self._crawling: set[str] = set()
         self._dispatcher: Dispatcher | None = None
 
     # --- jobs -------------------------------------------------------------------------------
 
     def crawl(self, names: list[str]) -> CrawlOutcome:
+        """Crawl `names` in one child; each source is reported (and released for its next
+        run) as soon as it finishes, not when the slowest source in the child does."""
+        reported: set[str] = set()
+
+        def on_event(event: dict[str, Any]) -> None:
+            if event.get("event") == "done" and event.get("source") in names:
+                summary = SourceSummary(**{k: v for k, v in event.items() if k != "event"})
+                self._report(summary)
+                reported.add(summary.source)
+                with self._batch_lock:
+                    self._crawling.discard(summary.source)
+
         outcome = run_crawl(
             self.config,
             names,
             config_path=self.config_path,
             log_format=self.log_format,
             stop_requested=self.stop.is_set,
+            on_event=on_event,
         )
         for summary in outcome.summaries.values():
-            level = logging.WARNING if summary.failed else logging.INFO
-            log.log(
-                level,
-                "[%s] crawl %s: pages=%d relevant=%d stored=%d copies=%d errors=%d%s",
-                summary.source,
-                summary.status,
-                summary.pages,
-                summary.relevant,
-                summary.stored,
-                summary.copies,
-                summary.errors,
-                f" last error: {summary.last_error}"
-                if summary.failed and summary.last_error
-                else "",
-            )
+            if summary.source not in reported:
+                self._report(summary)
         return outcome
 
+    @staticmethod
+    def _report(summary: SourceSummary) -> None:
+        level = logging.WARNING if summary.failed else logging.INFO
+        log.log(
+            level,
+            "[%s] crawl %s: pages=%d relevant=%d stored=%d copies=%d errors=%d%s",
+            summary.source,
+            summary.status,
+            summary.pages,
+            summary.relevant,
+            summary.stored,
+            summary.copies,
+            summary.errors,
+            f" last error: {summary.last_error}" if summary.failed and summary.last_error else "",
+        )
+
     def crawl_job(self, name: str) -> None:
+        """Crawl `name`, together with whatever other sources are due at the same moment.
+
+        A child process costs seconds of imports before it fetches anything, so sources that
+        fall due together share one child (one CrawlerProcess, one crawler each). A source
+        whose previous crawl is still running is not started twice.
+        """
         if self.stop.is_set():
             return
+        with self._batch_lock:
+            if name in self._crawling:
+                return
+            self._due.add(name)
+        time.sleep(BATCH_WINDOW_SECONDS)
+        with self._batch_lock:
+            batch = sorted(self._due)
+            self._due.clear()
+            self._crawling.update(batch)
+        if not batch:
+            return  # another job took this source into its batch
         try:
-            self.crawl([name])
+            self.crawl(batch)
         except Exception:
-            # A job error is logged with its source and never reaches the scheduler.
-            log.exception("[%s] crawl job failed", name)
+            # A job error is logged with its sources and never reaches the scheduler.
+            log.exception("[%s] crawl job failed", ", ".join(batch))
+        finally:
+            with self._batch_lock:
+                self._crawling.difference_update(batch)
 
     def dispatch_job(self, *, draining: bool = False) -> None:
         """Send what is due, batch after batch; a stop interrupts unless this is the last drain."""
+        deadline = time.monotonic() + DRAIN_SECONDS
         try:
             dispatcher = self.dispatcher()
-            while draining or not self.stop.is_set():
+            while (draining and time.monotonic() < deadline) or not self.stop.is_set():
                 report = dispatcher.dispatch()
                 if report.sent + report.retrying + report.failed == 0:
                     break
@@ -235,7 +278,7 @@ class Daemon:
             scheduler = self.build_scheduler()
             log.info(
                 "marsad running: %d sources, database %s (config: %s)",
-                len(scheduler.get_jobs()),
+                sum(1 for job in scheduler.get_jobs() if job.id.startswith("crawl:")),
                 self.db.url if self.db and self.db.is_sqlite else "PostgreSQL",
                 self.config.origin,
             )
@@ -243,7 +286,7 @@ class Daemon:
             # The loop returned: a signal arrived.
             self.flags_changed.clear()
             if self.stop.is_set():
-                log.info("stopping: waiting up to %ss for running crawls", SHUTDOWN_GRACE_SECONDS)
+                log.info("stopping: waiting up to %ss for running crawls", STOP_GRACE_SECONDS)
                 scheduler.shutdown(wait=True)
                 # What became ready while crawls finished still goes out before the exit.
                 self.dispatch_job(draining=True)

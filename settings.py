@@ -42,5 +42,7 @@ EXTENSIONS = {
 
 LOG_FORMATTER = "crawler.pipelines.QuietLogFormatter"
 LOG_LEVEL = "INFO"
+# Marsad installs its own handler (crawler.logs); Scrapy must not add a second one.
+LOG_INSTALL_ROOT_HANDLER = False
 LOGSTATS_INTERVAL = 0
 STATS_DUMP = False

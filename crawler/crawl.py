@@ -33,7 +33,12 @@ from crawler.models import CrawlRun, SourceHealth
 log = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
+# After SIGTERM, how long a crawl child gets to close before SIGKILL.
 KILL_GRACE_SECONDS = 10
+# When the daemon is stopping, how long a running crawl may go on, and then the shorter
+# SIGTERM-to-SIGKILL wait, so that `systemctl stop` returns well within its timeout.
+STOP_GRACE_SECONDS = 8
+STOP_KILL_GRACE_SECONDS = 2
 
 
 @dataclass
@@ -181,9 +186,8 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
                     kind="source-health",
                     channels=channel_names(config.alerts),
                     payload={
-                        "headline": f"Source {summary.source} is failing",
-                        "note": f"{health.error_streak} failed runs in a row; "
-                        f"last error: {summary.last_error or 'unknown'}",
+                        "note": f"Source {summary.source} is failing: {health.error_streak} "
+                        f"failed runs in a row; last error: {summary.last_error or 'unknown'}",
                     },
                 )
         else:
@@ -195,8 +199,8 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
                     kind="source-health",
                     channels=channel_names(config.alerts),
                     payload={
-                        "headline": f"Source {summary.source} has recovered",
-                        "note": f"the crawl succeeded again after {health.error_streak} failures",
+                        "note": f"Source {summary.source} has recovered: the crawl succeeded "
+                        f"again after {health.error_streak} failed runs",
                     },
                 )
             health.error_streak = 0
@@ -262,7 +266,7 @@ def child_main(argv: Sequence[str] | None = None) -> int:
     from spiders import SPIDER_FOR_KIND
 
     resources = Resources(config, db, extras={"emit": emit})
-    process = CrawlerProcess(scrapy_settings(config, resources), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(config, resources))
     # CrawlerProcess reconfigures logging; put Marsad's one-line-per-event handler back.
     setup_logging(args.log_format)
     for source in sources:
@@ -315,7 +319,7 @@ def run_crawl(
         encoding="utf-8",
     )
     deadline = time.monotonic() + timeout
-    timed_out = False
+    timed_out = stopping = False
     assert child.stdout is not None
     with selectors.DefaultSelector() as sel:
         sel.register(child.stdout, selectors.EVENT_READ)
@@ -324,9 +328,10 @@ def run_crawl(
             if remaining <= 0:
                 timed_out = True
                 break
-            if stop_requested is not None and stop_requested() and remaining > KILL_GRACE_SECONDS:
-                # A shutdown shortens the wait to the grace period rather than abandoning the crawl.
-                deadline = time.monotonic() + KILL_GRACE_SECONDS
+            if not stopping and stop_requested is not None and stop_requested():
+                # A shutdown shortens the wait to a grace period rather than abandoning the crawl.
+                stopping = True
+                deadline = min(deadline, time.monotonic() + STOP_GRACE_SECONDS)
             if not sel.select(timeout=min(remaining, 0.5)):
                 continue
             line = child.stdout.readline()
@@ -342,7 +347,7 @@ def run_crawl(
             if on_event is not None:
                 on_event(event)
     if timed_out:
-        stop_process_group(child)
+        stop_process_group(child, STOP_KILL_GRACE_SECONDS if stopping else KILL_GRACE_SECONDS)
     returncode = child.wait()
     child.stdout.close()
     for summary in summaries.values():
@@ -358,9 +363,9 @@ def run_crawl(
     return CrawlOutcome(summaries, returncode, timed_out)
 
 
-def stop_process_group(child: subprocess.Popen[Any]) -> None:
+def stop_process_group(child: subprocess.Popen[Any], grace: float = KILL_GRACE_SECONDS) -> None:
     """SIGTERM the child's group, then SIGKILL what is left after a grace period."""
-    for sig, wait in ((signal.SIGTERM, KILL_GRACE_SECONDS), (signal.SIGKILL, 5)):
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5)):
         try:
             os.killpg(child.pid, sig)
         except ProcessLookupError:

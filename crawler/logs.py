@@ -7,18 +7,31 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-# Scrapy and its dependencies are chatty at INFO; Marsad's own lines say what matters.
+# Libraries that are chatty below WARNING; Marsad's own lines say what matters. Scrapy
+# re-applies its own logger levels when a crawl starts, so this is a handler filter rather
+# than logger levels.
 _QUIET = (
     "scrapy",
     "twisted",
-    "trafilatura",
-    "htmldate",
     "urllib3",
     "filelock",
-    "apscheduler",
     "alembic",
     "py.warnings",
+    "asyncio",
 )
+# trafilatura warns for every page it finds too thin (the pipeline counts those itself), and
+# APScheduler warns each time a crawl outlasts its interval (the crawl is not started twice).
+_SILENT = ("trafilatura", "htmldate", "courlan", "apscheduler")
+
+
+class _LibraryFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        name = record.name
+        if name.startswith(_SILENT):
+            return record.levelno >= logging.ERROR
+        if name.startswith(_QUIET):
+            return record.levelno >= logging.WARNING
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,14 +57,8 @@ def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
                 "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
             )
         )
-    # Scrapy resets the root logger's level to NOTSET when a crawl starts; the handler's own
-    # level keeps DEBUG item dumps out of the log regardless.
     handler.setLevel(level)
+    handler.addFilter(_LibraryFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in _QUIET:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    # trafilatura warns for every page it finds too thin; the pipeline counts those itself.
-    for name in ("trafilatura", "htmldate", "courlan"):
-        logging.getLogger(name).setLevel(logging.ERROR)

@@ -189,16 +189,19 @@ def test_hanging_source_is_timed_out_and_others_keep_their_schedule(
         tmp_path, f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"], interval="1s")
     )
     config.write_text(
-        config.read_text().replace('timeout = "5s"', 'timeout = "60s"\nhard_timeout = "4s"'),
+        config.read_text().replace('timeout = "5s"', 'timeout = "60s"\nhard_timeout = "8s"'),
         encoding="utf-8",
     )
     daemon = daemons(config, tmp_path / "daemon.log")
-    daemon.wait_log("[bayraq] crawl timeout", timeout=30)
-    # Meanwhile the other sources were crawled more than once.
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and daemon.log.count("[sawt] crawl ok") < 3:
+    daemon.wait_log("[bayraq] crawl timeout", timeout=45)
+    # The other sources were reported as soon as they finished, and go on being crawled
+    # while the hanging one is stuck again.
+    ok_before = daemon.log.count("[sawt] crawl ok")
+    assert ok_before >= 1
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and daemon.log.count("[sawt] crawl ok") < ok_before + 2:
         time.sleep(0.2)
-    assert daemon.log.count("[sawt] crawl ok") >= 3
+    assert daemon.log.count("[sawt] crawl ok") >= ok_before + 2, daemon.log[-4000:]
     assert daemon.terminate() == 0
     status = run_marsad("status", "--format", "json", config=config)
     sources = {s["name"]: s for s in json.loads(status.stdout)["sources"]}
@@ -210,7 +213,7 @@ def test_failing_source_gives_one_health_alert_and_one_recovery(
     web, tmp_path: Path, daemons
 ) -> None:
     with FakeSlack() as slack:
-        alerts = f"""source_failure_threshold = 5
+        alerts = f"""source_failure_threshold = 3
 
 [alerts.slack]
 webhook_url = "{slack.webhook_url}"
@@ -224,15 +227,15 @@ webhook_url = "{slack.webhook_url}"
             texts = [json.dumps(p.payload, ensure_ascii=False) for p in slack.posts]
             return [t for t in texts if "sawt" in t and ("failing" in t or "recovered" in t)]
 
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline and daemon.log.count("[sawt] crawl error") < 8:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and daemon.log.count("[sawt] crawl error") < 5:
             time.sleep(0.2)
-        assert daemon.log.count("[sawt] crawl error") >= 8
+        assert daemon.log.count("[sawt] crawl error") >= 5
         time.sleep(1.5)
         assert len(health_posts()) == 1 and "failing" in health_posts()[0]
 
         web.clear_fault("/rss.xml", outlet="sawt")
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 40
         while time.monotonic() < deadline and len(health_posts()) < 2:
             time.sleep(0.2)
         time.sleep(3)
