@@ -29,6 +29,11 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "ar,en;q=0.5",
 }
 
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     "crawler.pipelines.AnalyzePipeline": 200,

@@ -691,6 +691,75 @@ def status(state: State, fmt: str) -> None:
         sys.exit(EXIT_ERROR)
 
 
+# --- search and the web page (issue 6) -------------------------------------------------------
+
+
+@cli.command()
+@click.argument("query")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@article_filters
+@click.pass_obj
+@reports_errors
+def search(state: State, query: str, fmt: str, **filters: Any) -> None:
+    """Full-text search with Arabic spelling folded; best matches first."""
+    from rich.text import Text
+
+    from crawler.search import parse_query
+    from crawler.search import search as run_search
+
+    if not parse_query(query):
+        raise click.BadParameter("the query has no words to search for", param_hint="QUERY")
+    flt = build_filter(**filters)
+    with state.database() as db, db.read() as session:
+        hits = run_search(session, query, flt)
+        if fmt == "json":
+            write_json_array(h.to_json() for h in hits)
+            return
+        table = Table(show_lines=True)
+        for col in ("id", "rank", "published", "source", "topics", "title / snippet"):
+            table.add_column(col)
+        for h in hits:
+            cell = Text(h.article.title, style="bold")
+            for start, end in h.title_spans:
+                cell.stylize("reverse yellow", start, end)
+            snippet = Text(h.snippet)
+            for start, end in h.snippet_spans:
+                snippet.stylize("reverse yellow", start, end)
+            cell.append("\n")
+            cell.append_text(snippet)
+            published = h.article.published_at or h.article.fetched_at
+            table.add_row(
+                str(h.article.id),
+                f"{h.rank:.3g}",
+                published.strftime("%Y-%m-%d %H:%M") if published else "",
+                h.article.source,
+                ",".join(h.article.topics or []),
+                cell,
+            )
+        Console().print(table)
+        if not hits:
+            click.echo("no matching articles", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_obj
+@reports_errors
+def web(state: State, host: str, port: int) -> None:
+    """The read-only review page: articles, search, developments, sources."""
+    import uvicorn
+
+    from crawler.web.app import create_app
+
+    with state.database() as database:
+        app = create_app(database, config=state.config)
+        click.echo(f"marsad web: http://{host}:{port}/ (read-only)", err=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
 def main() -> None:
     cli(prog_name="marsad")
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -70,6 +71,9 @@ class Article(Base):
     text: Mapped[str] = mapped_column(Text)
     # Normalized title + text: what search and near-duplicate confirmation read.
     normalized_text: Mapped[str] = mapped_column(Text)
+    # Search forms (crawler.search.search_form) of title and text; triggers index them.
+    search_title: Mapped[str] = mapped_column(Text, default="")
+    search_body: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     published_precision: Mapped[str | None] = mapped_column(String(10))
@@ -219,3 +223,14 @@ class SourceHealth(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set when a source-health alert went out for the current streak, so it goes out once.
     down_alerted: Mapped[bool] = mapped_column(default=False)
+
+
+class RobotsCache(Base):
+    """robots.txt per site, so that a re-crawl of an unchanged web fetches only its indexes."""
+
+    __tablename__ = "robots_cache"
+
+    site: Mapped[str] = mapped_column(String(500), primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)

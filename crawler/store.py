@@ -12,22 +12,25 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.db import Database
+from crawler.search import search_form
 from crawler.dedup import Scores, is_near_duplicate, scores
-from crawler.models import Article, Development, FeedState, LshBand, SeenUrl, utcnow
+from crawler.models import Alert, Article, Development, FeedState, LshBand, SeenUrl, utcnow
 
 log = logging.getLogger(__name__)
 
 # How many LSH candidates are confirmed against the stored text, most shared bands first.
 MAX_CANDIDATES = 20
+# seen_urls status of a child sitemap listed by a source's sitemap index (not an article).
+INDEX_STATUS = "sitemap"
 
 
 @dataclass(frozen=True)
@@ -129,25 +132,67 @@ class Store:
     ) -> None:
         now = utcnow()
         for url in dict.fromkeys(u for u in urls if u):
-            row = session.get(SeenUrl, url)
-            if row is None:
-                session.add(
-                    SeenUrl(
-                        url=url,
-                        source=source,
-                        status=status,
-                        article_id=article_id,
-                        listed_at=listed_at,
-                        first_seen=now,
-                        last_seen=now,
-                    )
-                )
-            else:
-                row.status, row.last_seen = status, now
-                row.article_id = article_id or row.article_id
-                if listed_at and (row.listed_at is None or listed_at > row.listed_at):
-                    row.listed_at = listed_at
+            # Two crawl processes may set aside the same page at once: insert-or-nothing first,
+            # so the loser of the race updates the winner's row instead of failing.
+            if _insert_if_absent(
+                session,
+                SeenUrl,
+                url=url,
+                source=source,
+                status=status,
+                article_id=article_id,
+                listed_at=listed_at,
+                first_seen=now,
+                last_seen=now,
+            ):
+                continue
+            row = session.get(SeenUrl, url, with_for_update=True, populate_existing=True)
+            if row is None:  # pragma: no cover - deleted between the two statements
+                continue
+            row.status, row.last_seen = status, now
+            row.article_id = article_id or row.article_id
+            if listed_at and (row.listed_at is None or listed_at > row.listed_at):
+                row.listed_at = listed_at
         session.flush()
+
+    # --- index documents remembered per source ------------------------------------------------
+
+    def remember_index_children(self, source: str, urls: Iterable[str]) -> None:
+        """Record the child sitemaps an index listed, so a 304 on the index still reaches them."""
+        with self.db.write() as session:
+            now = utcnow()
+            for url in dict.fromkeys(urls):
+                if not _insert_if_absent(
+                    session,
+                    SeenUrl,
+                    url=url,
+                    source=source,
+                    status=INDEX_STATUS,
+                    first_seen=now,
+                    last_seen=now,
+                ):
+                    session.execute(
+                        update(SeenUrl)
+                        .where(SeenUrl.url == url, SeenUrl.status == INDEX_STATUS)
+                        .values(last_seen=now)
+                    )
+
+    def index_children(self, source: str) -> list[str]:
+        with self.db.read() as session:
+            return list(
+                session.scalars(
+                    select(SeenUrl.url)
+                    .where(SeenUrl.source == source, SeenUrl.status == INDEX_STATUS)
+                    .order_by(SeenUrl.url)
+                )
+            )
+
+    def forget_index_child(self, url: str) -> None:
+        with self.db.write() as session:
+            session.execute(
+                delete(SeenUrl).where(SeenUrl.url == url, SeenUrl.status == INDEX_STATUS)
+            )
+            session.execute(delete(FeedState).where(FeedState.url == url))
 
     # --- feed validators -------------------------------------------------------------------
 
@@ -158,11 +203,16 @@ class Store:
 
     def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         with self.db.write() as session:
-            row = session.get(FeedState, url)
-            if row is None:
-                session.add(FeedState(url=url, etag=etag, last_modified=last_modified))
-            else:
-                row.etag, row.last_modified, row.fetched_at = etag, last_modified, utcnow()
+            now = utcnow()
+            # Insert-or-update: two crawl processes may finish the same feed at the same moment.
+            if not _insert_if_absent(
+                session, FeedState, url=url, etag=etag, last_modified=last_modified, fetched_at=now
+            ):
+                session.execute(
+                    update(FeedState)
+                    .where(FeedState.url == url)
+                    .values(etag=etag, last_modified=last_modified, fetched_at=now)
+                )
 
     # --- articles --------------------------------------------------------------------------
 
@@ -191,7 +241,14 @@ class Store:
         seen_urls = [record.url, record.requested_url or record.url]
         existing = session.scalar(select(Article).where(Article.url.in_(seen_urls)))
         if existing is not None:
-            return self._revise(session, existing, record, fp)
+            result = self._revise(session, existing, record, fp)
+            # The newer listed date is what the next crawl compares with; without it a revised
+            # page would be fetched again on every crawl that lists it.
+            status = "copy" if existing.duplicate_of is not None else "article"
+            self._mark_seen(
+                session, seen_urls, record.source, status, existing.id, record.listed_at
+            )
+            return result
 
         original, sc = self._find_original(session, fp)
         if original is None:
@@ -203,7 +260,12 @@ class Store:
             )
             return StoreResult("new", article.id, article.id, None, False, dev_id, alerts)
 
-        if _earlier(record.published_at, original.published_at):
+        if _earlier(
+            record.published_at,
+            record.published_precision,
+            original.published_at,
+            original.published_precision,
+        ):
             article = self._repoint(session, original, record, fp)
             self._mark_seen(
                 session, seen_urls, record.source, "article", article.id, record.listed_at
@@ -258,6 +320,8 @@ class Store:
             title=record.title,
             text=record.text,
             normalized_text=fp.normalized,
+            search_title=search_form(record.title),
+            search_body=search_form(record.text),
             content_hash=fp.content_hash,
             published_at=record.published_at,
             published_precision=record.published_precision,
@@ -323,6 +387,12 @@ class Store:
             if dev is not None and dev.first_article_id == old.id:
                 dev.first_article_id = article.id
                 dev.first_published_at = article.published_at
+        # An alert not yet sent names the story's first report, which is now this one.
+        session.execute(
+            update(Alert)
+            .where(Alert.article_id == old.id, Alert.status == "pending")
+            .values(article_id=article.id)
+        )
         session.flush()
         log.info("re-pointed original %s -> %s (%s)", old.id, article.id, record.url)
         return article
@@ -335,6 +405,7 @@ class Store:
             return StoreResult("unchanged", article.id, original_id)
         article.title, article.text = record.title, record.text
         article.normalized_text, article.content_hash = fp.normalized, fp.content_hash
+        article.search_title, article.search_body = search_form(record.title), search_form(record.text)
         article.published_at = article.published_at or record.published_at
         article.terms = record.terms
         article.revision += 1
@@ -358,5 +429,33 @@ class Store:
         )
 
 
-def _earlier(a: datetime | None, b: datetime | None) -> bool:
-    return a is not None and b is not None and a < b
+def _earlier(
+    a: datetime | None, a_precision: str | None, b: datetime | None, b_precision: str | None
+) -> bool:
+    """Whether publication time `a` is surely before `b`.
+
+    A day-only date is stored as 00:00 UTC; it stands for the whole day, so it is earlier only
+    when that day ends before `b` starts (else a copy dated "today" would re-point an original
+    published at 10:00 the same day).
+    """
+    if a is None or b is None:
+        return False
+    last = a + timedelta(days=1) - timedelta(microseconds=1) if a_precision == "day" else a
+    return last < b
+
+
+def _insert_if_absent(session: Session, model: type[Any], **values: Any) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on the primary key; True when the row was inserted."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - only the two supported databases
+        stmt = insert(model).values(**values)
+        session.execute(stmt)
+        return True
+    # RETURNING rather than rowcount: psycopg reports -1 for a conflict-skipped insert.
+    key = list(model.__table__.primary_key.columns)
+    stmt = dialect_insert(model).values(**values).on_conflict_do_nothing().returning(*key)
+    return session.execute(stmt).first() is not None

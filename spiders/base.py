@@ -32,6 +32,8 @@ from crawler.urls import canonicalize_url
 log = logging.getLogger(__name__)
 
 INDEX_META = "marsad_index"
+# Set on a request for a child sitemap known from an earlier run (its index answered 304).
+REMEMBERED_META = "marsad_remembered"
 
 
 def error_kind(failure: Failure) -> str:
@@ -72,13 +74,25 @@ class SourceSpider(scrapy.Spider):
         # Validators are saved only after a clean run: if an article failed or the crawl died,
         # the next run must see the full index again rather than a 304.
         self.new_validators: dict[str, tuple[str | None, str | None]] = {}
+        # Index URLs requested in this run: a sitemap index that lists itself (or two that list
+        # each other) must not loop, since index requests bypass the duplicate filter.
+        self.requested_indexes: set[str] = set()
+        self.item_errors = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        from scrapy import signals
+
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.resources = resources_for(crawler)
         spider.max_articles = crawler.settings.getint("MARSAD_MAX_ARTICLES_PER_RUN", 500)
+        crawler.signals.connect(spider._on_item_error, signal=signals.item_error)
         return spider
+
+    def _on_item_error(self, *args: Any, **kwargs: Any) -> None:
+        # A page that failed in a pipeline (say, the database) is neither stored nor marked seen;
+        # saving the feed's validators now would hide it behind a 304 until the feed changes.
+        self.item_errors += 1
 
     @property
     def res(self) -> Resources:
@@ -89,7 +103,8 @@ class SourceSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Request]:
         yield self.index_request(self.source.url)
 
-    def index_request(self, url: str) -> Request:
+    def index_request(self, url: str, *, remembered: bool = False) -> Request:
+        self.requested_indexes.add(url)
         etag, last_modified = self.res.store.feed_validators(url)
         headers = {}
         if etag:
@@ -102,7 +117,7 @@ class SourceSpider(scrapy.Spider):
             callback=self._on_index,
             errback=self.on_index_error,
             dont_filter=True,
-            meta={INDEX_META: url, "handle_httpstatus_list": [304]},
+            meta={INDEX_META: url, REMEMBERED_META: remembered, "handle_httpstatus_list": [304]},
         )
 
     def _on_index(self, response: Response) -> Iterator[Any]:
@@ -110,6 +125,9 @@ class SourceSpider(scrapy.Spider):
         if response.status == 304:
             self.crawler.stats.inc_value("marsad/index_not_modified")
             self.crawler.stats.inc_value("marsad/index_ok")
+            for url in self.children_when_not_modified(response.meta[INDEX_META]):
+                if url not in self.requested_indexes:
+                    yield self.index_request(url, remembered=True)
             return
         try:
             entries, follow = self.parse_index(response)
@@ -122,7 +140,8 @@ class SourceSpider(scrapy.Spider):
             _header(response, "Last-Modified"),
         )
         for url in follow:
-            yield self.index_request(url)
+            if url not in self.requested_indexes:
+                yield self.index_request(url)
         yield from self.article_requests(entries)
 
     def parse_index(
@@ -131,8 +150,30 @@ class SourceSpider(scrapy.Spider):
         """Return ([(article URL, listed date)], [further index URLs])."""
         raise NotImplementedError
 
+    def children_when_not_modified(self, url: str) -> list[str]:
+        """Index URLs to request (conditionally) when `url` answered 304; none by default."""
+        return []
+
     def on_index_error(self, failure: Failure) -> None:
-        self.count_error(error_kind(failure), f"{failure.request.url}: {failure.value}", index=True)
+        from scrapy.spidermiddlewares.httperror import HttpError
+
+        request = failure.request
+        exc = failure.value
+        if (
+            request.meta.get(REMEMBERED_META)
+            and isinstance(exc, HttpError)
+            and exc.response.status in {404, 410}
+        ):
+            # A child sitemap remembered from an earlier run is gone; its index has dropped it.
+            self.res.store.forget_index_child(request.url)
+            log.info(
+                "[%s] forgot child sitemap %s (%s)",
+                self.source.name,
+                request.url,
+                exc.response.status,
+            )
+            return
+        self.count_error(error_kind(failure), f"{request.url}: {exc}", index=True)
 
     # --- articles ---------------------------------------------------------------------------
 
@@ -194,8 +235,13 @@ class SourceSpider(scrapy.Spider):
         self.count_error(error_kind(failure), f"{failure.request.url}: {failure.value}")
 
     def closed(self, reason: str) -> None:
-        deferred = self.crawler.stats.get_value("marsad/deferred_to_next_run", 0)
-        if reason != "finished" or self.article_errors or deferred:
+        stats = self.crawler.stats
+        deferred = stats.get_value("marsad/deferred_to_next_run", 0)
+        index_errors = stats.get_value("marsad/index_errors", 0)
+        if reason != "finished" or self.article_errors or self.item_errors or deferred:
+            return
+        if index_errors:
+            # A child sitemap failed: a 304 on its index next time would skip it.
             return
         for url, (etag, last_modified) in self.new_validators.items():
             if etag or last_modified:

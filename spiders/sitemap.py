@@ -55,9 +55,16 @@ class SitemapSpider(SourceSpider):
             self.count_error("parse_error", f"{response.url}: {salvaged}")
             root = salvaged.root
         entries, children = sitemap_entries(root)
+        if children:
+            # Remembered so that when this index answers 304 the children are still asked
+            # (conditionally): an index's own validators need not change when a child does.
+            self.res.store.remember_index_children(self.source.name, children)
         if self.source.max_age is not None:
             oldest = datetime.now(UTC) - self.source.max_age
             old = [e for e in entries if e[1] is not None and e[1] < oldest]
             self.crawler.stats.inc_value("marsad/skipped_old", len(old))
             entries = [e for e in entries if e[1] is None or e[1] >= oldest]
         return entries, children
+
+    def children_when_not_modified(self, url: str) -> list[str]:
+        return self.res.store.index_children(self.source.name)

@@ -1,0 +1,1 @@
+"""The read-only review web page (`marsad web`)."""
