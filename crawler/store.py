@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.db import Database
-from crawler.search import search_form
 from crawler.dedup import Scores, is_near_duplicate, scores
 from crawler.models import Alert, Article, Development, FeedState, LshBand, SeenUrl, utcnow
+from crawler.search import search_form
 
 log = logging.getLogger(__name__)
 
@@ -405,7 +405,10 @@ class Store:
             return StoreResult("unchanged", article.id, original_id)
         article.title, article.text = record.title, record.text
         article.normalized_text, article.content_hash = fp.normalized, fp.content_hash
-        article.search_title, article.search_body = search_form(record.title), search_form(record.text)
+        article.search_title, article.search_body = (
+            search_form(record.title),
+            search_form(record.text),
+        )
         article.published_at = article.published_at or record.published_at
         article.terms = record.terms
         article.revision += 1

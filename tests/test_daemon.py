@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -26,7 +27,7 @@ class Daemon:
 
     def start(self) -> Daemon:
         env = {k: v for k, v in os.environ.items() if k != "MARSAD_CONFIG"}
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in kill())
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "--config", str(self.config), "run"],
             cwd=ROOT,
@@ -63,10 +64,8 @@ class Daemon:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
         if self.proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)  # any crawl child left behind
-            except ProcessLookupError:
-                pass
         self._log.close()
 
 

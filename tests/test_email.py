@@ -6,11 +6,11 @@ import traceback
 from collections.abc import Iterator
 
 import pytest
-from tests.fakes.smtp import SMTP_PASSWORD, SMTP_USER, FakeSmtp
 
 from alerts.email import SmtpTransport
 from alerts.render import AlertMessage
 from alerts.transport import PermanentError, TransientError, Transport
+from tests.fakes.smtp import SMTP_PASSWORD, SMTP_USER, FakeSmtp
 
 HOSTILE = '<!channel> <@U123> <script>alert(1)</script> & "x"'
 SENDER = "marsad@alerts.example.org"

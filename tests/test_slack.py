@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from tests.fakes.slack import FakeSlack, SlackReply, free_port_url
 
 from alerts.render import AlertMessage
 from alerts.slack import SlackBotTransport, SlackWebhookTransport
 from alerts.transport import PermanentError, TransientError, Transport, parse_retry_after
+from tests.fakes.slack import FakeSlack, SlackReply, free_port_url
 
 HOSTILE = '<!channel> <@U123> <script>alert(1)</script> & "x"'
 
