@@ -293,3 +293,56 @@ webhook_url = "{slack.webhook_url}"
     posted = [json.dumps(p.payload, ensure_ascii=False) for p in slack.posts]
     assert len(posted) - len(set(posted)) <= 1
     assert len(set(posted)) == len(new)
+
+
+def test_sighup_reloads_the_config_and_logs_are_json_lines(web, tmp_path: Path) -> None:
+    config = fast_config(
+        tmp_path, f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"], interval="1h")
+    )
+    log_path = tmp_path / "daemon.log"
+    env = {k: v for k, v in os.environ.items() if k != "MARSAD_CONFIG"}
+    with open(log_path, "ab") as log_file:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "--log-format",
+                "json",
+                "--config",
+                str(config),
+                "run",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and "crawl ok" not in log_path.read_text():
+                time.sleep(0.2)
+            # Only one source is left in the new config.
+            text = config.read_text().split("[[sources]]")
+            config.write_text("[[sources]]".join(text[:2]), encoding="utf-8")
+            proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and "config reloaded" not in log_path.read_text():
+                time.sleep(0.2)
+            while (
+                time.monotonic() < deadline
+                and "marsad running: 1 sources" not in log_path.read_text()
+            ):
+                time.sleep(0.2)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(15) == 0
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    assert all({"time", "level", "logger", "message"} <= set(entry) for entry in lines)
+    messages = [entry["message"] for entry in lines]
+    assert any(m.startswith("config reloaded") for m in messages)
+    assert any(m.startswith("marsad running: 1 sources") for m in messages)
+    assert any(m.startswith("[sawt] crawl ok") for m in messages)
