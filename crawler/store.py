@@ -378,10 +378,15 @@ class Store:
         )
         session.execute(delete(LshBand).where(LshBand.article_id == old.id))
         self._index(session, article, fp)
-        # The story keeps its development and its analysis; only the first report changes.
-        article.topics, article.countries = list(old.topics), list(old.countries)
-        article.evidence = dict(old.evidence)
+        # The story keeps its development; the new first report keeps its own analysis (its
+        # evidence sentences are its own text), and the copies share it.
         article.development_id = old.development_id
+        session.flush()
+        session.execute(
+            update(Article)
+            .where(Article.duplicate_of == article.id)
+            .values(topics=article.topics, countries=article.countries, evidence=article.evidence)
+        )
         if old.development_id is not None:
             dev = session.get(Development, old.development_id)
             if dev is not None and dev.first_article_id == old.id:
