@@ -77,11 +77,13 @@ def evaluate(rows: list[dict], verbose: bool = False) -> dict:
     result["exact_topics"] = exact_topics / n_rel if n_rel else 0.0
     result["exact_countries"] = exact_countries / n_rel if n_rel else 0.0
     result["countries_prf"] = _prf(c_tp, c_fp, c_fn)
-    result["grouping"] = _grouping(rows, predictions)
+    result["grouping"] = _grouping(rows, predictions, verbose)
     return result
 
 
-def _grouping(rows: list[dict], predictions: dict) -> tuple[float, float, int] | None:
+def _grouping(
+    rows: list[dict], predictions: dict, verbose: bool = False
+) -> tuple[float, float, int] | None:
     items = [
         r
         for r in rows
@@ -108,6 +110,9 @@ def _grouping(rows: list[dict], predictions: dict) -> tuple[float, float, int] |
         tp += same_pred and same_gold
         fp += same_pred and not same_gold
         fn += same_gold and not same_pred
+        if verbose and same_pred != same_gold:
+            kind = "merged, different events" if same_pred else "split, same event"
+            print(f"grouping {a} + {b}: {kind}", file=sys.stderr)
     p, r, _ = _prf(tp, fp, fn)
     return p, r, tp + fn
 

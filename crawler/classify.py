@@ -202,6 +202,7 @@ class _Hit:
     topic: str
     start: int
     future: bool
+    kind: str = "plain"
 
 
 class Classifier:
@@ -254,6 +255,22 @@ class Classifier:
         self.demote = [
             compile_entry(e, max_gap=max_gap) for e in cues.get("contract_to_negotiation", [])
         ]
+        self.neg_bridge = frozenset(normalize(x) for x in cues.get("negation_bridge", []))
+        self.hypothetical_after = words("hypothetical_after")
+        self.inquiry_window = int(cues.get("inquiry_window", 10))
+        self.inquiry = words("inquiry")
+        denial = topics.get("denial", {})
+        self.denial_verbs = frozenset(normalize(x) for x in denial.get("verbs", []))
+        self.denial_predicates = [
+            compile_entry(e, max_gap=max_gap) for e in denial.get("predicates", [])
+        ]
+        self.denial_scope_end = frozenset(normalize(x) for x in denial.get("scope_end", []))
+        self.denial_scope_end_phrases = [
+            compile_entry(e, max_gap=max_gap) for e in denial.get("scope_end_phrases", [])
+        ]
+        self.deal_objects = [
+            compile_entry(e, max_gap=max_gap) for e in denial.get("deal_objects", [])
+        ]
 
         ctx = countries.get("context", {})
         self.actor_nouns = frozenset(normalize(x) for x in ctx.get("actor_nouns", []))
@@ -277,6 +294,7 @@ class Classifier:
                     [compile_entry(a, exact=True) for a in adjs],
                 )
             )
+        self.source_words = frozenset(normalize(x) for x in ctx.get("source_words", []))
         self.origins: dict[str, tuple[str, frozenset[str], bool]] = {
             term: (
                 spec["country"],
@@ -396,6 +414,7 @@ class Classifier:
                         if not buyer_acts:
                             continue
                     hits.append(hit)
+        hits = self._apply_denials(text, hits)
         if not hits:
             return []
         names = {h.topic for h in hits}
@@ -412,6 +431,63 @@ class Classifier:
             out[h.topic] = out.get(h.topic, True) and background
         return [(t, out[t]) for t in ALERT_TOPICS if t in out]
 
+    def _apply_denials(self, text: str, hits: list[_Hit]) -> list[_Hit]:
+        """Rewrite the hits that sit inside a denial ("نفى صحة تقارير عن توقيع عقد").
+
+        A denial reaches further than a negation particle: everything it governs up
+        to the next turn of the sentence ("مؤكداً", "لكن") is denied. A denied
+        deal, purchase or talk is a negotiation item (the denial is the news); a
+        denied shipment did not happen. Sanctions and robust triggers (a denied
+        delay is still a delivery story) are left alone.
+        """
+        spans = self._denial_spans(text)
+        if not spans:
+            return hits
+
+        def inside(pos: int) -> bool:
+            return any(a <= pos < b for a, b in spans)
+
+        out: list[_Hit] = []
+        for h in hits:
+            if not inside(h.start) or h.topic in ("negotiation", "sanction"):
+                out.append(h)
+            elif h.topic == "contract":
+                out.append(_Hit("negotiation", h.start, False, h.kind))
+            elif h.kind == "robust":
+                out.append(h)
+        for p in self.deal_objects:
+            for m in p.finditer(text):
+                if inside(m.start()):
+                    out.append(_Hit("negotiation", m.start(), False, "denial"))
+                    break
+        return out
+
+    def _denial_spans(self, text: str) -> list[tuple[int, int]]:
+        """Stretches of a normalized sentence that a denial governs."""
+        tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
+        ends = [
+            a for p in self.denial_scope_end_phrases for a in (x.start() for x in p.finditer(text))
+        ]
+        for a, _, tok in tokens:
+            w = _clean(tok)
+            if w in self.denial_scope_end or (
+                len(w) > 2 and w[0] in "وف" and w[1:] in self.denial_scope_end
+            ):
+                ends.append(a)
+        ends.sort()
+        spans: list[tuple[int, int]] = []
+        for a, b, tok in tokens:
+            w = _clean(tok)
+            base = w[1:] if len(w) > 2 and w[0] in "وف" else w
+            if w in self.denial_verbs or base in self.denial_verbs:
+                stop = next((e for e in ends if e > a), len(text))
+                spans.append((b, stop))
+        for p in self.denial_predicates:
+            for m in p.finditer(text):
+                start = max((e for e in ends if e < m.start()), default=0)
+                spans.append((start, m.start()))
+        return spans
+
     def _hit(
         self, topic: str, kind: str, text: str, m: re.Match[str], idioms: list[tuple[int, int]]
     ) -> _Hit | None:
@@ -427,21 +503,40 @@ class Classifier:
             _window(prefix, self.passing_window), *self.preparatory
         ):
             return None
-        if topic in ("contract", "delivery") and _cue_in(
-            _window(prefix, self.conditional_window), *self.conditional
-        ):
-            return None
-        if kind != "robust":
-            after = [_clean(w) for w in text[m.end() :].split()[: self.neg_after_window]]
-            if self._negated(prefix) or _cue_in(after, *self.neg_after):
-                # "لم يتم توقيع أي عقد" denies a deal: that is a negotiation item.
-                if topic == "contract":
-                    return _Hit("negotiation", m.start(), False)
+        after = [_clean(w) for w in text[m.end() :].split()[: self.neg_after_window]]
+        if topic in ("contract", "delivery"):
+            if _cue_in(_window(prefix, self.conditional_window), *self.conditional):
                 return None
-        return _Hit(topic, m.start(), self._future(prefix))
+            # "استفسارات حول مواعيد التسليم المحتملة": a question about a delivery
+            # or a deal is a step in the talks, not the event.
+            if _cue_in(_window(prefix, self.inquiry_window), *self.inquiry) or (
+                kind != "robust" and _cue_in(after, *self.hypothetical_after)
+            ):
+                return _Hit("negotiation", m.start(), False, kind)
+        if kind != "robust" and (self._negated(prefix) or _cue_in(after, *self.neg_after)):
+            # "لم يتم توقيع أي عقد" denies a deal: that is a negotiation item.
+            if topic == "contract":
+                return _Hit("negotiation", m.start(), False, kind)
+            return None
+        return _Hit(topic, m.start(), self._future(prefix), kind)
 
     def _negated(self, prefix: str) -> bool:
-        return _cue_in(_window(prefix, self.neg_window), *self.negation)
+        """A negation cue within `neg_window` words, not counting the words that only
+        carry the negated verb to its object ("لم يجر الانتقال إلى مرحلة العقد")."""
+        words: list[str] = []
+        counted = 0
+        for tok in reversed(prefix.split()):
+            if tok.endswith(_CLAUSE_END):
+                break
+            w = _clean(tok)
+            if not w:
+                continue
+            words.append(w)
+            if w not in self.neg_bridge:
+                counted += 1
+            if counted >= self.neg_window:
+                break
+        return _cue_in(words, *self.negation)
 
     def _future(self, prefix: str) -> bool:
         words = _window(prefix, self.future_window)
@@ -472,25 +567,54 @@ class Classifier:
     def _countries(
         self, sentences: list[_Sentence], matches: Sequence[_TermLike], topics: list[str]
     ) -> list[str]:
+        # In a story only about sanctions the seller is named as the origin of what
+        # was bought ("بسبب شرائها المنظومة من روسيا"); that does not make it act.
+        origin_only = topics == ["sanction"]
+        chosen = set(topics)
         found: set[str] = set()
         for s in sentences:
             if s.field == "title" or s.index == 1 or s.has_term:
-                found |= self._sentence_countries(s.norm)
+                found |= self._sentence_countries(s.norm, origin_only=origin_only)
+            elif s.weight > 0 and chosen & {t for t, _ in self._sentence_topics(s)}:
+                # A further sentence that speaks for a topic names who acts in it
+                # ("وذكرت وزارة الدفاع التركية أن الشحنات ستتواصل"), but only
+                # through an actor phrase: a bare name there is as often an object
+                # ("العدوان على أوكرانيا").
+                found |= self._sentence_countries(s.norm, origin_only=origin_only, names=False)
         alone = not found
         for m in matches:
             origin = self.origins.get(m.term)
-            if origin and ("*" in origin[1] or origin[1] & set(topics) or (origin[2] and alone)):
+            if not origin:
+                continue
+            if "*" in origin[1] or origin[1] & chosen:
+                found.add(origin[0])
+            elif origin[2] and alone and self._mentioned(origin[0], sentences):
+                # An exercise or deployment of the system with no other actor is
+                # the seller's own; a piece that never names the seller (a
+                # capability explainer) has no actor at all.
                 found.add(origin[0])
         return sorted(found)
 
-    def _sentence_countries(self, text: str) -> set[str]:
+    def _mentioned(self, name: str, sentences: list[_Sentence]) -> bool:
+        country = next((c for c in self.countries if c.name == name), None)
+        if country is None:
+            return True
+        pats = country.names + country.institutions + country.adjectives
+        return any(p.search(s.norm) for s in sentences for p in pats)
+
+    def _sentence_countries(
+        self, text: str, *, origin_only: bool = False, names: bool = True
+    ) -> set[str]:
         """States acting in one normalized sentence (see `countries.toml`)."""
         found: set[str] = set()
         for c in self.countries:
+            skip_source = origin_only and c.name in self._sellers
             if (
                 any(p.search(text) for p in c.institutions)
                 or any(
-                    not self._is_location(text[: m.start()])
+                    names
+                    and not self._is_location(text[: m.start()])
+                    and not (skip_source and self._is_source(text[: m.start()]))
                     for p in c.names
                     for m in p.finditer(text)
                 )
@@ -502,6 +626,10 @@ class Classifier:
             ):
                 found.add(c.name)
         return found
+
+    def _is_source(self, prefix: str) -> bool:
+        words = prefix.split()
+        return bool(words) and _clean(words[-1]) in self.source_words
 
     def _is_location(self, prefix: str) -> bool:
         words = [_clean(w) for w in prefix.split()[-2:]]

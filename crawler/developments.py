@@ -6,13 +6,16 @@ A development is one event. A later report joins it when all of these hold:
   same story (then topics may differ: one outlet reads a story as a contract,
   another as a negotiation);
 - it shares a principal country: the acting states other than the seller
-  (Russia), or, when neither names anyone else, the seller itself;
+  (Russia) and the sanctioning states (the United States above all), which act
+  in nearly every sale or sanction story and so cannot tell two of them apart.
+  When nothing else is left, the sanctioning states count, then the seller;
 - it is published within `window` of the earlier report (a second contract
   years later, or new sanctions after earlier ones, is new);
 - its title and evidence say much the same thing: the overlap of their content
   words, folded by `crawler.arabic.normalize` and stripped of clitics, reaches
   `min_similarity`. When the two share a buyer or target (a principal country
-  other than the seller) the same topic, state and week already pin the event
+  that is neither a seller nor a sanctioning state) the same topic, state and
+  week already pin the event
   down, and independent outlets word it differently ("لا توجد خطط لشراء" vs
   "تستبعد اقتناء"), so `min_similarity_shared` (lower) applies instead.
 
@@ -40,6 +43,10 @@ MIN_SIMILARITY_SHARED = 0.0
 # missing date is tolerated.
 STRONG_SIMILARITY = 0.5
 SELLERS = frozenset({"Russia"})
+# States that impose sanctions over S-400 purchases and Russian arms exports. They
+# are a party to every such story, so sharing one says nothing about the event.
+SANCTIONERS = frozenset({"United States", "United Kingdom", "Canada", "Japan", "Australia"})
+_BACKGROUND_ACTORS = SELLERS | SANCTIONERS
 
 _TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 _PREFIXES = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
@@ -203,8 +210,9 @@ def similarity(a: DevelopmentKey, b: DevelopmentKey) -> float:
 
 
 def _principal(countries: Sequence[str]) -> frozenset[str]:
-    others = frozenset(countries) - SELLERS
-    return others or frozenset(countries)
+    """The states that tell one development from another (see the module docstring)."""
+    all_ = frozenset(countries)
+    return all_ - _BACKGROUND_ACTORS or all_ - SELLERS or all_
 
 
 def _aware(d: datetime) -> datetime:
@@ -232,7 +240,7 @@ def same_development(
         return strong
     if abs(_aware(new.published_at) - _aware(existing.published_at)) > window:
         return False
-    if shared - SELLERS:
+    if shared - _BACKGROUND_ACTORS:
         return sim >= min_similarity_shared
     return sim >= min_similarity
 

@@ -13,6 +13,7 @@ from crawler.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "data" / "classify_fixtures.jsonl"
+HOLDOUT = ROOT / "tests" / "data" / "classify_holdout.jsonl"
 DEV = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
 
 
@@ -73,6 +74,17 @@ def test_dev_corpus_meets_thresholds(clf: Classifier, matcher: Matcher) -> None:
     macro, countries = _scores(_rows(DEV), clf, matcher)
     assert macro >= 0.9
     assert countries >= 0.8
+
+
+def test_holdout_meets_floor(clf: Classifier, matcher: Matcher) -> None:
+    # Written after the dev/fixture rules and used to check them; measured 1.000
+    # macro-F1 and 0.957 country accuracy after the general fixes, so the floor
+    # leaves room for rule changes elsewhere without hiding a real regression.
+    rows = _rows(HOLDOUT)
+    assert len(rows) >= 40
+    macro, countries = _scores(rows, clf, matcher)
+    assert macro >= 0.93
+    assert countries >= 0.9
 
 
 def test_fixture_amounts(clf: Classifier, matcher: Matcher) -> None:
@@ -150,6 +162,95 @@ def test_denials_are_negotiation(clf: Classifier, matcher: Matcher) -> None:
     assert run(clf, matcher, "بلغراد: لا توجد خطط لشراء إس-400").topics == ["negotiation"]
 
 
+# A denial governs everything up to the turn of the sentence, not only the next
+# three words; a question about delivery dates is a step in the talks.
+SAUDI_TITLE = "مصدر روسي ينفي توقيع عقد «إس–400» مع الرياض ويؤكد استمرار المشاورات"
+SAUDI_BODY = (
+    "نفى مصدر في قطاع الصناعات العسكرية الروسية صحة تقارير تحدثت عن توقيع عقد لتزويد "
+    "المملكة العربية السعودية بمنظومة الدفاع الجوي «إس–400»، مؤكداً أن المشاورات بين "
+    'الجانبين "ما زالت في مرحلة تبادل الآراء".\n'
+    "وأضاف المصدر أن موسكو تلقت استفسارات من الجانب السعودي حول قدرات المنظومة ومواعيد "
+    'التسليم المحتملة، "لكن لم يجر الانتقال إلى مرحلة العقد حتى الآن".'
+)
+
+
+def test_denial_of_reports_about_a_signing_is_negotiation_only(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    c = run(clf, matcher, SAUDI_TITLE, SAUDI_BODY)
+    assert c.topics == ["negotiation"]
+    assert c.countries == ["Russia", "Saudi Arabia"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "نفت الوزارة صحة ما نشرته صحف محلية عن توقيع عقد لشراء منظومة إس-400.",
+        "نفى المتحدث ما تردد في وسائل الإعلام عن إبرام صفقة إس-400 مع موسكو.",
+        "كذّبت الحكومة أنباء تحدثت عن صفقة إس-400 مع روسيا.",
+        "وصف الوزير الأخبار عن اقتناء منظومة إس-400 بأنها عارية عن الصحة.",
+        "قال المسؤول إن التقارير بشأن توقيع عقد إس-400 غير دقيقة.",
+        "أكد المصدر أن ما يشاع عن شراء إس-400 لا أساس له من الصحة.",
+        "المعلومات عن عقد جديد لإس-400 مجرد شائعات، بحسب مصدر رسمي.",
+    ],
+)
+def test_denial_phrasings_make_a_negotiation_item(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    c = run(clf, matcher, "تصريحات رسمية بشأن الدفاع الجوي", body)
+    assert c.topics == ["negotiation"]
+
+
+def test_denial_scope_ends_where_the_speaker_affirms(clf: Classifier, matcher: Matcher) -> None:
+    body = "نفت أنقرة التقارير عن تأخير، مؤكدة أنها تسلمت الدفعة الثانية من إس-400 الأسبوع الماضي."
+    assert "delivery" in run(clf, matcher, "بيان تركي", body).topics
+
+
+def test_inquiry_about_delivery_dates_is_no_delivery(clf: Classifier, matcher: Matcher) -> None:
+    body = "وطرح الجانب المصري أسئلة عن أسعار منظومة إس-400 ومواعيد تسليمها."
+    c = run(clf, matcher, "وفد مصري في موسكو", body)
+    assert "delivery" not in c.topics
+    assert "negotiation" in c.topics
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "الاتصالات بشأن إس-400 لم تصل إلى مرحلة التعاقد",
+        "مصدر: لم يجر الانتقال إلى مرحلة توقيع العقد بشأن إس-400",
+    ],
+)
+def test_contract_stage_not_reached_is_negotiation(
+    clf: Classifier, matcher: Matcher, title: str
+) -> None:
+    assert run(clf, matcher, title).topics == ["negotiation"]
+
+
+def test_delivery_denied_after_the_system_name(clf: Classifier, matcher: Matcher) -> None:
+    c = run(clf, matcher, "موسكو: تسليم إس-400 للجزائر لم يبدأ بعد")
+    assert "delivery" not in c.topics
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "القاهرة بصدد إبرام صفقة إس-400 مع موسكو",
+        "بغداد على وشك توقيع عقد لشراء إس-400",
+    ],
+)
+def test_about_to_sign_is_contract_and_negotiation(
+    clf: Classifier, matcher: Matcher, title: str
+) -> None:
+    assert run(clf, matcher, title).topics == ["contract", "negotiation"]
+
+
+def test_no_deal_headline_is_negotiation(clf: Classifier, matcher: Matcher) -> None:
+    assert run(clf, matcher, "السفير الروسي: لا صفقة إس-400 مع بغداد").topics == ["negotiation"]
+    # "بلاده" must not read as the particle "لا".
+    c = run(clf, matcher, "الرئيس يؤكد تمسك بلاده بصفقة إس-400", "وقال إن التسليم سيبدأ قريباً.")
+    assert "negotiation" not in c.topics
+
+
 def test_passing_negated_delivery_is_no_delivery(clf: Classifier, matcher: Matcher) -> None:
     title = "واشنطن تهدد نيودلهي بعقوبات بسبب صفقة إس-400"
     body = "وقال مسؤول أمريكي إن الهند قد تواجه عقوبات.\nولم يبدأ التسليم بعد، بحسب مصادر هندية."
@@ -189,6 +290,7 @@ def test_buyer_deployment_is_delivery(clf: Classifier, matcher: Matcher) -> None
         "قانون مكافحة أعداء أمريكا من خلال العقوبات",
         "قانون لمواجهة خصوم الولايات المتحدة من خلال العقوبات",
         "CAATSA",
+        "قانون «كاتزا»",
     ],
 )
 def test_caatsa_spellings(clf: Classifier, matcher: Matcher, phrase: str) -> None:
@@ -217,6 +319,37 @@ def test_countries_from_adjectives_and_capitals(clf: Classifier, matcher: Matche
     assert c.countries == ["India", "Russia"]
     c = run(clf, matcher, "مسؤول صيني: بكين تسلمت الفوج الثاني من إس-400")
     assert c.countries == ["China", "Russia"]
+
+
+def test_seller_as_origin_is_not_an_actor_in_a_sanction_story(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    title = "واشنطن تدرس إعفاء الهند من عقوبات كاتسا"
+    body = "تدرس الإدارة الأمريكية إعفاء الهند من العقوبات بسبب شرائها منظومة إس-400 من روسيا."
+    c = run(clf, matcher, title, body)
+    assert c.topics == ["sanction"]
+    assert c.countries == ["India", "United States"]
+    # In a sale the seller acts, however it is named.
+    sale = run(clf, matcher, "الهند توقع عقداً لشراء إس-400 من روسيا")
+    assert "Russia" in sale.countries
+
+
+def test_capability_piece_without_a_named_state_has_no_countries(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    c = run(clf, matcher, "منظومة إس-400 ترصد الأهداف على مسافة 600 كيلومتر")
+    assert c.topics == ["other"]
+    assert c.countries == []
+
+
+def test_actor_in_a_supporting_sentence_counts(clf: Classifier, matcher: Matcher) -> None:
+    title = "طائرات شحن روسية تنقل مكونات إس-400 إلى قاعدة قرب أنقرة"
+    body = (
+        "هبطت الطائرات محملة بمعدات منظومة إس-400.\nوذكرت وزارة الدفاع التركية أن الشحنات ستتواصل."
+    )
+    c = run(clf, matcher, title, body)
+    assert c.topics == ["delivery"]
+    assert "Turkey" in c.countries
 
 
 def test_product_adjective_is_not_an_actor(clf: Classifier, matcher: Matcher) -> None:

@@ -84,6 +84,42 @@ def test_new_sanctions_by_the_seller_only_need_similar_text() -> None:
     assert not same_development(us, eu)
 
 
+def test_sanction_stories_sharing_only_the_sanctioning_state_are_different() -> None:
+    india = key(
+        ["sanction"],
+        ["India", "Russia", "United States"],
+        T0,
+        "مشرعون أمريكيون يطالبون بإعفاء الهند من عقوبات كاتسا بسبب صفقة إس-400",
+    )
+    turkey = key(
+        ["sanction"],
+        ["Turkey", "United States"],
+        T0 + timedelta(days=2),
+        "واشنطن تلوّح بعقوبات جديدة إذا اشترت أنقرة دفعة ثانية من إس-400",
+    )
+    assert not same_development(turkey, india)
+    # The same target a day later is the same development, whatever the wording.
+    again = key(
+        ["sanction"],
+        ["India", "United States"],
+        T0 + timedelta(days=1),
+        "سيناتوران يدعوان بايدن إلى استثناء نيودلهي من قانون مكافحة أعداء أمريكا",
+    )
+    assert same_development(again, india)
+
+
+def test_sanctioner_alone_needs_similar_text() -> None:
+    # Two US sanction rounds on different Russian networks in the same week.
+    a = key(["sanction"], ["United States", "Russia"], T0, "واشنطن تفرض عقوبات على شبكة شحن بحري")
+    b = key(
+        ["sanction"],
+        ["United States", "Russia"],
+        T0 + timedelta(days=3),
+        "الخزانة تدرج مصارف في آسيا الوسطى على قائمتها السوداء",
+    )
+    assert not same_development(b, a)
+
+
 def test_undated_reports_join_only_on_near_identical_text() -> None:
     undated = key(["delivery"], ["Russia", "Turkey"], None, DELIVERY.evidence_text)
     assert same_development(undated, DELIVERY)
