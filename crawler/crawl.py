@@ -255,7 +255,8 @@ def child_main(argv: Sequence[str] | None = None) -> int:
         sources = [config.source(name) for name in args.source] or [
             s for s in config.sources if s.enabled
         ]
-        db = open_database(config.database.url)
+        # The parent (CLI or daemon) has applied the migrations already.
+        db = open_database(config.database.url, migrate=False)
     except (ConfigError, DatabaseError) as exc:
         log.error("%s", exc)
         return EXIT_CONFIG

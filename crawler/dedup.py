@@ -50,10 +50,12 @@ __all__ = [
     "ROWS",
     "SHINGLE_WORDS",
     "Scores",
+    "Shingled",
     "band_keys",
     "content_hash",
     "is_near_duplicate",
     "scores",
+    "shingled",
     "shingles",
     "signature",
     "strip_boilerplate",
@@ -238,10 +240,24 @@ def band_keys(sig: list[int]) -> list[tuple[int, int]]:
     return keys
 
 
-def scores(a_normalized: str, b_normalized: str) -> Scores:
+@dataclass(frozen=True)
+class Shingled:
+    """A text's words and shingle set, computed once when it is compared with many others."""
+
+    words: list[str]
+    shingles: set[str]
+
+
+def shingled(normalized_text: str) -> Shingled:
+    words = _words(normalized_text)
+    return Shingled(words, _shingles_of(words))
+
+
+def scores(a_normalized: str | Shingled, b_normalized: str | Shingled) -> Scores:
     """Exact Jaccard, containment and lead overlap of two normalized texts."""
-    wa, wb = _words(a_normalized), _words(b_normalized)
-    sa, sb = _shingles_of(wa), _shingles_of(wb)
+    a = a_normalized if isinstance(a_normalized, Shingled) else shingled(a_normalized)
+    b = b_normalized if isinstance(b_normalized, Shingled) else shingled(b_normalized)
+    wa, wb, sa, sb = a.words, b.words, a.shingles, b.shingles
     if not sa or not sb:
         return Scores(0.0, 0.0, 0.0)
     inter = len(sa & sb)

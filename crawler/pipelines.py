@@ -83,17 +83,18 @@ class AnalyzePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.analyzer: Analyzer | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AnalyzePipeline:
         return cls(crawler)
 
-    def open_spider(self) -> None:
-        self.analyzer = resources_for(self.crawler).analyzer
+    @property
+    def analyzer(self) -> Analyzer:
+        # Built on the first page, not when the spider opens: compiling the watchlist and
+        # lexicons costs most of a second, and most scheduled crawls find nothing new.
+        return resources_for(self.crawler).analyzer
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        assert self.analyzer is not None
         analysis = self.analyzer.analyze(item.get("title") or "", item.get("text") or "")
         if not analysis.relevant:
             self.stats.inc_value("marsad/dropped/irrelevant")

@@ -13,15 +13,16 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.db import Database
-from crawler.dedup import Scores, is_near_duplicate, scores
+from crawler.dedup import Scores, is_near_duplicate, scores, shingled
 from crawler.models import Alert, Article, Development, FeedState, LshBand, SeenUrl, utcnow
 from crawler.search import search_form
 
@@ -76,6 +77,20 @@ class ArticleRecord:
 # Called inside the storing transaction for a new original, or a revision, to create or join a
 # development and queue alerts. Returns (development_id, alerts queued).
 DevelopmentHook = Callable[[Session, Article, bool], tuple[int | None, int]]
+
+
+@lru_cache(maxsize=8)
+def _candidates_sql(pairs: int) -> Any:
+    """Originals sharing LSH buckets with a new text, most shared first.
+
+    One plain OR of (band, bucket) pairs: both SQLite and PostgreSQL answer it from the
+    primary key; a VALUES join makes SQLite scan the table (docs/benchmarks.md).
+    """
+    where = " OR ".join(f"(band = :b{i} AND bucket = :k{i})" for i in range(pairs))
+    return sql_text(
+        f"SELECT article_id FROM lsh_bands WHERE {where} "
+        "GROUP BY article_id ORDER BY COUNT(*) DESC, article_id LIMIT :n"
+    )
 
 
 def _lock_key(band: int, bucket: int) -> int:
@@ -289,26 +304,28 @@ class Store:
             return exact, Scores(1.0, 1.0)
         if not fp.band_keys:
             return None, None
-        conditions = [
-            (LshBand.band == band) & (LshBand.bucket == bucket) for band, bucket in fp.band_keys
-        ]
-        shared = func.count().label("shared")
-        candidates = session.execute(
-            select(LshBand.article_id, shared)
-            .where(or_(*conditions))
-            .group_by(LshBand.article_id)
-            .order_by(shared.desc(), LshBand.article_id)
-            .limit(MAX_CANDIDATES)
+        params: dict[str, int] = {}
+        for i, (band, bucket) in enumerate(fp.band_keys):
+            params[f"b{i}"], params[f"k{i}"] = band, bucket
+        candidate_ids = list(
+            session.scalars(_candidates_sql(len(fp.band_keys)), {**params, "n": MAX_CANDIDATES})
+        )
+        if not candidate_ids:
+            return None, None
+        rows = session.execute(
+            select(Article.id, Article.normalized_text).where(
+                Article.id.in_(candidate_ids), Article.duplicate_of.is_(None)
+            )
         ).all()
-        best: tuple[Article, Scores] | None = None
-        for article_id, _ in candidates:
-            candidate = session.get(Article, article_id)
-            if candidate is None or candidate.duplicate_of is not None:
-                continue
-            sc = scores(fp.normalized, candidate.normalized_text)
+        new_text = shingled(fp.normalized)
+        best: tuple[int, Scores] | None = None
+        for article_id, text in rows:
+            sc = scores(new_text, text)
             if is_near_duplicate(sc) and (best is None or sc.containment > best[1].containment):
-                best = (candidate, sc)
-        return best if best else (None, None)
+                best = (article_id, sc)
+        if best is None:
+            return None, None
+        return session.get(Article, best[0]), best[1]
 
     @staticmethod
     def _insert(

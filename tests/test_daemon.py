@@ -226,7 +226,7 @@ webhook_url = "{slack.webhook_url}"
             texts = [json.dumps(p.payload, ensure_ascii=False) for p in slack.posts]
             return [t for t in texts if "sawt" in t and ("failing" in t or "recovered" in t)]
 
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline and daemon.log.count("[sawt] crawl error") < 5:
             time.sleep(0.2)
         assert daemon.log.count("[sawt] crawl error") >= 5
@@ -234,7 +234,7 @@ webhook_url = "{slack.webhook_url}"
         assert len(health_posts()) == 1 and "failing" in health_posts()[0]
 
         web.clear_fault("/rss.xml", outlet="sawt")
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(health_posts()) < 2:
             time.sleep(0.2)
         time.sleep(3)
