@@ -28,7 +28,7 @@ from alerts.channels import build_transports
 from alerts.digest import queue_digest
 from alerts.outbox import Dispatcher
 from crawler.config import Config, ConfigError, load_config
-from crawler.crawl import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl
+from crawler.crawl import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl, summary_of
 from crawler.db import Database, DatabaseError, open_database
 from crawler.locking import AlreadyRunning, InstanceLock
 
@@ -77,6 +77,8 @@ class Daemon:
         self._batch_lock = threading.Lock()
         self._due: set[str] = set()
         self._crawling: set[str] = set()
+        self._started: dict[str, float] = {}
+        self.scheduler: MarsadScheduler | None = None
         self._dispatcher: Dispatcher | None = None
 
     # --- jobs -------------------------------------------------------------------------------
@@ -88,7 +90,7 @@ class Daemon:
 
         def on_event(event: dict[str, Any]) -> None:
             if event.get("event") == "done" and event.get("source") in names:
-                summary = SourceSummary(**{k: v for k, v in event.items() if k != "event"})
+                summary = summary_of(event)
                 self._report(summary)
                 reported.add(summary.source)
                 with self._batch_lock:
@@ -133,14 +135,20 @@ class Daemon:
         if self.stop.is_set():
             return
         with self._batch_lock:
-            if name in self._crawling:
+            if name in self._crawling or self._crawled_recently(name):
                 return
             self._due.add(name)
         time.sleep(BATCH_WINDOW_SECONDS)
         with self._batch_lock:
+            if self._due:
+                # Sources due within half their interval come along: schedules drift apart, and
+                # each child of its own would pay the start-up again.
+                self._due.update(n for n in self._due_soon() if n not in self._crawling)
             batch = sorted(self._due)
             self._due.clear()
             self._crawling.update(batch)
+            now = time.monotonic()
+            self._started.update((n, now) for n in batch)
         if not batch:
             return  # another job took this source into its batch
         try:
@@ -151,6 +159,27 @@ class Daemon:
         finally:
             with self._batch_lock:
                 self._crawling.difference_update(batch)
+
+    def _interval(self, name: str) -> float:
+        return self.config.source(name).interval.total_seconds()
+
+    def _crawled_recently(self, name: str) -> bool:
+        """Taken early into another source's batch: this run of its own job is not needed."""
+        started = self._started.get(name)
+        return started is not None and time.monotonic() - started < self._interval(name) / 2
+
+    def _due_soon(self) -> list[str]:
+        if self.scheduler is None:
+            return []
+        now = datetime.now(UTC)
+        soon = []
+        for job in self.scheduler.get_jobs():
+            if not job.id.startswith("crawl:") or job.next_run_time is None:
+                continue
+            name = job.id.removeprefix("crawl:")
+            if (job.next_run_time - now).total_seconds() < self._interval(name) / 2:
+                soon.append(name)
+        return soon
 
     def dispatch_job(self, *, draining: bool = False) -> None:
         """Send what is due, batch after batch; a stop interrupts unless this is the last drain."""
@@ -275,7 +304,7 @@ class Daemon:
 
     def run_forever(self) -> int:
         while True:
-            scheduler = self.build_scheduler()
+            scheduler = self.scheduler = self.build_scheduler()
             log.info(
                 "marsad running: %d sources, database %s (config: %s)",
                 sum(1 for job in scheduler.get_jobs() if job.id.startswith("crawl:")),

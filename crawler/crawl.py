@@ -322,31 +322,36 @@ def run_crawl(
     deadline = time.monotonic() + timeout
     timed_out = stopping = False
     assert child.stdout is not None
-    with selectors.DefaultSelector() as sel:
-        sel.register(child.stdout, selectors.EVENT_READ)
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            if not stopping and stop_requested is not None and stop_requested():
-                # A shutdown shortens the wait to a grace period rather than abandoning the crawl.
-                stopping = True
-                deadline = min(deadline, time.monotonic() + STOP_GRACE_SECONDS)
-            if not sel.select(timeout=min(remaining, 0.5)):
-                continue
-            line = child.stdout.readline()
-            if not line:
-                break
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if event.get("source") in summaries and event.get("event") in {"progress", "done"}:
-                fields = {k: v for k, v in event.items() if k != "event"}
-                summaries[event["source"]] = SourceSummary(**fields)
-            if on_event is not None:
-                on_event(event)
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(child.stdout, selectors.EVENT_READ)
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                if not stopping and stop_requested is not None and stop_requested():
+                    # A shutdown shortens the wait to a grace period, not abandoning the crawl.
+                    stopping = True
+                    deadline = min(deadline, time.monotonic() + STOP_GRACE_SECONDS)
+                if not sel.select(timeout=min(remaining, 0.5)):
+                    continue
+                line = child.stdout.readline()
+                if not line:
+                    break
+                event = _parse_event(line)
+                if event is None:
+                    continue
+                if event.get("source") in summaries and event.get("event") in {"progress", "done"}:
+                    summaries[event["source"]] = summary_of(event)
+                if on_event is not None:
+                    on_event(event)
+    except BaseException:
+        # Whatever went wrong here, the child must not be left running unwatched.
+        stop_process_group(child, STOP_KILL_GRACE_SECONDS)
+        child.wait()
+        child.stdout.close()
+        raise
     if timed_out:
         stop_process_group(child, STOP_KILL_GRACE_SECONDS if stopping else KILL_GRACE_SECONDS)
     returncode = child.wait()
@@ -362,6 +367,20 @@ def run_crawl(
     if timed_out or returncode != 0:
         _close_unfinished_runs(config, summaries)
     return CrawlOutcome(summaries, returncode, timed_out)
+
+
+def _parse_event(line: str) -> dict[str, Any] | None:
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def summary_of(event: dict[str, Any]) -> SourceSummary:
+    # Only known fields: a child from a newer install may report more.
+    known = SourceSummary.__dataclass_fields__
+    return SourceSummary(**{k: v for k, v in event.items() if k in known})
 
 
 def stop_process_group(child: subprocess.Popen[Any], grace: float = KILL_GRACE_SECONDS) -> None:

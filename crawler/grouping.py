@@ -7,6 +7,7 @@ development and its outbox rows are committed together or not at all.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,9 +20,10 @@ from crawler.models import Article, Development, utcnow
 
 # How many earlier reports in the window are compared with a new one, newest first.
 MAX_CANDIDATES = 400
+KEY_CACHE_SIZE = 5000
 
 
-def development_key(article: Article) -> DevelopmentKey:
+def development_key(article: Any) -> DevelopmentKey:
     evidence = " ".join((article.evidence or {}).values())
     return DevelopmentKey(
         topics=list(article.topics or []),
@@ -37,6 +39,7 @@ class DevelopmentRecorder:
     def __init__(self, config: Config) -> None:
         self.alerts = config.alerts
         self.channels = channel_names(config.alerts)
+        self._keys: dict[tuple[int, int], DevelopmentKey] = {}
 
     def __call__(
         self, session: Session, article: Article, is_revision: bool
@@ -52,8 +55,19 @@ class DevelopmentRecorder:
     def _find_earlier_report(self, session: Session, article: Article) -> int | None:
         when = article.published_at or article.fetched_at
         moment = func.coalesce(Article.published_at, Article.fetched_at)
-        rows = session.scalars(
-            select(Article)
+        # Only the columns a DevelopmentKey needs: loading whole articles (their text) for
+        # hundreds of candidates would dominate the cost of storing one.
+        rows = session.execute(
+            select(
+                Article.id,
+                Article.revision,
+                Article.development_id,
+                Article.title,
+                Article.evidence,
+                Article.topics,
+                Article.countries,
+                Article.published_at,
+            )
             .where(
                 Article.id != article.id,
                 Article.duplicate_of.is_(None),
@@ -64,8 +78,20 @@ class DevelopmentRecorder:
             .order_by(moment.desc())
             .limit(MAX_CANDIDATES)
         ).all()
-        candidates = [(row.development_id, development_key(row)) for row in rows]
+        candidates = [(row.development_id, self._key(row)) for row in rows]
         return best_match(development_key(article), candidates)
+
+    def _key(self, row: Any) -> DevelopmentKey:
+        """The row's DevelopmentKey, kept per process: its folded tokens cost the most."""
+        cache_key = (row.id, row.revision)
+        key = self._keys.get(cache_key)
+        if key is None:
+            key = development_key(row)
+            key.tokens()
+            if len(self._keys) >= KEY_CACHE_SIZE:
+                self._keys.pop(next(iter(self._keys)))
+            self._keys[cache_key] = key
+        return key
 
     def _join(self, session: Session, article: Article, development_id: int) -> tuple[int, int]:
         dev = session.get(Development, development_id)
