@@ -33,7 +33,16 @@ def plan(full: bool) -> dict[str, list[str]]:
         "lsh": ["-m", "benchmarks.bench_lsh", *(["--full"] if full else [])],
         "dedup": ["benchmarks/eval_dedup.py"],
         "classifier": ["benchmarks/eval_classifier.py"],
-        "search": ["-m", "benchmarks.bench_search"],
+        "search": [
+            "-m",
+            "benchmarks.bench_search",
+            *(
+                ["--articles", "100000", "--pg-url", "postgresql://postgres@127.0.0.1:5432/test"]
+                if full
+                else ["--articles", "20000", "--only", "sqlite"]
+            ),
+        ],
+        "soak": ["-m", "benchmarks.bench_soak", *(["--full"] if full else ["--cycles", "30"])],
     }
 
 
