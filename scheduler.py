@@ -41,7 +41,7 @@ EXIT_ALL_FAILED = 3
 # Sources falling due within this window share one crawl process.
 BATCH_WINDOW_SECONDS = 0.3
 # The last dispatch before exit is bounded too; what it cannot send stays pending.
-DRAIN_SECONDS = 3
+DRAIN_SECONDS = 2
 
 
 class MarsadScheduler(BlockingScheduler):
@@ -140,6 +140,9 @@ class Daemon:
             self._due.add(name)
         time.sleep(BATCH_WINDOW_SECONDS)
         with self._batch_lock:
+            if self.stop.is_set():
+                self._due.clear()
+                return
             if self._due:
                 # Sources due within half their interval come along: schedules drift apart, and
                 # each child of its own would pay the start-up again.

@@ -37,7 +37,7 @@ EXIT_CONFIG = 2
 KILL_GRACE_SECONDS = 10
 # When the daemon is stopping, how long a running crawl may go on, and then the shorter
 # SIGTERM-to-SIGKILL wait, so that `systemctl stop` returns well within its timeout.
-STOP_GRACE_SECONDS = 8
+STOP_GRACE_SECONDS = 6
 STOP_KILL_GRACE_SECONDS = 2
 
 
