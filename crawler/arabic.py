@@ -33,8 +33,11 @@ normalized text changes nothing.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain, repeat
 
 # Explicit mappings, checked before the generic rules. Keys that NFKD would split
 # into several characters (double primes) must be here so they fold to one quote.
@@ -123,6 +126,44 @@ def _fold(ch: str) -> str:
     return "".join(c for c in current if _step(c) == c)
 
 
+class _FoldTable(dict[int, str]):
+    """`str.translate` table that folds code points on first sight and remembers them.
+
+    Folding is per character, so `text.translate(table)` is exactly
+    `"".join(_fold(ch) for ch in text)`, but runs in C: the normalizer is on the hot
+    path of matching, classification and dedup for every crawled article.
+    """
+
+    def __missing__(self, code: int) -> str:
+        if len(self) > _TABLE_LIMIT:
+            # Bound the memory an adversarial text full of rare code points can take.
+            self.clear()
+        folded = _fold(chr(code))
+        self[code] = folded
+        return folded
+
+
+class _IrregularTable(dict[int, str]):
+    """`str.translate` table keeping only characters that do not fold to exactly one char.
+
+    An empty result means the fold is one-to-one, so the position map is the identity.
+    """
+
+    def __missing__(self, code: int) -> str:
+        if len(self) > _TABLE_LIMIT:
+            self.clear()
+        ch = chr(code)
+        kept = "" if len(_fold(ch)) == 1 else ch
+        self[code] = kept
+        return kept
+
+
+_TABLE_LIMIT = 1 << 16
+_FOLD_TABLE = _FoldTable()
+_IRREGULAR_TABLE = _IrregularTable()
+_SPACE_RUN = re.compile(" {2,}")
+
+
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """Normalize `text` and map each normalized character back to the original.
 
@@ -130,29 +171,47 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     character `i`; a final extra entry equals `len(text)` so exclusive ends map too.
     A run of whitespace maps to its first character.
     """
-    out: list[str] = []
+    folded = text.translate(_FOLD_TABLE)
+    # source[k]: index in `text` of the character that produced folded[k]. Every
+    # whitespace character folds to " " (and nothing else folds to whitespace), so
+    # the only work left is collapsing runs of " " and stripping the ends.
+    source: Sequence[int]
+    if not text.translate(_IRREGULAR_TABLE):
+        source = range(len(text))
+    else:
+        # Dropped marks or multi-char folds: repeat each index as often as its fold is
+        # long (all in C; every code point of `text` is in the table by now).
+        lengths = map(len, map(_FOLD_TABLE.__getitem__, map(ord, text)))
+        source = list(chain.from_iterable(map(repeat, range(len(text)), lengths)))
+    begin = len(folded) - len(folded.lstrip(" "))
+    end = len(folded.rstrip(" "))
+    parts: list[str] = []
     mapping: list[int] = []
-    pending_space = -1  # index in `text` where the current whitespace run began
-    for i, ch in enumerate(text):
-        folded = _fold(ch)
-        for f in folded:
-            if f == " ":
-                if pending_space < 0:
-                    pending_space = i
-                continue
-            if pending_space >= 0:
-                if out:  # leading whitespace is stripped
-                    out.append(" ")
-                    mapping.append(pending_space)
-                pending_space = -1
-            out.append(f)
-            mapping.append(i)
-    # Trailing whitespace (pending_space) is stripped by simply not emitting it.
+    pos = begin
+    for m in _SPACE_RUN.finditer(folded, begin, end):
+        # Keep the run's first space: it maps to where the original run began.
+        parts.append(folded[pos : m.start() + 1])
+        mapping.extend(source[pos : m.start() + 1])
+        pos = m.end()
+    if pos < end:
+        parts.append(folded[pos:end])
+        mapping.extend(source[pos:end])
     mapping.append(len(text))
-    return "".join(out), mapping
+    return "".join(parts), mapping
+
+
+@lru_cache(maxsize=8)
+def normalize_with_map_shared(text: str) -> tuple[str, Sequence[int]]:
+    """`normalize_with_map`, remembered for the last few texts; the map must not be modified.
+
+    One article's title and body are folded by the matcher and again by the amount
+    finder; this lets them share the work.
+    """
+    norm, mapping = normalize_with_map(text)
+    return norm, tuple(mapping)
 
 
 def normalize(text: str) -> str:
     """Normalize `text` for matching, dedup and search (see the module docstring)."""
     # Every whitespace character folds to " ", so str.split() sees exactly the runs.
-    return " ".join("".join([_fold(ch) for ch in text]).split())
+    return " ".join(text.translate(_FOLD_TABLE).split())

@@ -24,6 +24,7 @@ How a topic is decided, in short:
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from collections.abc import Sequence
@@ -31,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from crawler.arabic import normalize, normalize_with_map
+from crawler.arabic import normalize, normalize_with_map_shared
+from crawler.matcher import required_literals
 
 TOPIC_ORDER = ("contract", "negotiation", "delivery", "sanction", "other")
 ALERT_TOPICS = ("contract", "negotiation", "delivery", "sanction")
@@ -135,6 +137,81 @@ def _cue_in(words: Sequence[str], cues: frozenset[str], phrases: Sequence[str]) 
     return False
 
 
+# --------------------------------------------------------------------------- prefilter
+
+_TOKEN = re.compile(r"\w+")
+_TOKEN_CACHE_LIMIT = 1 << 16
+
+
+class _Prefilter:
+    """Tells which of many lexicon regexes can match a text, without running them.
+
+    Each regex registers the literal strings one of which every match contains
+    (`required_literals`); a regex none of whose strings is in the text cannot match
+    there, so skipping it changes no result. Strings made of word characters can only
+    occur inside one `\\w+` token, so they are looked up per token (and remembered
+    per token: news vocabulary repeats); others are tested with `in` on the text.
+    """
+
+    def __init__(self) -> None:
+        self._always: set[int] = set()
+        self._word_needles: dict[str, list[int]] = {}
+        self._other_needles: list[tuple[str, int]] = []
+        self._lengths: list[int] = []
+        self._count = 0
+        self._by_token: dict[str, frozenset[int]] = {}
+
+    def add(self, pattern: re.Pattern[str]) -> int:
+        """Register `pattern`; returns its id for `candidates`."""
+        pid = self._count
+        self._count += 1
+        needles = required_literals(pattern)
+        if needles is None:
+            self._always.add(pid)
+            return pid
+        for needle in needles:
+            if _TOKEN.fullmatch(needle):
+                self._word_needles.setdefault(needle, []).append(pid)
+                if len(needle) not in self._lengths:
+                    bisect.insort(self._lengths, len(needle))
+            else:
+                self._other_needles.append((needle, pid))
+        self._by_token.clear()
+        return pid
+
+    def candidates(self, text: str) -> set[int]:
+        """Ids of the registered patterns that may match somewhere in `text`."""
+        out = set(self._always)
+        by_token = self._by_token
+        for tok in set(_TOKEN.findall(text)):
+            ids = by_token.get(tok)
+            if ids is None:
+                ids = self._token_ids(tok)
+            out |= ids
+        for needle, pid in self._other_needles:
+            if needle in text:
+                out.add(pid)
+        return out
+
+    def _token_ids(self, tok: str) -> frozenset[int]:
+        found: set[int] = set()
+        for size in self._lengths:
+            if size > len(tok):
+                break
+            for i in range(len(tok) - size + 1):
+                ids = self._word_needles.get(tok[i : i + size])
+                if ids:
+                    found.update(ids)
+        if len(self._by_token) > _TOKEN_CACHE_LIMIT:
+            self._by_token.clear()
+        result = self._by_token[tok] = frozenset(found)
+        return result
+
+
+# A lexicon regex with its prefilter id.
+_Pat = tuple[int, re.Pattern[str]]
+
+
 # --------------------------------------------------------------------------- sentences
 
 
@@ -148,6 +225,11 @@ class _Sentence:
     index: int  # position in the article: title 0, body 1..n
     has_term: bool = False
     weight: float = 0.0
+    # Per-article memos: a sentence's topics and countries are asked for more than once.
+    topics: list[tuple[str, bool]] | None = None
+    countries: dict[tuple[bool, bool], set[str]] = field(default_factory=dict)
+    live_rules: set[int] | None = None  # _Prefilter candidates among the topic rules
+    live_places: set[int] | None = None  # _Prefilter candidates among the country names
 
 
 def _split(text: str, field_name: str, first_index: int) -> list[_Sentence]:
@@ -183,18 +265,18 @@ def _split(text: str, field_name: str, first_index: int) -> list[_Sentence]:
 @dataclass
 class _Topic:
     name: str
-    triggers: list[re.Pattern[str]]
-    robust: list[re.Pattern[str]]
-    exceptions: list[re.Pattern[str]]
-    buyer: list[re.Pattern[str]]
+    triggers: list[_Pat]
+    robust: list[_Pat]
+    exceptions: list[_Pat]
+    buyer: list[_Pat]
 
 
 @dataclass
 class _Country:
     name: str
-    names: list[re.Pattern[str]]  # names and capitals
-    institutions: list[re.Pattern[str]]
-    adjectives: list[re.Pattern[str]]
+    names: list[_Pat]  # names and capitals
+    institutions: list[_Pat]
+    adjectives: list[_Pat]
 
 
 @dataclass
@@ -218,16 +300,29 @@ class Classifier:
         self.w_lead_background = float(w.get("lead_background", 0.5))
         self.threshold = float(w.get("threshold", 1.0))
 
+        # Sentence-level rules (topics, background, denials) and country names each
+        # share one prefilter, so a sentence is scanned once per family.
+        self._rule_filter = _Prefilter()
+        self._place_filter = _Prefilter()
+
+        def rule(e: str) -> _Pat:
+            p = compile_entry(e, max_gap=max_gap)
+            return (self._rule_filter.add(p), p)
+
+        def place(e: str) -> _Pat:
+            p = compile_entry(e, exact=True)
+            return (self._place_filter.add(p), p)
+
         self.topics: list[_Topic] = []
         for name in ALERT_TOPICS:
             spec = topics.get("topics", {}).get(name, {})
             self.topics.append(
                 _Topic(
                     name,
-                    [compile_entry(e, max_gap=max_gap) for e in spec.get("triggers", [])],
-                    [compile_entry(e, max_gap=max_gap) for e in spec.get("robust", [])],
-                    [compile_entry(e, max_gap=max_gap) for e in spec.get("exceptions", [])],
-                    [compile_entry(e, max_gap=max_gap) for e in spec.get("buyer_triggers", [])],
+                    [rule(e) for e in spec.get("triggers", [])],
+                    [rule(e) for e in spec.get("robust", [])],
+                    [rule(e) for e in spec.get("exceptions", [])],
+                    [rule(e) for e in spec.get("buyer_triggers", [])],
                 )
             )
 
@@ -250,27 +345,19 @@ class Classifier:
         self.descriptive = words("descriptive")
         self.future_window = int(cues.get("future_window", 4))
         self.future = words("future")
-        self.background = [compile_entry(e, max_gap=max_gap) for e in cues.get("background", [])]
+        self.background = [rule(e) for e in cues.get("background", [])]
         self.year_before = frozenset(normalize(x) for x in cues.get("background_year_before", []))
-        self.demote = [
-            compile_entry(e, max_gap=max_gap) for e in cues.get("contract_to_negotiation", [])
-        ]
+        self.demote = [rule(e) for e in cues.get("contract_to_negotiation", [])]
         self.neg_bridge = frozenset(normalize(x) for x in cues.get("negation_bridge", []))
         self.hypothetical_after = words("hypothetical_after")
         self.inquiry_window = int(cues.get("inquiry_window", 10))
         self.inquiry = words("inquiry")
         denial = topics.get("denial", {})
         self.denial_verbs = frozenset(normalize(x) for x in denial.get("verbs", []))
-        self.denial_predicates = [
-            compile_entry(e, max_gap=max_gap) for e in denial.get("predicates", [])
-        ]
+        self.denial_predicates = [rule(e) for e in denial.get("predicates", [])]
         self.denial_scope_end = frozenset(normalize(x) for x in denial.get("scope_end", []))
-        self.denial_scope_end_phrases = [
-            compile_entry(e, max_gap=max_gap) for e in denial.get("scope_end_phrases", [])
-        ]
-        self.deal_objects = [
-            compile_entry(e, max_gap=max_gap) for e in denial.get("deal_objects", [])
-        ]
+        self.denial_scope_end_phrases = [rule(e) for e in denial.get("scope_end_phrases", [])]
+        self.deal_objects = [rule(e) for e in denial.get("deal_objects", [])]
 
         ctx = countries.get("context", {})
         self.actor_nouns = frozenset(normalize(x) for x in ctx.get("actor_nouns", []))
@@ -289,9 +376,9 @@ class Classifier:
             self.countries.append(
                 _Country(
                     c["name"],
-                    [compile_entry(n, exact=True) for n in names if n.strip()],
-                    [compile_entry(n, exact=True) for n in c.get("institutions", [])],
-                    [compile_entry(a, exact=True) for a in adjs],
+                    [place(n) for n in names if n.strip()],
+                    [place(n) for n in c.get("institutions", [])],
+                    [place(a) for a in adjs],
                 )
             )
         self.source_words = frozenset(normalize(x) for x in ctx.get("source_words", []))
@@ -305,7 +392,24 @@ class Classifier:
         }
 
         self._sellers = frozenset(spec[0] for spec in self.origins.values())
+        # Which country each place regex belongs to, so that a sentence only visits the
+        # countries something of which occurs in it.
+        self._place_owner: dict[int, int] = {
+            pid: ci
+            for ci, c in enumerate(self.countries)
+            for pid, _ in (*c.names, *c.institutions, *c.adjectives)
+        }
         self._amounts = _AmountFinder(amounts)
+
+    def _prefiltered(self) -> list[tuple[_Prefilter, list[_Pat]]]:
+        """Each prefilter with the regexes registered in it (for tests of the prefilter)."""
+        rules: list[_Pat] = []
+        for t in self.topics:
+            rules += t.triggers + t.robust + t.exceptions + t.buyer
+        rules += self.background + self.demote + self.denial_predicates
+        rules += self.denial_scope_end_phrases + self.deal_objects
+        places = [p for c in self.countries for p in c.names + c.institutions + c.adjectives]
+        return [(self._rule_filter, rules), (self._place_filter, places)]
 
     @classmethod
     def load(cls, lexicon_dir: Path | None = None) -> Classifier:
@@ -392,16 +496,34 @@ class Classifier:
 
     def _sentence_topics(self, s: _Sentence) -> list[tuple[str, bool]]:
         """The topics one sentence supports, each with whether it reads as background."""
+        if s.topics is None:
+            s.topics = self._sentence_topics_uncached(s)
+        return s.topics
+
+    def _live(self, s: _Sentence, pats: list[_Pat]) -> list[re.Pattern[str]]:
+        """The rules of `pats` that can match in `s` (the others have no match there)."""
+        if s.live_rules is None:
+            s.live_rules = self._rule_filter.candidates(s.norm)
+        live = s.live_rules
+        return [p for i, p in pats if i in live]
+
+    def _sentence_topics_uncached(self, s: _Sentence) -> list[tuple[str, bool]]:
         text = s.norm
-        background_cue = any(p.search(text) for p in self.background) or self._year_background(text)
+        background_cue = any(
+            p.search(text) for p in self._live(s, self.background)
+        ) or self._year_background(text)
         hits: list[_Hit] = []
         buyer_acts: bool | None = None
         for topic in self.topics:
-            idioms = [(x.start(), x.end()) for p in topic.exceptions for x in p.finditer(text)]
+            idioms = [
+                (x.start(), x.end())
+                for p in self._live(s, topic.exceptions)
+                for x in p.finditer(text)
+            ]
             kinds = (
-                [(p, "plain") for p in topic.triggers]
-                + [(p, "robust") for p in topic.robust]
-                + [(p, "buyer") for p in topic.buyer]
+                [(p, "plain") for p in self._live(s, topic.triggers)]
+                + [(p, "robust") for p in self._live(s, topic.robust)]
+                + [(p, "buyer") for p in self._live(s, topic.buyer)]
             )
             for pat, kind in kinds:
                 for m in pat.finditer(text):
@@ -410,15 +532,15 @@ class Classifier:
                         continue
                     if kind == "buyer":
                         if buyer_acts is None:
-                            buyer_acts = bool(self._sentence_countries(text) - self._sellers)
+                            buyer_acts = bool(self._sentence_countries(s) - self._sellers)
                         if not buyer_acts:
                             continue
                     hits.append(hit)
-        hits = self._apply_denials(text, hits)
+        hits = self._apply_denials(s, hits)
         if not hits:
             return []
         names = {h.topic for h in hits}
-        if "contract" in names and any(p.search(text) for p in self.demote):
+        if "contract" in names and any(p.search(text) for p in self._live(s, self.demote)):
             hits = [
                 _Hit("negotiation", h.start, h.future) if h.topic == "contract" else h for h in hits
             ]
@@ -431,7 +553,7 @@ class Classifier:
             out[h.topic] = out.get(h.topic, True) and background
         return [(t, out[t]) for t in ALERT_TOPICS if t in out]
 
-    def _apply_denials(self, text: str, hits: list[_Hit]) -> list[_Hit]:
+    def _apply_denials(self, s: _Sentence, hits: list[_Hit]) -> list[_Hit]:
         """Rewrite the hits that sit inside a denial ("نفى صحة تقارير عن توقيع عقد").
 
         A denial reaches further than a negation particle: everything it governs up
@@ -440,7 +562,8 @@ class Classifier:
         denied shipment did not happen. Sanctions and robust triggers (a denied
         delay is still a delivery story) are left alone.
         """
-        spans = self._denial_spans(text)
+        text = s.norm
+        spans = self._denial_spans(s)
         if not spans:
             return hits
 
@@ -455,18 +578,21 @@ class Classifier:
                 out.append(_Hit("negotiation", h.start, False, h.kind))
             elif h.kind == "robust":
                 out.append(h)
-        for p in self.deal_objects:
+        for p in self._live(s, self.deal_objects):
             for m in p.finditer(text):
                 if inside(m.start()):
                     out.append(_Hit("negotiation", m.start(), False, "denial"))
                     break
         return out
 
-    def _denial_spans(self, text: str) -> list[tuple[int, int]]:
+    def _denial_spans(self, s: _Sentence) -> list[tuple[int, int]]:
         """Stretches of a normalized sentence that a denial governs."""
+        text = s.norm
         tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
         ends = [
-            a for p in self.denial_scope_end_phrases for a in (x.start() for x in p.finditer(text))
+            a
+            for p in self._live(s, self.denial_scope_end_phrases)
+            for a in (x.start() for x in p.finditer(text))
         ]
         for a, _, tok in tokens:
             w = _clean(tok)
@@ -482,7 +608,7 @@ class Classifier:
             if w in self.denial_verbs or base in self.denial_verbs:
                 stop = next((e for e in ends if e > a), len(text))
                 spans.append((b, stop))
-        for p in self.denial_predicates:
+        for p in self._live(s, self.denial_predicates):
             for m in p.finditer(text):
                 start = max((e for e in ends if e < m.start()), default=0)
                 spans.append((start, m.start()))
@@ -574,13 +700,13 @@ class Classifier:
         found: set[str] = set()
         for s in sentences:
             if s.field == "title" or s.index == 1 or s.has_term:
-                found |= self._sentence_countries(s.norm, origin_only=origin_only)
+                found |= self._sentence_countries(s, origin_only=origin_only)
             elif s.weight > 0 and chosen & {t for t, _ in self._sentence_topics(s)}:
                 # A further sentence that speaks for a topic names who acts in it
                 # ("وذكرت وزارة الدفاع التركية أن الشحنات ستتواصل"), but only
                 # through an actor phrase: a bare name there is as often an object
                 # ("العدوان على أوكرانيا").
-                found |= self._sentence_countries(s.norm, origin_only=origin_only, names=False)
+                found |= self._sentence_countries(s, origin_only=origin_only, names=False)
         alone = not found
         for m in matches:
             origin = self.origins.get(m.term)
@@ -600,27 +726,48 @@ class Classifier:
         if country is None:
             return True
         pats = country.names + country.institutions + country.adjectives
-        return any(p.search(s.norm) for s in sentences for p in pats)
+        return any(p.search(s.norm) for s in sentences for p in self._live_places(s, pats))
+
+    def _live_places(self, s: _Sentence, pats: list[_Pat]) -> list[re.Pattern[str]]:
+        """The country regexes of `pats` that can match in `s`."""
+        if s.live_places is None:
+            s.live_places = self._place_filter.candidates(s.norm)
+        live = s.live_places
+        return [p for i, p in pats if i in live]
 
     def _sentence_countries(
-        self, text: str, *, origin_only: bool = False, names: bool = True
+        self, s: _Sentence, *, origin_only: bool = False, names: bool = True
     ) -> set[str]:
-        """States acting in one normalized sentence (see `countries.toml`)."""
+        """States acting in one sentence (see `countries.toml`); the caller may not modify it."""
+        key = (origin_only, names)
+        found = s.countries.get(key)
+        if found is None:
+            found = s.countries[key] = self._sentence_countries_uncached(s, origin_only, names)
+        return found
+
+    def _sentence_countries_uncached(
+        self, s: _Sentence, origin_only: bool, names: bool
+    ) -> set[str]:
+        text = s.norm
+        if s.live_places is None:
+            s.live_places = self._place_filter.candidates(text)
+        owners = {self._place_owner[pid] for pid in s.live_places}
         found: set[str] = set()
-        for c in self.countries:
+        for ci in sorted(owners):
+            c = self.countries[ci]
             skip_source = origin_only and c.name in self._sellers
             if (
-                any(p.search(text) for p in c.institutions)
+                any(p.search(text) for p in self._live_places(s, c.institutions))
                 or any(
                     names
                     and not self._is_location(text[: m.start()])
                     and not (skip_source and self._is_source(text[: m.start()]))
-                    for p in c.names
+                    for p in self._live_places(s, c.names)
                     for m in p.finditer(text)
                 )
                 or any(
                     self._is_actor_adjective(text[: m.start()])
-                    for p in c.adjectives
+                    for p in self._live_places(s, c.adjectives)
                     for m in p.finditer(text)
                 )
             ):
@@ -678,7 +825,7 @@ class _AmountFinder:
     def find(self, text: str) -> list[dict[str, Any]]:
         if not text:
             return []
-        norm, mapping = normalize_with_map(text)
+        norm, mapping = normalize_with_map_shared(text)
         found: list[tuple[int, dict[str, Any]]] = []
         taken: list[tuple[int, int]] = []
         for m in self.pattern.finditer(norm):
@@ -724,7 +871,7 @@ class _AmountFinder:
 
     @staticmethod
     def _item(
-        text: str, mapping: list[int], start: int, end: int, value: float, cur: str | None
+        text: str, mapping: Sequence[int], start: int, end: int, value: float, cur: str | None
     ) -> dict[str, Any]:
         a = mapping[start]
         b = mapping[end - 1] + 1

@@ -28,13 +28,14 @@ Rules that need judgement:
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from crawler.arabic import normalize, normalize_with_map
+from crawler.arabic import normalize, normalize_with_map_shared
 
 S400 = "S-400"
 ROSOBORONEXPORT = "Rosoboronexport"
@@ -152,6 +153,13 @@ class _Rule:
     regex: re.Pattern[str]
     kind: str  # "plain" | "s400" | "s400_reversed" | "triumf"
     priority: int  # lower wins when two candidates have the same span
+    # Every match contains one of these; a text with none of them is skipped without
+    # running the regex (None: no such strings known, always run it).
+    needles: frozenset[str] | None = None
+
+    @classmethod
+    def build(cls, term: str, regex: re.Pattern[str], kind: str, priority: int) -> _Rule:
+        return cls(term, regex, kind, priority, required_literals(regex))
 
 
 @dataclass(frozen=True)
@@ -221,40 +229,49 @@ class Matcher:
 
     def __init__(self, extra: Iterable[WatchlistEntry] = ()) -> None:
         rules: list[_Rule] = [
-            _Rule(S400, _S400_FORWARD, "s400", 0),
-            _Rule(S400, _S400_REVERSED, "s400_reversed", 1),
-            _Rule(S400, _TRIUMF, "triumf", 2),
-            _Rule(ROSOBORONEXPORT, _ROSOBORONEXPORT, "plain", 0),
+            _Rule.build(S400, _S400_FORWARD, "s400", 0),
+            _Rule.build(S400, _S400_REVERSED, "s400_reversed", 1),
+            _Rule.build(S400, _TRIUMF, "triumf", 2),
+            _Rule.build(ROSOBORONEXPORT, _ROSOBORONEXPORT, "plain", 0),
         ]
         for n, entry in enumerate(extra):
             patterns = entry.patterns or (entry.name,)
             for pattern in patterns:
                 for regex, kind in _compile_entry_pattern(pattern):
-                    rules.append(_Rule(entry.name, regex, kind, 10 + n))
+                    rules.append(_Rule.build(entry.name, regex, kind, 10 + n))
         self._rules = tuple(rules)
 
     def find(self, text: str, field: str = "body") -> list[TermMatch]:
         """Every occurrence of every term in `text`, in order, non-overlapping."""
-        return self._find(text, field, "")
+        if not text:
+            return []
+        return self._find(text, *normalize_with_map_shared(text), field, "")
 
     def find_in_article(self, title: str, body: str) -> list[TermMatch]:
         """Title matches (field "title") followed by body matches (field "body")."""
-        title_norm = normalize(title or "")
-        body_norm = normalize(body or "")
+        title, body = title or "", body or ""
+        # normalize(x) == normalize_with_map(x)[0], so each field is folded once and
+        # serves both as the text searched and as the other field's context.
+        title_norm, title_map = normalize_with_map_shared(title)
+        body_norm, body_map = normalize_with_map_shared(body)
         # Each field lends the other its cues: a title "ترايمف تكشف عن دراجتين"
         # settles what a bare "تريومف" in the body means, and vice versa.
-        return self._find(title or "", "title", body_norm) + self._find(
-            body or "", "body", title_norm
-        )
+        out: list[TermMatch] = []
+        if title:
+            out += self._find(title, title_norm, title_map, "title", body_norm)
+        if body:
+            out += self._find(body, body_norm, body_map, "body", title_norm)
+        return out
 
     # --- internals -------------------------------------------------------------
 
-    def _find(self, text: str, field: str, context: str) -> list[TermMatch]:
-        if not text:
-            return []
-        norm, mapping = normalize_with_map(text)
+    def _find(
+        self, text: str, norm: str, mapping: Sequence[int], field: str, context: str
+    ) -> list[TermMatch]:
         candidates: list[_Candidate] = []
         for rule in self._rules:
+            if rule.needles is not None and not any(n in norm for n in rule.needles):
+                continue
             for m in rule.regex.finditer(norm):
                 start, end = m.span("core")
                 if start == end:
@@ -270,7 +287,7 @@ class Matcher:
         # The fuzzy fallback only fills gaps: an exact match of any term wins.
         fuzzy = [
             f
-            for f in _fuzzy_rosoboronexport(norm)
+            for f in (_fuzzy_rosoboronexport(norm) if _may_be_rosoboronexport(norm) else ())
             if not any(f.start < c.end and c.start < f.end for c in chosen)
         ]
         if fuzzy:
@@ -339,6 +356,24 @@ def _has_cue(cues: re.Pattern[str], norm: str, start: int, end: int, window: int
     return bool(cues.search(before) or cues.search(after))
 
 
+# Pigeonhole filter for the fuzzy fallback: cut each canonical form into three
+# disjoint pieces; two edits can break at most two of them, so any spelling within
+# distance 2 still contains one piece whole. The fallback compares words joined
+# across " " and "-", so the pieces are looked for in the text without those.
+_ROSO_PIECES = (
+    ("روساو", "بورون", "اكسبورت"),
+    ("روسو", "بورون", "اكسبورت"),
+    ("روسا", "بورون", "اكسبورت"),
+    ("rosob", "oronex", "port"),
+)
+
+
+def _may_be_rosoboronexport(norm: str) -> bool:
+    """False only when no 1-3 word window of `norm` can be within reach of a canonical form."""
+    compact = norm.replace(" ", "").replace("-", "")
+    return any(piece in compact for pieces in _ROSO_PIECES for piece in pieces)
+
+
 def _fuzzy_rosoboronexport(norm: str) -> list[_Candidate]:
     """Catch misspelt Rosoboronexport: 1-3 adjacent words, joined, close to a canonical form."""
     words = [(m.start(), m.end()) for m in re.finditer(rf"{_LETTER}+", norm)]
@@ -384,6 +419,59 @@ def _roso_distance(joined: str) -> tuple[int, int] | None:
             if d <= _ROSO_MAX_DISTANCE and (best is None or d < best[0]):
                 best = (d, len(prefix))
     return best
+
+
+def required_literals(regex: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which every match of `regex` contains, or None when none are known.
+
+    Read off the parsed pattern: a run of literal characters at the top level (or in a
+    group or repeat that must match at least once), or one such string per branch of
+    an alternation. The longest-guaranteed choice is returned, so checking `s in text`
+    for these is a cheap, exact pre-test before running the regex.
+    """
+    if regex.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = sre_parse.parse(regex.pattern, regex.flags)
+    except Exception:  # a private module's format may change; never guess then
+        return None
+    return _seq_literals(list(parsed))
+
+
+def _seq_literals(items: list[tuple[object, object]]) -> frozenset[str] | None:
+    best: frozenset[str] | None = None
+
+    def consider(req: frozenset[str] | None) -> None:
+        nonlocal best
+        if req and all(req) and (best is None or _literal_score(req) > _literal_score(best)):
+            best = req
+
+    run: list[str] = []
+    for op, av in items:
+        if op is sre_parse.LITERAL:
+            run.append(chr(av))  # type: ignore[arg-type]
+            continue
+        if run:
+            consider(frozenset(["".join(run)]))
+            run = []
+        if op is sre_parse.SUBPATTERN:
+            if av[1] & re.IGNORECASE:  # type: ignore[index]
+                continue  # "(?i:...)": its literals may match in another case
+            consider(_seq_literals(list(av[-1])))  # type: ignore[index]
+        elif op is sre_parse.BRANCH:
+            branches = [_seq_literals(list(b)) for b in av[1]]  # type: ignore[index]
+            if all(b is not None for b in branches):
+                consider(frozenset().union(*branches))  # type: ignore[arg-type]
+        elif op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and av[0] >= 1:  # type: ignore[index]
+            consider(_seq_literals(list(av[2])))  # type: ignore[index]
+    if run:
+        consider(frozenset(["".join(run)]))
+    return best
+
+
+def _literal_score(req: frozenset[str]) -> tuple[int, int]:
+    # The shortest alternative decides how often the pre-test passes for nothing.
+    return (min(len(x) for x in req), -len(req))
 
 
 def _resolve_overlaps(candidates: list[_Candidate]) -> list[_Candidate]:
