@@ -8,6 +8,7 @@ deferred transactions, so that a long ``marsad articles list`` never holds the w
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class Database:
             )
         except (ArgumentError, ImportError, ValueError) as exc:
             raise DatabaseError(f"invalid database URL {redact(self.url)}: {exc}") from None
+        self._write_lock = threading.Lock()
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
         self.ReadSession = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -106,9 +108,18 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One unit of work: commits on success, rolls back on error."""
-        with self.Session.begin() as session:
-            yield session
+        """One unit of work: commits on success, rolls back on error.
+
+        On SQLite the threads of one process take turns through a lock of their own: waiting
+        on SQLite's write lock means its busy handler, which sleeps in growing steps and
+        would leave the writer idle most of the time under contention.
+        """
+        if self.is_sqlite:
+            with self._write_lock, self.Session.begin() as session:
+                yield session
+        else:
+            with self.Session.begin() as session:
+                yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:

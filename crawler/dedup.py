@@ -253,8 +253,14 @@ def shingled(normalized_text: str) -> Shingled:
     return Shingled(words, _shingles_of(words))
 
 
-def scores(a_normalized: str | Shingled, b_normalized: str | Shingled) -> Scores:
-    """Exact Jaccard, containment and lead overlap of two normalized texts."""
+def scores(
+    a_normalized: str | Shingled, b_normalized: str | Shingled, *, lead_if_needed: bool = False
+) -> Scores:
+    """Exact Jaccard, containment and lead overlap of two normalized texts.
+
+    With ``lead_if_needed`` the lead overlap (the costly part) is only measured when the
+    other two scores already pass their thresholds; otherwise it is reported as 0.
+    """
     a = a_normalized if isinstance(a_normalized, Shingled) else shingled(a_normalized)
     b = b_normalized if isinstance(b_normalized, Shingled) else shingled(b_normalized)
     wa, wb, sa, sb = a.words, b.words, a.shingles, b.shingles
@@ -264,6 +270,8 @@ def scores(a_normalized: str | Shingled, b_normalized: str | Shingled) -> Scores
     jaccard = inter / (len(sa) + len(sb) - inter)
     containment = inter / min(len(sa), len(sb))
     lead = 0.0
+    if lead_if_needed and (jaccard < MIN_JACCARD or containment < MIN_CONTAINMENT):
+        return Scores(jaccard=jaccard, containment=containment, lead=lead)
     for head_words, other_words in ((wa, wb), (wb, wa)):
         opening = _shingles_of(other_words[:LEAD_WINDOW_WORDS])
         for start in _LEAD_STARTS:

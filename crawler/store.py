@@ -317,15 +317,17 @@ class Store:
                 Article.id.in_(candidate_ids), Article.duplicate_of.is_(None)
             )
         ).all()
+        texts = {article_id: text for article_id, text in rows}
         new_text = shingled(fp.normalized)
-        best: tuple[int, Scores] | None = None
-        for article_id, text in rows:
-            sc = scores(new_text, text)
-            if is_near_duplicate(sc) and (best is None or sc.containment > best[1].containment):
-                best = (article_id, sc)
-        if best is None:
-            return None, None
-        return session.get(Article, best[0]), best[1]
+        # Most shared LSH bands first: the first candidate that is confirmed is the original.
+        for article_id in candidate_ids:
+            text = texts.get(article_id)
+            if text is None:
+                continue
+            sc = scores(new_text, text, lead_if_needed=True)
+            if is_near_duplicate(sc):
+                return session.get(Article, article_id), sc
+        return None, None
 
     @staticmethod
     def _insert(
