@@ -21,7 +21,15 @@ from rich.table import Table
 
 from crawler.config import Config, ConfigError, load_config, resolve_config_path
 from crawler.db import Database, DatabaseError, open_database
-from crawler.queries import ArticleFilter, article_json, copies_of, iter_articles, parse_since
+from crawler.queries import (
+    CSV_FIELDS,
+    ArticleFilter,
+    article_json,
+    copies_of,
+    csv_row,
+    iter_articles,
+    parse_since,
+)
 
 log = logging.getLogger("marsad")
 
@@ -329,31 +337,11 @@ def write_json_array(rows: Any) -> None:
     out.write("\n]\n")
 
 
-CSV_FIELDS = [
-    "id",
-    "url",
-    "source",
-    "title",
-    "published_at",
-    "published_precision",
-    "fetched_at",
-    "topics",
-    "countries",
-    "terms",
-    "duplicate_of",
-    "development_id",
-]
-
-
 def write_csv(rows: Any, fields: list[str] = CSV_FIELDS) -> None:
     writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        flat = dict(row)
-        flat["topics"] = ";".join(row.get("topics", []))
-        flat["countries"] = ";".join(row.get("countries", []))
-        flat["terms"] = ";".join(sorted({t["term"] for t in row.get("terms", [])}))
-        writer.writerow(flat)
+        writer.writerow(csv_row(row))
 
 
 @articles.command("show")

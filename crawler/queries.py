@@ -103,3 +103,28 @@ def copies_of(session: Session, article_id: int) -> list[Article]:
             .order_by(Article.fetched_at, Article.id)
         )
     )
+
+
+# The flat shape of an article row for CSV: the JSON fields, with lists joined by ";".
+CSV_FIELDS = [
+    "id",
+    "url",
+    "source",
+    "title",
+    "published_at",
+    "published_precision",
+    "fetched_at",
+    "topics",
+    "countries",
+    "terms",
+    "duplicate_of",
+    "development_id",
+]
+
+
+def csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    flat = dict(row)
+    flat["topics"] = ";".join(row.get("topics", []))
+    flat["countries"] = ";".join(row.get("countries", []))
+    flat["terms"] = ";".join(sorted({t["term"] for t in row.get("terms", [])}))
+    return flat

@@ -176,3 +176,35 @@ def test_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("marsad: cannot open database"), lines
+
+
+def test_export_and_list_formats_agree(web, tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    config = write_config(
+        tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"])
+    )
+    assert run_marsad("crawl", config=config).returncode == 0
+    articles = stored_articles(config)
+
+    jsonl = run_marsad("export", "--format", "jsonl", config=config)
+    exported = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert [a["id"] for a in exported] == [a["id"] for a in articles]
+    assert all(a["text"] for a in exported)
+
+    for command in (["export", "--format", "csv"], ["articles", "list", "--format", "csv"]):
+        result = run_marsad(*command, config=config)
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert [int(r["id"]) for r in rows] == [a["id"] for a in articles]
+        assert rows[0]["title"] == articles[0]["title"]
+        assert rows[0]["topics"] == ";".join(articles[0]["topics"])
+
+    originals = stored_articles(config, "--originals")
+    assert originals == [a for a in articles if a["duplicate_of"] is None]
+    sawt = stored_articles(config, "--source", "sawt", "--limit", "2")
+    assert len(sawt) == 2 and {a["source"] for a in sawt} == {"sawt"}
+    turkey = stored_articles(config, "--country", "Turkey", "--topic", "contract")
+    assert turkey and all("Turkey" in a["countries"] for a in turkey)
+    assert stored_articles(config, "--since", "2999-01-01") == []

@@ -33,7 +33,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crawler.config import Config
 from crawler.db import Database
 from crawler.models import Alert, Article, Development
-from crawler.queries import ArticleFilter, article_json, copies_of, select_articles
+from crawler.queries import (
+    CSV_FIELDS,
+    ArticleFilter,
+    article_json,
+    copies_of,
+    csv_row,
+    select_articles,
+)
 from crawler.search import find_spans, parse_query, search, segments
 
 HERE = Path(__file__).resolve().parent
@@ -81,20 +88,6 @@ KIND_LABELS = {
     "summary": "موجز",
     "source-health": "صحة المصدر",
 }
-CSV_FIELDS = [
-    "id",
-    "url",
-    "source",
-    "title",
-    "published_at",
-    "published_precision",
-    "fetched_at",
-    "topics",
-    "countries",
-    "terms",
-    "duplicate_of",
-    "development_id",
-]
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -468,11 +461,7 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
         buffer.write("\ufeff")
         writer.writeheader()
         for row in _export_rows(f):
-            flat = dict(row)
-            flat["topics"] = ";".join(row["topics"])
-            flat["countries"] = ";".join(row["countries"])
-            flat["terms"] = ";".join(sorted({t["term"] for t in row["terms"]}))
-            writer.writerow(flat)
+            writer.writerow(csv_row(row))
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
