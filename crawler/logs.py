@@ -30,6 +30,11 @@ class _LibraryFilter(logging.Filter):
         if name.startswith(_SILENT):
             return record.levelno >= logging.ERROR
         if name.startswith(_QUIET):
+            if record.exc_info and record.levelno < logging.CRITICAL:
+                # Scrapy attaches a full traceback to routine network failures (a feed's host
+                # is unreachable); its message already names the URL and the cause.
+                record.exc_info = None
+                record.exc_text = None
             return record.levelno >= logging.WARNING
         return True
 

@@ -38,26 +38,33 @@ REMEMBERED_META = "marsad_remembered"
 
 def error_kind(failure: Failure) -> str:
     """A short, stable name for why a request failed, used in counters and `status`."""
-    from scrapy.exceptions import IgnoreRequest
+    from scrapy import exceptions as scrapy_errors
     from scrapy.spidermiddlewares.httperror import HttpError
     from twisted.internet.defer import CancelledError
     from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
     exc = failure.value
+    kinds: list[tuple[tuple[type[BaseException], ...], str]] = [
+        ((TimeoutError, TCPTimedOutError, scrapy_errors.DownloadTimeoutError), "timeout"),
+        ((DNSLookupError, scrapy_errors.CannotResolveHostError), "dns"),
+        (
+            (ConnectionRefusedError, scrapy_errors.DownloadConnectionRefusedError),
+            "connection_refused",
+        ),
+        # Scrapy cancels a download that goes past DOWNLOAD_MAXSIZE.
+        ((CancelledError, scrapy_errors.DownloadCancelledError), "too_large"),
+        (
+            (ResponseNeverReceived, ResponseFailed, scrapy_errors.ResponseDataLossError),
+            "connection_lost",
+        ),
+    ]
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
-    if isinstance(exc, TimeoutError | TCPTimedOutError):
-        return "timeout"
-    if isinstance(exc, DNSLookupError):
-        return "dns"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection_refused"
-    if isinstance(exc, CancelledError):
-        return "too_large"
-    if isinstance(exc, IgnoreRequest):
+    for classes, kind in kinds:
+        if isinstance(exc, classes):
+            return kind
+    if isinstance(exc, scrapy_errors.IgnoreRequest):
         return "redirect_loop" if "redirect" in str(exc).lower() else "ignored"
-    if isinstance(exc, ResponseNeverReceived | ResponseFailed):
-        return "connection_lost"
     return type(exc).__name__
 
 
@@ -197,6 +204,9 @@ class SourceSpider(scrapy.Spider):
                 callback=self.parse_article,
                 errback=self.on_article_error,
                 meta={"listed_at": listed[url], "requested_url": url},
+                # Listed URLs are unique already; with the duplicate filter on, a redirect loop
+                # would vanish silently instead of ending as a counted "redirect_loop" error.
+                dont_filter=True,
             )
 
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
