@@ -22,13 +22,14 @@ from crawler.analysis import Analyzer
 from crawler.arabic import normalize
 from crawler.dedup import band_keys, content_hash, signature
 from crawler.resources import resources_for
-from crawler.store import ArticleRecord, Fingerprint, Store, StoreResult
+from crawler.store import ArticleRecord, Fingerprint, SeenEntry, Store, StoreResult
 
 log = logging.getLogger(__name__)
 
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 MIN_TEXT_CHARS = 80
+SEEN_BATCH = 50
 MIN_ARABIC_SHARE = 0.5
 
 
@@ -128,6 +129,7 @@ class StorePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.store: Store | None = None
+        self.set_aside: list[SeenEntry] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -140,16 +142,27 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.store = resources_for(self.crawler).store
 
+    def close_spider(self) -> Any:
+        return self._flush_seen()
+
     def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
         if isinstance(exception, Rejected) and self.store is not None:
             urls = [item.get("url"), item.get("requested_url")]
-            deferToThread(
-                self.store.mark_seen,
-                urls,
-                item["source"],
-                exception.status,
-                listed_at=item.get("listed_at"),
-            ).addErrback(self._log_failure, item)
+            self.set_aside.append(
+                SeenEntry(urls, item["source"], exception.status, None, item.get("listed_at"))
+            )
+            if len(self.set_aside) >= SEEN_BATCH:
+                self._flush_seen()
+
+    def _flush_seen(self) -> Any:
+        # Most pages of a crawl are set aside (irrelevant news); one transaction per batch of
+        # them, not per page. A crash loses at most one batch: those pages are fetched again.
+        batch, self.set_aside = self.set_aside, []
+        if not batch or self.store is None:
+            return None
+        return deferToThread(self.store.mark_seen_many, batch).addErrback(
+            self._log_failure, {"source": batch[0].source, "url": f"{len(batch)} pages"}
+        )
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         # The transaction may wait on SQLite's write lock; keep it off the reactor thread.

@@ -35,6 +35,15 @@ INDEX_STATUS = "sitemap"
 
 
 @dataclass(frozen=True)
+class SeenEntry:
+    urls: list[str]
+    source: str
+    status: str
+    article_id: int | None = None
+    listed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Fingerprint:
     normalized: str
     content_hash: str
@@ -133,8 +142,15 @@ class Store:
         article_id: int | None = None,
         listed_at: datetime | None = None,
     ) -> None:
+        self.mark_seen_many([SeenEntry(list(urls), source, status, article_id, listed_at)])
+
+    def mark_seen_many(self, entries: Sequence[SeenEntry]) -> None:
+        """Record many set-aside pages in one transaction."""
+        if not entries:
+            return
         with self.db.write() as session:
-            self._mark_seen(session, urls, source, status, article_id, listed_at)
+            for e in entries:
+                self._mark_seen(session, e.urls, e.source, e.status, e.article_id, e.listed_at)
 
     @staticmethod
     def _mark_seen(
