@@ -92,12 +92,13 @@ DevelopmentHook = Callable[[Session, Article, bool], tuple[int | None, int]]
 def _candidates_sql(pairs: int) -> Any:
     """Originals sharing LSH buckets with a new text, most shared first.
 
-    One plain OR of (band, bucket) pairs: both SQLite and PostgreSQL answer it from the
-    primary key; a VALUES join makes SQLite scan the table (docs/benchmarks.md).
+    One primary-key point lookup per band, joined by UNION ALL: the steadiest of the forms
+    measured at a million articles on SQLite (docs/benchmarks.md); PostgreSQL plans it the same.
     """
-    where = " OR ".join(f"(band = :b{i} AND bucket = :k{i})" for i in range(pairs))
+    one = "SELECT article_id FROM lsh_bands WHERE band = :b{i} AND bucket = :k{i}"
+    union = " UNION ALL ".join(one.format(i=i) for i in range(pairs))
     return sql_text(
-        f"SELECT article_id FROM lsh_bands WHERE {where} "
+        f"SELECT article_id FROM ({union}) AS shared_buckets "
         "GROUP BY article_id ORDER BY COUNT(*) DESC, article_id LIMIT :n"
     )
 
