@@ -175,33 +175,33 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
         health.last_run_at = now
         threshold = config.alerts.source_failure_threshold
         incident = f"source-health:{summary.source}:{run_id or now.isoformat()}"
+
+        def health_alert(state: str, note: str) -> None:
+            queue(
+                session,
+                key=f"{incident}:{state}",
+                kind="source-health",
+                channels=channel_names(config.alerts),
+                payload={"note": note},
+            )
+
         if summary.failed:
             health.error_streak += 1
             health.last_error = summary.last_error
             if health.error_streak >= threshold and not health.down_alerted:
                 health.down_alerted = True
-                queue(
-                    session,
-                    key=f"{incident}:down",
-                    kind="source-health",
-                    channels=channel_names(config.alerts),
-                    payload={
-                        "note": f"Source {summary.source} is failing: {health.error_streak} "
-                        f"failed runs in a row; last error: {summary.last_error or 'unknown'}",
-                    },
+                health_alert(
+                    "down",
+                    f"Source {summary.source} is failing: {health.error_streak} failed runs "
+                    f"in a row; last error: {summary.last_error or 'unknown'}",
                 )
         else:
             if health.down_alerted:
                 health.down_alerted = False
-                queue(
-                    session,
-                    key=f"{incident}:up",
-                    kind="source-health",
-                    channels=channel_names(config.alerts),
-                    payload={
-                        "note": f"Source {summary.source} has recovered: the crawl succeeded "
-                        f"again after {health.error_streak} failed runs",
-                    },
+                health_alert(
+                    "up",
+                    f"Source {summary.source} has recovered: the crawl succeeded again after "
+                    f"{health.error_streak} failed runs",
                 )
             health.error_streak = 0
             health.last_success_at = now

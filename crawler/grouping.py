@@ -100,37 +100,25 @@ class DevelopmentRecorder:
         dev.last_report_at = article.published_at or article.fetched_at
         if not self._alerting(article):
             return dev.id, 0
+        follow_up = {
+            "key": f"follow-up:{article.id}",
+            "kind": "follow-up",
+            "development_id": dev.id,
+            "article_id": article.id,
+        }
         if self.alerts.follow_ups == "thread":
             threaded = [c for c in self.channels if can_thread(self.alerts, c)]
             unthreaded = [c for c in self.channels if c not in threaded]
-            added = queue(
-                session,
-                key=f"follow-up:{article.id}",
-                kind="follow-up",
-                channels=threaded,
-                development_id=dev.id,
-                article_id=article.id,
-            )
-            queue(
-                session,
-                key=f"follow-up:{article.id}",
-                kind="follow-up",
-                channels=unthreaded,
-                development_id=dev.id,
-                article_id=article.id,
-                status="skipped",
-            )
+            added = queue(session, channels=threaded, **follow_up)
+            queue(session, channels=unthreaded, status="skipped", **follow_up)
             return dev.id, added
         # Digest mode: the row waits, parked, until the daily digest collects it.
         added = queue(
             session,
-            key=f"follow-up:{article.id}",
-            kind="follow-up",
             channels=self.channels,
-            development_id=dev.id,
-            article_id=article.id,
             next_attempt_at=utcnow() + PARKED,
             payload={"awaiting": "digest"},
+            **follow_up,
         )
         return dev.id, added
 
