@@ -64,9 +64,26 @@ def stem(token: str) -> str:
     return token
 
 
+# Latin system designators as Arabic news transliterates them, when a number follows: a
+# query for "S-400" finds "إس-400" and the other way round (index and query fold alike).
+_LATIN_DESIGNATORS = {"s": "اس", "su": "سو", "f": "اف", "mig": "ميغ", "t": "تي"}
+
+
+def _token_spans(normalized: str) -> list[tuple[str, int, int]]:
+    """(search token, start, end) in normalized text: what is indexed and what is highlighted."""
+    found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(normalized)]
+    out = []
+    for i, (tok, start, end) in enumerate(found):
+        arabic = _LATIN_DESIGNATORS.get(tok)
+        if arabic is not None and i + 1 < len(found) and found[i + 1][0].isdigit():
+            tok = arabic
+        out.append((stem(tok), start, end))
+    return out
+
+
 def tokens(text: str) -> list[str]:
     """The search tokens of raw text, in order."""
-    return [stem(t) for t in _TOKEN.findall(normalize(text))]
+    return [tok for tok, _, _ in _token_spans(normalize(text))]
 
 
 def search_form(text: str | None) -> str:
@@ -254,7 +271,7 @@ def find_spans(text: str, query: str | ParsedQuery) -> list[tuple[int, int]]:
     if not parsed or not text:
         return []
     normalized, mapping = normalize_with_map(text)
-    toks = [(stem(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(normalized)]
+    toks = _token_spans(normalized)
     spans: list[tuple[int, int]] = []
     stems = [t[0] for t in toks]
     for phrase in parsed.phrases:

@@ -62,6 +62,12 @@ STORIES = {
         ["negotiation"],
         ["Russia"],
     ),
+    "latin": (
+        "Analysts weigh the S-400 deal",
+        "قال محللون إن صفقة S-400 الجديدة ستختبر علاقات المشتري مع حلفائه في الغرب.",
+        ["contract"],
+        ["Turkey"],
+    ),
     "s300": (
         "اليونان تبحث مصير منظومات إس-300",
         "تدرس أثينا نقل منظومات إس-300 القديمة إلى طرف ثالث مقابل صواريخ أمريكية حديثة.",
@@ -76,8 +82,18 @@ STORIES = {
         ["Egypt"],
     ),
 }
-S400_KEYS = {"hyphen", "indic", "space_bare_alef", "joined_diacritics"}
-SPELLINGS = ["اس 400", "إس-400", "إس ٤٠٠", "أس400", "إِسْ–400", "«إس-400»", "اس\u2011400"]
+S400_KEYS = {"hyphen", "indic", "space_bare_alef", "joined_diacritics", "latin"}
+SPELLINGS = [
+    "اس 400",
+    "إس-400",
+    "إس ٤٠٠",
+    "أس400",
+    "إِسْ–400",
+    "«إس-400»",
+    "اس\u2011400",
+    "S-400",
+    "s400",
+]
 
 
 def record(
@@ -214,6 +230,11 @@ def test_index_follows_revisions_and_deletes(stocked: tuple[Database, dict[str, 
     assert ids["indic"] not in found(db, "اس 400")
     # The index is still consistent: the other articles are found as before.
     assert set(found(db, "اس 400")) == {ids[k] for k in S400_KEYS - {"indic"}}
+
+
+def test_latin_designator_is_highlighted_for_an_arabic_query() -> None:
+    text = "صفقة S-400 الجديدة"
+    assert [text[a:b] for a, b in find_spans(text, "إس 400")] == ["S-400"]
 
 
 def test_spans_map_back_to_the_original_text() -> None:
