@@ -17,6 +17,9 @@ DOWNLOAD_WARNSIZE = 0
 RETRY_ENABLED = True
 RETRY_TIMES = 1
 REDIRECT_MAX_TIMES = 5
+# Each callback output gets this many worker tasks; an article page yields one item, so the
+# default of 100 only creates idle tasks (about a fifth of a crawl's CPU on the benchmark).
+CONCURRENT_ITEMS = 8
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
