@@ -36,3 +36,14 @@ def stored_articles(config: Path, *extra: str) -> list[dict[str, Any]]:
     result = run_marsad("articles", "list", "--format", "json", *extra, config=config)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def smtp_toml(port: int) -> str:
+    """The `[alerts.email]` block for an unauthenticated loopback SMTP server."""
+    return f"""[alerts.email]
+smtp_host = "127.0.0.1"
+smtp_port = {port}
+starttls = false
+sender = "marsad@example.org"
+recipients = ["desk@example.org"]
+"""

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack, SlackReply
 from tests.fakes.smtp import FakeSmtp
-from tests.helpers import ROOT, run_marsad, stored_articles
+from tests.helpers import ROOT, run_marsad, smtp_toml, stored_articles
 
 
 class Daemon:
@@ -130,13 +130,7 @@ def test_new_article_reaches_slack_and_email_within_15s(
 [alerts.slack]
 webhook_url = "{slack.webhook_url}"
 
-[alerts.email]
-smtp_host = "127.0.0.1"
-smtp_port = {smtp.port}
-starttls = false
-sender = "marsad@example.org"
-recipients = ["desk@example.org"]
-"""
+{smtp_toml(smtp.port)}"""
         config = fast_config(tmp_path, db_url, web.sources_toml(["rss"], interval="2s"), alerts)
         daemon = daemons(config, tmp_path / "daemon.log")
         # The starter set's alerts go out first.

@@ -13,7 +13,7 @@ from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack
 from tests.fakes.smtp import FakeSmtp
 from tests.fixtureweb import ArticleSpec, Expected
-from tests.helpers import run_marsad, stored_articles
+from tests.helpers import run_marsad, smtp_toml, stored_articles
 
 # An independent report (own wording, not a copy) of the starter set's Turkey contract story.
 FOLLOW_UP_PARAGRAPHS = [
@@ -38,6 +38,11 @@ def follow_up_spec(web) -> ArticleSpec:
     )
 
 
+def follow_up_article(web, config: Path) -> dict:
+    url = web.url("nafitha/turkey-contract-close")
+    return next(a for a in stored_articles(config) if a["url"] == url)
+
+
 def config_with(tmp_path: Path, db_url: str, web, alerts: str) -> Path:
     return write_config(tmp_path / "marsad.toml", db_url, alerts + "\n" + web.sources_toml(["rss"]))
 
@@ -56,13 +61,7 @@ bot_token = "{slack.bot_token}"
 channel = "#s400"
 api_base_url = "{slack.api_url}"
 
-[alerts.email]
-smtp_host = "127.0.0.1"
-smtp_port = {smtp.port}
-starttls = false
-sender = "marsad@example.org"
-recipients = ["desk@example.org"]
-""",
+{smtp_toml(smtp.port)}""",
         )
         assert run_marsad("run", "--once", config=config).returncode == 0
         first_posts = len(slack.posts)
@@ -112,11 +111,7 @@ def test_webhook_cannot_thread_so_follow_ups_are_skipped_there(web, tmp_path: Pa
         web.publish("nafitha", follow_up_spec(web))
         assert run_marsad("run", "--once", config=config).returncode == 0
         rows = json.loads(run_marsad("alerts", "list", "--format", "json", config=config).stdout)
-        follow = next(
-            a
-            for a in stored_articles(config)
-            if a["url"] == web.url("nafitha/turkey-contract-close")
-        )
+        follow = follow_up_article(web, config)
         follow_rows = [r for r in rows if r["article_id"] == follow["id"]]
         assert [(r["kind"], r["status"]) for r in follow_rows] == [("follow-up", "skipped")]
         assert len(slack.posts) == posts
@@ -128,23 +123,13 @@ def test_digest_collects_follow_ups_and_is_sent_only_with_news(web, tmp_path: Pa
             tmp_path,
             f"sqlite:///{tmp_path / 'm.db'}",
             web,
-            f"""[alerts.email]
-smtp_host = "127.0.0.1"
-smtp_port = {smtp.port}
-starttls = false
-sender = "marsad@example.org"
-recipients = ["desk@example.org"]
-""",
+            smtp_toml(smtp.port),
         )
         assert run_marsad("run", "--once", config=config).returncode == 0
         web.publish("nafitha", follow_up_spec(web))
         assert run_marsad("run", "--once", config=config).returncode == 0
         rows = json.loads(run_marsad("alerts", "list", "--format", "json", config=config).stdout)
-        follow = next(
-            a
-            for a in stored_articles(config)
-            if a["url"] == web.url("nafitha/turkey-contract-close")
-        )
+        follow = follow_up_article(web, config)
         waiting = [r for r in rows if r["article_id"] == follow["id"]]
         assert [(r["kind"], r["status"]) for r in waiting] == [("follow-up", "pending")]
         # Parked for the digest: not a stuck alert for `status`.
