@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,7 @@ class CrawlFigures:
     bytes: int  # body bytes the server sent
     window: float  # first request seen -> child exit, seconds
     wall: float  # child start -> child exit, seconds
+    cpu: float = 0.0  # user + system seconds of the child and its own children
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -64,7 +66,7 @@ class CrawlFigures:
     def line(self) -> str:
         return (
             f"{self.label:<28} {self.pages:>6} pages  {self.window:7.2f} s  "
-            f"{self.rate:7.1f} pages/s   (child wall {self.wall:6.2f} s, "
+            f"{self.rate:7.1f} pages/s   (child wall {self.wall:6.2f} s, cpu {self.cpu:6.2f} s, "
             f"{self.requests} requests, {self.bytes / 1e6:.1f} MB)"
         )
 
@@ -90,7 +92,7 @@ def is_index_path(path: str) -> bool:
 
 
 def log_figures(
-    web: object, start_index: int, label: str, wall: float, ended: float
+    web: object, start_index: int, label: str, wall: float, ended: float, cpu: float
 ) -> CrawlFigures:
     """Figures from the fixture web's request log, for the requests after ``start_index``."""
     records = web.requests[start_index:]  # type: ignore[attr-defined]
@@ -103,6 +105,7 @@ def log_figures(
         bytes=sum(r.bytes_sent for r in records),
         window=ended - first,
         wall=wall,
+        cpu=cpu,
     )
 
 
@@ -182,8 +185,14 @@ def prepare_database(db_url: str) -> None:
 # --- the crawls ------------------------------------------------------------------------------
 
 
-def _run_child(cmd: list[str], log_path: Path) -> tuple[str, float, float]:
-    """Run a child from the repo root; returns (stdout, wall seconds, epoch at exit)."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run_child(cmd: list[str], log_path: Path) -> tuple[str, float, float, float]:
+    """Run a child from the repo root; returns (stdout, wall s, epoch at exit, CPU s)."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     with log_path.open("w", encoding="utf-8") as err:
         proc = subprocess.run(
@@ -201,7 +210,7 @@ def _run_child(cmd: list[str], log_path: Path) -> tuple[str, float, float]:
     if proc.returncode != 0:
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}:\n{tail}")
-    return proc.stdout, wall, ended
+    return proc.stdout, wall, ended, _children_cpu() - cpu_before
 
 
 def run_full(
@@ -218,8 +227,8 @@ def run_full(
     if profile is not None:
         cmd += ["-m", "cProfile", "-o", str(profile)]
     cmd += ["-m", "crawler.crawl", "--config", str(config_path)]
-    out, wall, ended = _run_child(cmd, workdir / f"{label}.log")
-    figures = log_figures(web, start_index, label, wall, ended)
+    out, wall, ended, cpu = _run_child(cmd, workdir / f"{label}.log")
+    figures = log_figures(web, start_index, label, wall, ended, cpu)
     done = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     done = [e for e in done if e.get("event") == "done"]
     for key in ("pages", "relevant", "stored", "copies", "skipped", "errors"):
@@ -237,8 +246,8 @@ def run_bare(
     for url in sitemap_urls(web):
         cmd += ["--sitemap", url]
     label = "bare" if extractor == "trafilatura" else f"bare+{extractor}-extract"
-    out, wall, ended = _run_child(cmd, workdir / f"{label}.log")
-    figures = log_figures(web, start_index, label, wall, ended)
+    out, wall, ended, cpu = _run_child(cmd, workdir / f"{label}.log")
+    figures = log_figures(web, start_index, label, wall, ended, cpu)
     figures.extra.update(json.loads(out.strip().splitlines()[-1]))
     return figures
 

@@ -9,6 +9,7 @@ served in windows-1256.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -68,12 +69,12 @@ def _parse(html: str) -> lxml_html.HtmlElement | None:
         return None
 
 
-def _text_of(element: Any) -> str:
-    return re.sub(r"\s+", " ", element.text_content() if hasattr(element, "text_content") else "")
-
-
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
+
+
+def _text_of(element: Any) -> str:
+    return _squash(element.text_content()) if hasattr(element, "text_content") else ""
 
 
 def _meta_values(tree: lxml_html.HtmlElement, *keys: str) -> list[str]:
@@ -135,10 +136,10 @@ def _in_chrome(element: Any) -> bool:
 
 
 def _link_density(element: Any) -> float:
-    total = len(_squash(_text_of(element)))
+    total = len(_text_of(element))
     if not total:
         return 0.0
-    linked = sum(len(_squash(_text_of(a))) for a in element.iter("a"))
+    linked = sum(len(_text_of(a)) for a in element.iter("a"))
     return linked / total
 
 
@@ -174,7 +175,7 @@ def _prune_chrome(tree: lxml_html.HtmlElement) -> None:
     extractor, and they often name the very terms the watchlist looks for. An element that
     holds the article's headline or most of the page's text is never removed.
     """
-    body_text = len(_squash(_text_of(tree)))
+    body_text = len(_text_of(tree))
     headline = tree.find(".//h1")
     to_remove = []
     for element in tree.iter():
@@ -186,7 +187,7 @@ def _prune_chrome(tree: lxml_html.HtmlElement) -> None:
             continue
         if element.find(".//article") is not None:
             continue
-        if body_text and len(_squash(_text_of(element))) > 0.5 * body_text:
+        if body_text and len(_text_of(element)) > 0.5 * body_text:
             continue
         to_remove.append(element)
     for node in to_remove:
@@ -234,25 +235,30 @@ _SHARE_LINE_RE = re.compile(
 def _anchor_texts(tree: lxml_html.HtmlElement) -> list[str]:
     texts = set()
     for a in tree.iter("a"):
-        text = _squash(_text_of(a))
+        text = _text_of(a)
         if len(text) >= 3:
             texts.add(text)
     return sorted(texts, key=len, reverse=True)
 
 
+_ALNUM_RE = re.compile(r"[^\W_]")
+
+
 def _letters(text: str) -> int:
-    return sum(1 for ch in text if ch.isalnum())
+    return len(_ALNUM_RE.findall(text))
 
 
 def _mostly_links(line: str, anchors: list[str]) -> bool:
     # A line that is (almost) only the text of links is a teaser for other pages:
     # a headline from a "most read" list or a menu the extractor kept.
-    if any(len(a) >= 12 and len(a) >= 0.8 * len(line) and a in line for a in anchors):
+    present = [a for a in anchors if a in line]
+    if not present:
+        return False
+    if any(len(a) >= 12 and len(a) >= 0.8 * len(line) for a in present):
         return True
     rest = line
-    for anchor in anchors:
-        if anchor in rest:
-            rest = rest.replace(anchor, " ")
+    for anchor in present:
+        rest = rest.replace(anchor, " ")
     return _letters(rest) < 0.2 * _letters(line)
 
 
@@ -273,21 +279,24 @@ def _clean_lines(text: str, title: str, anchors: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _trafilatura(html: str, url: str, *, fast: bool) -> Any:
+def _trafilatura(tree: lxml_html.HtmlElement, url: str, *, fast: bool) -> Any:
     import trafilatura
 
     try:
-        return trafilatura.bare_extraction(html, url=url, fast=fast, **_TRAFILATURA_OPTIONS)
+        # Given a tree, trafilatura works on its own copy: the pruned tree serves both passes.
+        return trafilatura.bare_extraction(tree, url=url, fast=fast, **_TRAFILATURA_OPTIONS)
     except (ValueError, TypeError, AttributeError, etree.LxmlError):
         return None
 
 
-def _main_text(pruned_html: str, url: str, title: str, anchors: list[str]) -> tuple[str, Any]:
-    doc = _trafilatura(pruned_html, url, fast=True)
+def _main_text(
+    pruned: lxml_html.HtmlElement, url: str, title: str, anchors: list[str]
+) -> tuple[str, Any]:
+    doc = _trafilatura(pruned, url, fast=True)
     text = _clean_lines(getattr(doc, "text", None) or "", title, anchors)
     if len(text) >= _SHORT_TEXT:
         return text, doc
-    fallback = _trafilatura(pruned_html, url, fast=False)
+    fallback = _trafilatura(pruned, url, fast=False)
     fallback_text = _clean_lines(getattr(fallback, "text", None) or "", title, anchors)
     if len(fallback_text) > len(text):
         return fallback_text, fallback
@@ -370,7 +379,7 @@ def _strip_outlet(title: str, site_name: str | None, h1: str | None) -> str:
 def _first_h1(tree: lxml_html.HtmlElement) -> str | None:
     fallback = None
     for h1 in tree.iter("h1"):
-        text = _squash(_text_of(h1))
+        text = _text_of(h1)
         if not text:
             continue
         if not _in_chrome(h1):
@@ -496,9 +505,7 @@ def _plausible(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
     return parsed
 
 
-def _metadata_date(
-    tree: lxml_html.HtmlElement, html: str, tz: str, now: datetime
-) -> ParsedDate | None:
+def _metadata_date(tree: lxml_html.HtmlElement, tz: str, now: datetime) -> ParsedDate | None:
     candidates = [
         *_meta_values(tree, *_META_DATE_KEYS[:5]),
         *_json_ld_dates(tree),
@@ -512,7 +519,8 @@ def _metadata_date(
     try:
         from htmldate import find_date
 
-        day = find_date(html, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
+        # Given a tree, htmldate prunes its own copy instead of parsing the page again.
+        day = find_date(tree, extensive_search=False, original_date=True, outputformat="%Y-%m-%d")
     except (ValueError, TypeError, etree.LxmlError):
         day = None
     if day:
@@ -536,7 +544,7 @@ def _text_date(
         marks = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''}"
         if not _DATE_MARKS_RE.search(marks):
             continue
-        text = _squash(_text_of(element))
+        text = _text_of(element)
         if not text or len(text) > 200 or _in_chrome(element):
             continue
         parsed = _plausible(parse_arabic_date(text, tz, now=now), now)
@@ -643,6 +651,8 @@ def _author(tree: lxml_html.HtmlElement, doc: Any) -> str | None:
     return None
 
 
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
 _ARABIC_SCRIPT_LANGS = {"ar", "fa", "ur", "ps", "ku", "ckb", "sd", "ug"}
 
 
@@ -655,10 +665,10 @@ def _language(tree: lxml_html.HtmlElement, text: str) -> str | None:
                 values.insert(0, meta.get("content"))
         declared = values[0] if values else None
     code = re.split(r"[-_]", declared.strip().lower())[0] if declared and declared.strip() else None
-    letters = [ch for ch in text if ch.isalpha()]
+    letters = _LETTER_RE.findall(text)
     if not letters:
         return code
-    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f")
+    arabic = len(_ARABIC_LETTER_RE.findall("".join(letters)))
     # Templates often declare the wrong language; the text itself decides.
     if arabic / len(letters) >= 0.5:
         return code if code in _ARABIC_SCRIPT_LANGS else "ar"
@@ -690,24 +700,26 @@ def extract_article(
     canonical = resolve_canonical(url, tree)
     anchors = _anchor_texts(tree)
 
-    pruned = _parse(html)
-    assert pruned is not None  # the same text parsed once already
+    # Parsed once: a copy of the tree costs a fraction of a second parse.
+    pruned = copy.deepcopy(tree)
     _prune_boxes(pruned)
     _prune_chrome(pruned)
-    pruned_html = lxml_html.tostring(pruned, encoding="unicode")
+    # trafilatura drops comments and processing instructions when it parses a string itself.
+    etree.strip_elements(pruned, etree.Comment, etree.ProcessingInstruction, with_tail=False)
 
     doc = None
     title = ""
     if selectors.get("title"):
         title = _selected_string(_select(html, selectors["title"]))
     if selectors.get("body"):
+        pruned_html = lxml_html.tostring(pruned, encoding="unicode")
         text = _selected_body(_select(pruned_html, selectors["body"]))
         text = _clean_lines(text, title, anchors)
         if not title:
             title = _title(tree, None)
     else:
         provisional_title = title or _title(tree, None)
-        text, doc = _main_text(pruned_html, url, provisional_title, anchors)
+        text, doc = _main_text(pruned, url, provisional_title, anchors)
         title = title or _title(tree, doc)
         if provisional_title != title:
             text = _clean_lines(text, title, anchors)
@@ -732,7 +744,7 @@ def extract_article(
             if parsed is not None:
                 break
     if parsed is None:
-        parsed = _metadata_date(tree, html, tz, now)
+        parsed = _metadata_date(tree, tz, now)
         listed = _listed(listed_at, tz)
         if parsed is None:
             parsed = listed
