@@ -8,6 +8,9 @@ deferred transactions, so that a long ``marsad articles list`` never holds the w
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +25,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseError(Exception):
@@ -75,6 +80,60 @@ def _make_engine(url: str, *, immediate: bool) -> Engine:
     return create_engine(sa_url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
+class _SqliteWriteLock:
+    """Writers of one SQLite file take turns: threads through a lock, processes through flock.
+
+    Without it they would wait in SQLite's busy handler, which sleeps in steps of up to 100 ms
+    and leaves the database idle most of the time when several processes write (a crawl's
+    worker processes, parallel crawls, the alert dispatcher). A blocked flock is woken by the
+    kernel the moment the holder lets go, and is released if the holder dies.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self._threads = threading.Lock()
+        self._path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _file(self) -> int | None:
+        if self._fd is None and self._path is not None:
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as exc:
+                # A read-only directory: SQLite's own locking still keeps writes correct.
+                log.debug("no write lock file %s (%s); relying on SQLite's", self._path, exc)
+                self._path = None
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _sqlite_file(url: str) -> Path | None:
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().resolve()
+
+
 @dataclass
 class Database:
     """One database: a write engine, a read engine and their session factories."""
@@ -94,7 +153,10 @@ class Database:
             )
         except (ArgumentError, ImportError, ValueError) as exc:
             raise DatabaseError(f"invalid database URL {redact(self.url)}: {exc}") from None
-        self._write_lock = threading.Lock()
+        sqlite_file = _sqlite_file(self.url) if self.is_sqlite else None
+        self._write_lock = _SqliteWriteLock(
+            sqlite_file.with_name(sqlite_file.name + ".write-lock") if sqlite_file else None
+        )
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
         self.ReadSession = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -110,9 +172,7 @@ class Database:
     def write(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on error.
 
-        On SQLite the threads of one process take turns through a lock of their own: waiting
-        on SQLite's write lock means its busy handler, which sleeps in growing steps and
-        would leave the writer idle most of the time under contention.
+        On SQLite, writers queue on :class:`_SqliteWriteLock` before SQLite's own lock.
         """
         if self.is_sqlite:
             with self._write_lock, self.Session.begin() as session:
@@ -140,6 +200,7 @@ class Database:
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
+        self._write_lock.close()
 
 
 def _first_line(exc: BaseException) -> str:

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crawler.db import Database
-from crawler.dedup import Scores, is_near_duplicate, scores, shingled
+from crawler.dedup import Scores, Shingled, is_near_duplicate, scores, shingled
 from crawler.models import Alert, Article, Development, FeedState, LshBand, SeenUrl, utcnow
 from crawler.search import search_form
 
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # How many LSH candidates are confirmed against the stored text, most shared bands first.
 MAX_CANDIDATES = 20
+# Originals whose shingle sets are kept between stores (a few tens of KB each).
+SHINGLE_CACHE_SIZE = 256
 # seen_urls status of a child sitemap listed by a source's sitemap index (not an article).
 INDEX_STATUS = "sitemap"
 
@@ -81,6 +85,12 @@ class ArticleRecord:
     countries: list[str] = field(default_factory=list)
     evidence: dict[str, str] = field(default_factory=dict)
     amounts: list[dict[str, Any]] = field(default_factory=list)
+    # (title, body) as the search index holds them; the crawl computes them outside the
+    # transaction, in a worker process.
+    search_forms: tuple[str, str] | None = None
+
+    def searchable(self) -> tuple[str, str]:
+        return self.search_forms or (search_form(self.title), search_form(self.text))
 
 
 # Called inside the storing transaction for a new original, or a revision, to create or join a
@@ -103,8 +113,8 @@ def _candidates_sql(pairs: int) -> Any:
     )
 
 
-def _lock_key(band: int, bucket: int) -> int:
-    digest = hashlib.blake2b(f"{band}:{bucket}".encode(), digest_size=8).digest()
+def _lock_key(name: str) -> int:
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
@@ -112,6 +122,23 @@ class Store:
     def __init__(self, db: Database, development_hook: DevelopmentHook | None = None) -> None:
         self.db = db
         self.development_hook = development_hook
+        # A story's original is a candidate for each of its copies: keep its shingles.
+        self._shingle_cache: OrderedDict[tuple[int, str], Shingled] = OrderedDict()
+        self._shingle_lock = threading.Lock()
+
+    def _shingled(self, article_id: int, digest: str, normalized_text: str) -> Shingled:
+        key = (article_id, digest)
+        with self._shingle_lock:
+            cached = self._shingle_cache.get(key)
+            if cached is not None:
+                self._shingle_cache.move_to_end(key)
+                return cached
+        value = shingled(normalized_text)
+        with self._shingle_lock:
+            self._shingle_cache[key] = value
+            while len(self._shingle_cache) > SHINGLE_CACHE_SIZE:
+                self._shingle_cache.popitem(last=False)
+        return value
 
     # --- seen URLs -------------------------------------------------------------------------
 
@@ -261,8 +288,11 @@ class Store:
         raise AssertionError("unreachable")
 
     def _store(self, session: Session, record: ArticleRecord, fp: Fingerprint) -> StoreResult:
-        if self.db.dialect == "postgresql" and fp.band_keys:
-            keys = sorted({_lock_key(b, k) for b, k in fp.band_keys})
+        if self.db.dialect == "postgresql":
+            # Writers of the same text, or of texts sharing a band bucket, take turns: each
+            # must see the other's article before it decides between original and copy.
+            names = {f"{b}:{k}" for b, k in fp.band_keys} | {f"text:{fp.content_hash}"}
+            keys = sorted(_lock_key(name) for name in names)
             session.execute(
                 sql_text(
                     "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"
@@ -312,13 +342,13 @@ class Store:
     def _find_original(
         self, session: Session, fp: Fingerprint
     ) -> tuple[Article | None, Scores | None]:
-        exact = session.scalar(
-            select(Article).where(
+        exact_id = session.scalar(
+            select(Article.id).where(
                 Article.content_hash == fp.content_hash, Article.duplicate_of.is_(None)
             )
         )
-        if exact is not None:
-            return exact, Scores(1.0, 1.0)
+        if exact_id is not None:
+            return session.get(Article, exact_id), Scores(1.0, 1.0)
         if not fp.band_keys:
             return None, None
         params: dict[str, int] = {}
@@ -330,18 +360,19 @@ class Store:
         if not candidate_ids:
             return None, None
         rows = session.execute(
-            select(Article.id, Article.normalized_text).where(
+            select(Article.id, Article.content_hash, Article.normalized_text).where(
                 Article.id.in_(candidate_ids), Article.duplicate_of.is_(None)
             )
         ).all()
-        texts = {article_id: text for article_id, text in rows}
+        texts = {article_id: (digest, text) for article_id, digest, text in rows}
         new_text = shingled(fp.normalized)
         # Most shared LSH bands first: the first candidate that is confirmed is the original.
         for article_id in candidate_ids:
-            text = texts.get(article_id)
-            if text is None:
+            if article_id not in texts:
                 continue
-            sc = scores(new_text, text, lead_if_needed=True)
+            sc = scores(
+                new_text, self._shingled(article_id, *texts[article_id]), lead_if_needed=True
+            )
             if is_near_duplicate(sc):
                 return session.get(Article, article_id), sc
         return None, None
@@ -350,14 +381,15 @@ class Store:
     def _insert(
         session: Session, record: ArticleRecord, fp: Fingerprint, *, duplicate_of: int | None
     ) -> Article:
+        search_title, search_body = record.searchable()
         article = Article(
             url=record.url,
             source=record.source,
             title=record.title,
             text=record.text,
             normalized_text=fp.normalized,
-            search_title=search_form(record.title),
-            search_body=search_form(record.text),
+            search_title=search_title,
+            search_body=search_body,
             content_hash=fp.content_hash,
             published_at=record.published_at,
             published_precision=record.published_precision,
@@ -450,10 +482,7 @@ class Store:
             return StoreResult("unchanged", article.id, original_id)
         article.title, article.text = record.title, record.text
         article.normalized_text, article.content_hash = fp.normalized, fp.content_hash
-        article.search_title, article.search_body = (
-            search_form(record.title),
-            search_form(record.text),
-        )
+        article.search_title, article.search_body = record.searchable()
         article.published_at = article.published_at or record.published_at
         article.terms = record.terms
         article.revision += 1
@@ -492,18 +521,18 @@ def _earlier(
     return last < b
 
 
-def _insert_if_absent(session: Session, model: type[Any], **values: Any) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING on the primary key; True when the row was inserted."""
-    dialect = session.get_bind().dialect.name
+@lru_cache(maxsize=16)
+def _insert_ignoring_conflict(dialect: str, table: Table) -> Any:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
+    else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - only the two supported databases
-        stmt = insert(model).values(**values)
-        session.execute(stmt)
-        return True
     # RETURNING rather than rowcount: psycopg reports -1 for a conflict-skipped insert.
-    key = list(model.__table__.primary_key.columns)
-    stmt = dialect_insert(model).values(**values).on_conflict_do_nothing().returning(*key)
-    return session.execute(stmt).first() is not None
+    return dialect_insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+def _insert_if_absent(session: Session, model: type[Any], **values: Any) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on the primary key; True when the row was inserted."""
+    # One statement per table, values as parameters: built and compiled once, not per row.
+    stmt = _insert_ignoring_conflict(session.get_bind().dialect.name, model.__table__)
+    return session.execute(stmt, values).first() is not None

@@ -336,8 +336,8 @@ def _race(
 def test_same_text_stored_at_once_leaves_one_original(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # No band keys: no advisory lock either, so only the unique index on originals' hashes
-    # (and on SQLite, BEGIN IMMEDIATE) stands between the writers and two originals.
+    # No band keys: only the lock on the text's hash (PostgreSQL) or BEGIN IMMEDIATE (SQLite),
+    # and the unique index on originals' hashes, stand between the writers and two originals.
     jobs = []
     for i in range(3):
         rec, fp = record(f"http://o{i}.test/dz", ALGERIA_ORIGINAL, hours=i)
