@@ -38,9 +38,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {
-    "crawler.pipelines.ValidatePipeline": 100,
-    "crawler.pipelines.AnalyzePipeline": 200,
-    "crawler.pipelines.DedupPipeline": 300,
+    "crawler.pipelines.ExaminePipeline": 100,
     "crawler.pipelines.StorePipeline": 400,
 }
 

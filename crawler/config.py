@@ -90,6 +90,17 @@ class CrawlConfig(_Section):
     max_parallel_crawls: int = Field(2, ge=1)
     # Listing and sitemap sources can list thousands of URLs; bound one run.
     max_articles_per_run: int = Field(500, ge=1)
+    # Processes that extract and analyse pages beside the crawl process ("auto": one per core,
+    # at most 4; 0: none). They start when a crawl requests workers_min_pages article pages.
+    workers: int | Literal["auto"] = "auto"
+    workers_min_pages: int = Field(40, ge=0)
+
+    @field_validator("workers")
+    @classmethod
+    def _worker_processes(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 0 <= value <= 64:
+            raise ValueError("workers is a number of processes from 0 to 64, or 'auto'")
+        return value
 
 
 class Source(_Section):

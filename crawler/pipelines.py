@@ -1,4 +1,4 @@
-"""Item pipelines, in order: validate, analyze, deduplicate, store.
+"""Item pipelines, in order: examine (extract, validate, analyze, fingerprint), then store.
 
 Every page that leaves the chain early is dropped with a :class:`Rejected` that carries a
 counted reason and the seen-URL status to remember it by, so it is never fetched again.
@@ -7,7 +7,6 @@ counted reason and the seen-URL status to remember it by, so it is never fetched
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from scrapy import signals
@@ -15,22 +14,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter
-from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.analysis import Analyzer
-from crawler.arabic import normalize
-from crawler.dedup import band_keys, content_hash, signature
+from crawler.pages import Page
 from crawler.resources import resources_for
-from crawler.store import ArticleRecord, Fingerprint, SeenEntry, Store, StoreResult
+from crawler.store import ArticleRecord, SeenEntry, Store, StoreResult
 
 log = logging.getLogger(__name__)
 
-_ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3]")
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
-MIN_TEXT_CHARS = 80
 SEEN_BATCH = 50
-MIN_ARABIC_SHARE = 0.5
 
 
 class Rejected(DropItem):
@@ -53,72 +45,52 @@ class QuietLogFormatter(LogFormatter):
         return entry
 
 
-class ValidatePipeline:
-    """Drops pages with no main text, or whose text is not Arabic."""
+class ExaminePipeline:
+    """Extracts, validates, matches and classifies each page; only relevant pages go on.
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
-        return cls(crawler)
-
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        text = item.get("text") or ""
-        if len(text.strip()) < MIN_TEXT_CHARS:
-            self._reject("empty")
-        arabic = len(_ARABIC_LETTER.findall(text))
-        latin = len(_LATIN_LETTER.findall(text))
-        if arabic < MIN_ARABIC_SHARE * (arabic + latin):
-            self._reject("not_arabic")
-        return item
-
-    def _reject(self, reason: str) -> None:
-        self.stats.inc_value(f"marsad/dropped/{reason}")
-        raise Rejected(reason, "invalid")
-
-
-class AnalyzePipeline:
-    """Matches the watchlist on title and main text, and classifies relevant pages."""
+    The work is :func:`crawler.pages.examine`, run in worker processes on a big crawl
+    (`crawler.workers`); a page set aside here says why: empty, not_arabic or irrelevant.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> AnalyzePipeline:
+    def from_crawler(cls, crawler: Crawler) -> ExaminePipeline:
+        if crawler.settings.get("MARSAD_RESOURCES") is None:
+            raise NotConfigured("no Marsad resources configured for this crawl")
         return cls(crawler)
 
-    @property
-    def analyzer(self) -> Analyzer:
-        # Built on the first page, not when the spider opens: compiling the watchlist and
-        # lexicons costs most of a second, and most scheduled crawls find nothing new.
-        return resources_for(self.crawler).analyzer
-
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        analysis = self.analyzer.analyze(item.get("title") or "", item.get("text") or "")
-        if not analysis.relevant:
-            self.stats.inc_value("marsad/dropped/irrelevant")
-            raise Rejected("irrelevant", "irrelevant")
-        self.stats.inc_value("marsad/relevant")
-        item["analysis"] = analysis
-        return item
-
-
-class DedupPipeline:
-    """Fingerprints the main text; the store pipeline looks it up inside its transaction."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
-        return cls()
-
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        normalized = normalize(item["text"])
-        item["fingerprint"] = Fingerprint(
-            normalized=normalized,
-            content_hash=content_hash(normalized),
-            band_keys=band_keys(signature(normalized)),
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        resources = resources_for(self.crawler)
+        source = resources.config.source(item["source"])
+        page = Page(
+            url=item.pop("page_url", item["url"]),
+            html=item.pop("html", ""),
+            timezone=source.timezone,
+            listed_at=item.get("listed_at"),
+            selectors=source.selectors,
         )
+        verdict = await resources.workers.examine(page)
+        extracted = verdict.extracted
+        if extracted is not None:
+            item.update(
+                url=extracted.canonical_url,
+                title=extracted.title,
+                text=extracted.text,
+                published_at=extracted.published_at,
+                published_precision=extracted.published_precision,
+                author=extracted.author,
+            )
+        if verdict.rejected is not None:
+            self.stats.inc_value(f"marsad/dropped/{verdict.rejected}")
+            status = "irrelevant" if verdict.rejected == "irrelevant" else "invalid"
+            raise Rejected(verdict.rejected, status)
+        self.stats.inc_value("marsad/relevant")
+        item["analysis"] = verdict.analysis
+        item["fingerprint"] = verdict.fingerprint
+        item["search_forms"] = (verdict.search_title, verdict.search_body)
         return item
 
 
@@ -165,14 +137,14 @@ class StorePipeline:
         )
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        # The transaction may wait on SQLite's write lock; keep it off the reactor thread.
-        result = await maybe_deferred_to_future(deferToThread(self._store, item))
+        record = self._record(item)
+        result = await resources_for(self.crawler).workers.store(record, item["fingerprint"])
         return self._count(result, item)
 
-    def _store(self, item: dict[str, Any]) -> StoreResult:
-        assert self.store is not None
+    @staticmethod
+    def _record(item: dict[str, Any]) -> ArticleRecord:
         analysis = item["analysis"]
-        record = ArticleRecord(
+        return ArticleRecord(
             source=item["source"],
             url=item["url"],
             requested_url=item.get("requested_url"),
@@ -188,8 +160,8 @@ class StorePipeline:
             countries=analysis.countries,
             evidence=analysis.evidence,
             amounts=analysis.amounts,
+            search_forms=item.get("search_forms"),
         )
-        return self.store.store_article(record, item["fingerprint"])
 
     def _count(self, result: StoreResult, item: dict[str, Any]) -> dict[str, Any]:
         self.stats.inc_value(f"marsad/store/{result.status}")

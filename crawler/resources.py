@@ -17,6 +17,7 @@ from crawler.db import Database
 if TYPE_CHECKING:
     from crawler.analysis import Analyzer
     from crawler.store import Store
+    from crawler.workers import PageWorkers
 
 
 @dataclass
@@ -38,11 +39,25 @@ class Resources:
 
         return Store(self.database, DevelopmentRecorder(self.config))
 
+    @cached_property
+    def workers(self) -> PageWorkers:
+        from crawler.workers import PageWorkers, worker_count
+
+        return PageWorkers(
+            self.config,
+            lambda: self.analyzer,
+            lambda: self.store,
+            processes=worker_count(self.config.crawl.workers),
+            min_pages=self.config.crawl.workers_min_pages,
+        )
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Resources:
         # Scrapy deep-copies settings for each crawler; these are meant to be shared, not copied.
         return self
 
     def close(self) -> None:
+        if "workers" in self.__dict__:
+            self.workers.close()
         self.database.dispose()
 
 

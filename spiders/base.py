@@ -25,7 +25,6 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from crawler.config import Source
-from crawler.extract import extract_article
 from crawler.resources import Resources, resources_for
 from crawler.urls import canonicalize_url
 
@@ -194,11 +193,13 @@ class SourceSpider(scrapy.Spider):
         stats.inc_value("marsad/listed", len(listed))
         fetch = self.res.store.urls_to_fetch(listed)
         stats.inc_value("marsad/skipped_seen", len(listed) - len(fetch))
+        room = max(0, self.max_articles - self.scheduled)
+        if len(fetch) > room:
+            stats.inc_value("marsad/deferred_to_next_run", len(fetch) - room)
+            fetch = fetch[:room]
+        self.scheduled += len(fetch)
+        self.res.workers.expect(len(fetch))
         for url in fetch:
-            if self.scheduled >= self.max_articles:
-                stats.inc_value("marsad/deferred_to_next_run")
-                continue
-            self.scheduled += 1
             yield Request(
                 url,
                 callback=self.parse_article,
@@ -210,34 +211,17 @@ class SourceSpider(scrapy.Spider):
             )
 
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+        # Extraction and analysis are CPU work for the item pipelines (and their worker
+        # processes); the spider only hands the page on.
         self.crawler.stats.inc_value("marsad/pages")
-        base = {
+        yield {
             "source": self.source.name,
+            "url": canonicalize_url(response.url),
+            "page_url": response.url,
+            "html": response.text if isinstance(response, TextResponse) else "",
             "requested_url": response.meta.get("requested_url"),
             "listed_at": response.meta.get("listed_at"),
             "fetched_at": datetime.now(UTC),
-        }
-        if not isinstance(response, TextResponse):
-            yield {**base, "url": canonicalize_url(response.url), "title": "", "text": ""}
-            return
-        extracted = extract_article(
-            response.text,
-            response.url,
-            tz=self.source.timezone,
-            listed_at=base["listed_at"],
-            selectors=self.source.selectors,
-        )
-        if extracted is None:
-            yield {**base, "url": canonicalize_url(response.url), "title": "", "text": ""}
-            return
-        yield {
-            **base,
-            "url": extracted.canonical_url,
-            "title": extracted.title,
-            "text": extracted.text,
-            "published_at": extracted.published_at,
-            "published_precision": extracted.published_precision,
-            "author": extracted.author,
         }
 
     def on_article_error(self, failure: Failure) -> None:

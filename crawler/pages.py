@@ -1,0 +1,92 @@
+"""What happens to one downloaded article page before the database sees it.
+
+:func:`examine` extracts the page, checks that it has Arabic main text, matches the watchlist
+and classifies it, and computes what storing needs from the text (dedup fingerprint, search
+forms). It is a pure function of the page and the analyzer, so the crawl can run it in worker
+processes (`crawler.workers`) as well as in its own process, with the same result.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from crawler.analysis import Analysis, Analyzer
+from crawler.arabic import normalize
+from crawler.dedup import band_keys, content_hash, signature
+from crawler.extract import Extracted, extract_article
+from crawler.search import search_form
+from crawler.store import Fingerprint
+
+_ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+MIN_TEXT_CHARS = 80
+MIN_ARABIC_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Page:
+    """A downloaded article page, as the spider hands it on."""
+
+    url: str
+    html: str
+    timezone: str = "UTC"
+    listed_at: datetime | None = None
+    selectors: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of :func:`examine`: either `rejected` names why, or the page is relevant."""
+
+    extracted: Extracted | None
+    rejected: str | None = None  # empty | not_arabic | irrelevant
+    analysis: Analysis | None = None
+    fingerprint: Fingerprint | None = None
+    search_title: str = ""
+    search_body: str = ""
+
+
+def rejection(text: str) -> str | None:
+    """Why a main text is not worth analysing: "empty", "not_arabic", or None."""
+    if len(text.strip()) < MIN_TEXT_CHARS:
+        return "empty"
+    arabic = len(_ARABIC_LETTER.findall(text))
+    latin = len(_LATIN_LETTER.findall(text))
+    if arabic < MIN_ARABIC_SHARE * (arabic + latin):
+        return "not_arabic"
+    return None
+
+
+def fingerprint(text: str) -> Fingerprint:
+    normalized = normalize(text)
+    return Fingerprint(
+        normalized=normalized,
+        content_hash=content_hash(normalized),
+        band_keys=band_keys(signature(normalized)),
+    )
+
+
+def examine(page: Page, analyzer: Analyzer) -> Verdict:
+    extracted = extract_article(
+        page.html,
+        page.url,
+        tz=page.timezone,
+        listed_at=page.listed_at,
+        selectors=page.selectors,
+    )
+    reason = rejection(extracted.text if extracted else "")
+    if reason is not None:
+        return Verdict(extracted, rejected=reason)
+    assert extracted is not None  # an absent page has no text, so it was rejected above
+    analysis = analyzer.analyze(extracted.title, extracted.text)
+    if not analysis.relevant:
+        return Verdict(extracted, rejected="irrelevant")
+    return Verdict(
+        extracted,
+        analysis=analysis,
+        fingerprint=fingerprint(extracted.text),
+        search_title=search_form(extracted.title),
+        search_body=search_form(extracted.text),
+    )

@@ -1,0 +1,204 @@
+"""Worker processes for the CPU-bound part of a crawl: examining and storing pages.
+
+Scrapy runs a crawl on one thread, and Python threads share one core. Downloading a page costs
+little CPU; extracting, analysing and storing it costs several times more. So a crawl with many
+new pages is bound by one core while the others idle. :class:`PageWorkers` runs
+:func:`crawler.pages.examine` and :meth:`crawler.store.Store.store_article` in a pool of
+processes instead, each with its own database connections, and the crawl process only
+downloads. The database keeps storing race-free across processes as it does across crawls:
+SQLite serializes writers (``BEGIN IMMEDIATE``), PostgreSQL takes advisory locks on the LSH
+band keys, and unique constraints back both.
+
+A pool is not free (most of a second of start-up), so it starts only when a crawl requests
+at least ``min_pages`` article pages; a scheduled crawl that finds a few new pages examines
+and stores them in the crawl process itself.
+A worker that dies (a page that crashes lxml, the OOM killer) costs the pages it held one
+retry on a fresh pool; a page that breaks the pool twice fails alone, as a page error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from crawler.pages import Page, Verdict, examine
+
+if TYPE_CHECKING:
+    from crawler.analysis import Analyzer
+    from crawler.config import Config
+    from crawler.store import ArticleRecord, Fingerprint, Store, StoreResult
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# Imported once by the fork server, so that every worker forked from it has them already.
+PRELOAD = (
+    "crawler.workers",
+    "crawler.analysis",
+    "crawler.grouping",
+    "trafilatura",
+    "htmldate",
+    "dateparser",
+    "psycopg",
+)
+
+
+@dataclass
+class _WorkerState:
+    analyzer: Analyzer
+    store: Store
+
+
+# Set in each worker process by `_start_worker`; the crawl process itself never reads it.
+_worker: _WorkerState | None = None
+
+
+def _start_worker(config: Config) -> None:
+    global _worker
+    from crawler.analysis import Analyzer
+    from crawler.db import Database
+    from crawler.grouping import DevelopmentRecorder
+    from crawler.store import Store
+
+    store = Store(Database(config.database.url), DevelopmentRecorder(config))
+    _worker = _WorkerState(Analyzer.from_config(config), store)
+
+
+def _state() -> _WorkerState:
+    assert _worker is not None, "worker started without _start_worker"
+    return _worker
+
+
+def _ready() -> None:
+    _state()
+
+
+def _examine_in_worker(page: Page) -> Verdict:
+    return examine(page, _state().analyzer)
+
+
+def _store_in_worker(record: ArticleRecord, fp: Fingerprint) -> StoreResult:
+    try:
+        return _state().store.store_article(record, fp)
+    except Exception as exc:
+        # Database exceptions do not always survive pickling; the message is what is logged.
+        raise WorkerError(f"{type(exc).__name__}: {exc}") from None
+
+
+def worker_count(setting: int | str) -> int:
+    """How many worker processes `crawl.workers` asks for; "auto" is one per core, up to 4."""
+    if setting != "auto":
+        return int(setting)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    # On one core a worker would only add copying between processes.
+    return 0 if (cores or 1) < 2 else min(cores or 1, 4)
+
+
+class PageWorkers:
+    """Examines and stores pages in worker processes once a crawl is big enough."""
+
+    def __init__(
+        self,
+        config: Config,
+        analyzer: Callable[[], Analyzer],
+        store: Callable[[], Store],
+        *,
+        processes: int,
+        min_pages: int,
+    ) -> None:
+        self.config = config
+        self._local_analyzer = analyzer
+        self._local_store = store
+        self.processes = processes
+        self.min_pages = min_pages
+        self.pages_expected = 0
+        self._pool: ProcessPoolExecutor | None = None
+        self._closed = False
+        self._examine_slots = asyncio.Semaphore(max(1, 2 * processes))
+
+    @property
+    def pooled(self) -> bool:
+        return self._pool is not None
+
+    def expect(self, pages: int) -> None:
+        """The crawl has requested `pages` more article pages; start the pool if worth it."""
+        self.pages_expected += pages
+        if (
+            self._pool is None
+            and not self._closed
+            and self.processes > 0
+            and self.pages_expected >= self.min_pages
+        ):
+            pool = self._ensure_pool()
+            # Workers start while the first pages download, not when they arrive.
+            for _ in range(self.processes):
+                pool.submit(_ready)
+
+    async def examine(self, page: Page) -> Verdict:
+        if self._pool is None or self._closed:
+            return examine(page, self._local_analyzer())
+        # A bounded number of pages wait in the pool's queue, so that a store submitted later
+        # runs soon rather than behind every page downloaded so far: SQLite takes one writer
+        # at a time, and stores left to the end of a crawl would run one after another.
+        async with self._examine_slots:
+            return await self._in_pool(_examine_in_worker, page, what=page.url)
+
+    async def store(self, record: ArticleRecord, fp: Fingerprint) -> StoreResult:
+        if self._pool is None or self._closed:
+            from scrapy.utils.defer import maybe_deferred_to_future
+            from twisted.internet.threads import deferToThread
+
+            # The transaction may wait on SQLite's write lock; keep it off the reactor thread.
+            store = self._local_store()
+            return await maybe_deferred_to_future(deferToThread(store.store_article, record, fp))
+        return await self._in_pool(_store_in_worker, record, fp, what=record.url)
+
+    async def _in_pool(self, fn: Callable[..., T], *args: Any, what: str) -> T:
+        for attempt in (1, 2):
+            pool = self._ensure_pool()
+            try:
+                return await asyncio.wrap_future(pool.submit(fn, *args))
+            except BrokenProcessPool:
+                self._discard(pool)
+                if attempt == 2:
+                    raise WorkerError(f"the page worker died twice on {what}") from None
+                log.warning("a page worker died; retrying %s on a new pool", what)
+        raise AssertionError("unreachable")
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # Not forked from the crawl process: SQLite keeps process-wide lock state that a
+            # fork copies mid-transaction, and a child that opens the same file deadlocks on
+            # it. A fork server starts clean, imports the page code once, and forks each
+            # worker from there, which costs a fraction of spawning them one by one.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(PRELOAD))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.processes,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(self.config,),
+            )
+            log.info("examining and storing pages in %d worker processes", self.processes)
+        return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        if self._pool is pool:
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class WorkerError(Exception):
+    """A page could not be handled in a worker process; the message says why."""
