@@ -74,7 +74,7 @@ def web() -> Iterator:
         yield running
 
 
-def write_config(path: Path, db_url: str, body: str) -> Path:
-    text = f'[database]\nurl = "{db_url}"\n\n[crawl]\ndownload_delay = 0\nrobots_txt = true\ntimeout = "5s"\n\n{body}'
+def write_config(path: Path, db_url: str, body: str, *, crawl: str = "") -> Path:
+    text = f'[database]\nurl = "{db_url}"\n\n[crawl]\ndownload_delay = 0\nrobots_txt = true\ntimeout = "5s"\n{crawl}\n{body}'
     path.write_text(text, encoding="utf-8")
     return path

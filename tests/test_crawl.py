@@ -24,11 +24,24 @@ def keys_of(web, articles: list[dict]) -> set[str]:
     return keys
 
 
-def test_crawl_stores_exactly_the_relevant_articles(web, db_url: str, tmp_path: Path) -> None:
-    config = write_config(tmp_path / "marsad.toml", db_url, web.sources_toml(["rss"]))
+# "pool": pages are examined and stored in worker processes from the first page on.
+WORKER_SETTINGS = {"in-process": "workers = 0", "pool": "workers = 2\nworkers_min_pages = 0"}
+
+
+@pytest.mark.parametrize("workers", sorted(WORKER_SETTINGS))
+def test_crawl_stores_exactly_the_relevant_articles(
+    web, db_url: str, tmp_path: Path, workers: str
+) -> None:
+    config = write_config(
+        tmp_path / "marsad.toml",
+        db_url,
+        web.sources_toml(["rss"]),
+        crawl=WORKER_SETTINGS[workers],
+    )
     result = run_marsad("crawl", config=config)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "", "crawl writes its summary and logs to stderr only"
+    assert ("in 2 worker processes" in result.stderr) == (workers == "pool"), result.stderr
 
     articles = stored_articles(config)
     assert keys_of(web, articles) == relevant_keys(web)
