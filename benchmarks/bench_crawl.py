@@ -9,7 +9,12 @@ Scrapy settings (download delay 0, robots.txt off, same concurrency):
 - ``bare+marsad-extract`` (``--with-extract-baseline``): the same spider calling
   ``crawler.extract.extract_article``, to split extraction cost from pipeline cost;
 - ``full``: ``python -m crawler.crawl --config X`` on a fresh SQLite database (and, with
-  ``--pg``, on a fresh PostgreSQL schema).
+  ``--pg``, on a fresh PostgreSQL schema), with ``crawl.workers`` as given (default auto:
+  pages are examined and stored in one worker process per core).
+
+The CPU figure is the machine's busy time while each child ran (loopback server included): a
+full crawl spreads its work over worker processes, so its pages/second and its CPU seconds
+are both shown.
 
 Pages/second counts article pages only (every request but the sitemaps), over the window from
 the first request the server sees to the child's exit, so interpreter start-up and imports
@@ -19,6 +24,7 @@ time of each child is printed as well.
     python -m benchmarks.bench_crawl                 # 2,000 pages, SQLite
     python -m benchmarks.bench_crawl --pg            # also the full pipeline on PostgreSQL
     python -m benchmarks.bench_crawl --profile       # cProfile the full child (main thread)
+    python -m benchmarks.bench_crawl --workers auto --workers 0   # also the in-process pipeline
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ class CrawlFigures:
     bytes: int  # body bytes the server sent
     window: float  # first request seen -> child exit, seconds
     wall: float  # child start -> child exit, seconds
-    cpu: float = 0.0  # user + system seconds of the child and its own children
+    cpu: float = 0.0  # machine CPU seconds busy while the child ran (server included)
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -66,7 +72,7 @@ class CrawlFigures:
     def line(self) -> str:
         return (
             f"{self.label:<28} {self.pages:>6} pages  {self.window:7.2f} s  "
-            f"{self.rate:7.1f} pages/s   (child wall {self.wall:6.2f} s, cpu {self.cpu:6.2f} s, "
+            f"{self.rate:7.1f} pages/s   (child wall {self.wall:6.2f} s, machine cpu {self.cpu:6.2f} s, "
             f"{self.requests} requests, {self.bytes / 1e6:.1f} MB)"
         )
 
@@ -112,7 +118,9 @@ def log_figures(
 # --- configs and databases -------------------------------------------------------------------
 
 
-def write_bench_config(path: Path, db_url: str, web: object, per_host: int) -> Path:
+def write_bench_config(
+    path: Path, db_url: str, web: object, per_host: int, workers: str = "auto"
+) -> Path:
     """A Marsad config: one sitemap source per outlet, no delay, no robots.txt."""
     blocks = [
         "[database]",
@@ -125,6 +133,7 @@ def write_bench_config(path: Path, db_url: str, web: object, per_host: int) -> P
         f"concurrent_requests_per_host = {per_host}",
         "max_articles_per_run = 100000",
         'hard_timeout = "60m"',
+        f"workers = {workers if workers.isdigit() else json.dumps(workers)}",
         "",
     ]
     for outlet in web.outlets.values():  # type: ignore[attr-defined]
@@ -185,14 +194,23 @@ def prepare_database(db_url: str) -> None:
 # --- the crawls ------------------------------------------------------------------------------
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _machine_cpu() -> float:
+    """CPU seconds the whole machine has been busy: the crawl's worker processes are not its
+    children's children in the rusage sense (a fork server starts them), and the loopback
+    server's share is the same for every run. Falls back to this process's children."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+        idle = ticks[3] + ticks[4]
+        return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
 
 
 def _run_child(cmd: list[str], log_path: Path) -> tuple[str, float, float, float]:
     """Run a child from the repo root; returns (stdout, wall s, epoch at exit, CPU s)."""
-    cpu_before = _children_cpu()
+    cpu_before = _machine_cpu()
     started = time.perf_counter()
     with log_path.open("w", encoding="utf-8") as err:
         proc = subprocess.run(
@@ -210,7 +228,7 @@ def _run_child(cmd: list[str], log_path: Path) -> tuple[str, float, float, float
     if proc.returncode != 0:
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}:\n{tail}")
-    return proc.stdout, wall, ended, _children_cpu() - cpu_before
+    return proc.stdout, wall, ended, _machine_cpu() - cpu_before
 
 
 def run_full(
@@ -272,6 +290,7 @@ def run(
     pg: bool = False,
     extract_baseline: bool = False,
     profile: bool = False,
+    workers: Sequence[str] = ("auto",),
 ) -> dict[str, CrawlFigures]:
     """Serve the site, crawl it bare and full, print the figures; returns them by label."""
     web = build_site(n)
@@ -289,20 +308,23 @@ def run(
             results[fig.label] = fig
             print(fig.line(), flush=True)
 
-        db_url = f"sqlite:///{workdir / 'full.db'}"
-        prepare_database(db_url)
-        config = write_bench_config(workdir / "full.toml", db_url, web, per_host)
         prof = workdir / "full.prof" if profile else None
-        full = run_full(web, config, "full (SQLite)", workdir, profile=prof)
-        results["full"] = full
-        print(full.line(), flush=True)
-        print(f"{'':<28} marsad counts: {full.extra}")
+        for setting in workers:
+            db_url = f"sqlite:///{workdir / f'full-{setting}.db'}"
+            prepare_database(db_url)
+            config = write_bench_config(workdir / "full.toml", db_url, web, per_host, setting)
+            key = "full" if setting == workers[0] else f"full-workers-{setting}"
+            label = "full (SQLite)" if key == "full" else f"full (SQLite, workers={setting})"
+            fig = run_full(web, config, label, workdir, profile=prof)
+            results[key] = fig
+            print(fig.line(), flush=True)
+            print(f"{'':<28} marsad counts: {fig.extra}")
 
         if pg:
             if pg_available():
                 with pg_schema_url() as url:
                     prepare_database(url)
-                    config = write_bench_config(workdir / "pg.toml", url, web, per_host)
+                    config = write_bench_config(workdir / "pg.toml", url, web, per_host, workers[0])
                     fig = run_full(web, config, "full (PostgreSQL)", workdir)
                 results["full-pg"] = fig
                 print(fig.line(), flush=True)
@@ -338,6 +360,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also run the bare spider with Marsad's extract_article",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the full crawl child")
+    parser.add_argument(
+        "--workers",
+        action="append",
+        help="crawl.workers for the full crawl; repeat to compare (default: auto)",
+    )
     args = parser.parse_args(argv)
     run(
         args.n,
@@ -345,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pg=args.pg,
         extract_baseline=args.with_extract_baseline,
         profile=args.profile,
+        workers=args.workers or ["auto"],
     )
     return 0
 
