@@ -246,9 +246,19 @@ def child_main(argv: Sequence[str] | None = None) -> int:
     # Nothing but events may reach the parent's pipe.
     sys.stdout = sys.stderr
 
+    parent_gone = False
+
     def emit(event: dict[str, Any]) -> None:
-        events.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
-        events.flush()
+        nonlocal parent_gone
+        if parent_gone:
+            return
+        try:
+            events.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+            events.flush()
+        except (BrokenPipeError, ValueError):
+            # The parent stopped listening (it was told to stop, and is stopping this crawl
+            # too); what the crawl stored is in the database either way.
+            parent_gone = True
 
     try:
         config = load_config(args.config)

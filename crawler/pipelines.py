@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from crawler.pages import Page
@@ -114,8 +115,10 @@ class StorePipeline:
     def open_spider(self) -> None:
         self.store = resources_for(self.crawler).store
 
-    def close_spider(self) -> Any:
-        return self._flush_seen()
+    async def close_spider(self) -> None:
+        pending = self._flush_seen()
+        if pending is not None:
+            await maybe_deferred_to_future(pending)
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
         if isinstance(exception, Rejected) and self.store is not None:
