@@ -328,7 +328,9 @@ def test_developments_timeline(site: Site, client: TestClient) -> None:
     # Sections follow the topic; the filters narrow them.
     contract = client.get("/developments", params={"topic": "contract"}).text
     assert 'id="topic-contract"' in contract and 'id="topic-sanction"' not in contract
+    assert '<option value="contract" selected>' in contract, "the form keeps the filter"
     turkey = client.get("/developments", params={"country": "Turkey"}).text
+    assert '<option value="Turkey" selected>' in turkey
     ids = {int(i) for i in re.findall(r'<li class="development" id="d(\d+)">', turkey)}
     assert ids == {d.id for d in devs if "Turkey" in d.countries}
 
