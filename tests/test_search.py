@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from crawler.arabic import normalize
 from crawler.db import Database, open_database
-from crawler.dedup import band_keys, content_hash, signature
 from crawler.models import Article
+from crawler.pages import fingerprint
 from crawler.queries import ArticleFilter, article_json
 from crawler.search import (
     find_spans,
@@ -27,7 +26,7 @@ from crawler.search import (
     segments,
     stem,
 )
-from crawler.store import ArticleRecord, Fingerprint, Store
+from crawler.store import ArticleRecord, Store
 from tests.conftest import write_config
 from tests.helpers import run_marsad
 
@@ -110,11 +109,6 @@ def record(
         topics=topics,
         countries=countries,
     )
-
-
-def fingerprint(body: str) -> Fingerprint:
-    normalized = normalize(body)
-    return Fingerprint(normalized, content_hash(normalized), band_keys(signature(normalized)))
 
 
 def store(db: Database, rec: ArticleRecord) -> int:

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crawler.arabic import normalize
+from crawler import pages
 from crawler.db import Database
-from crawler.dedup import band_keys, content_hash, signature
 from crawler.models import Article, Development, FeedState, LshBand, SeenUrl
 from crawler.store import ArticleRecord, Fingerprint, Store
 from tests.test_dedup_crawl import (
@@ -61,9 +60,8 @@ def record(
 
 
 def fingerprint(text: str, *, with_bands: bool = True) -> Fingerprint:
-    normalized = normalize(text)
-    keys = band_keys(signature(normalized)) if with_bands else []
-    return Fingerprint(normalized, content_hash(normalized), keys)
+    fp = pages.fingerprint(text)
+    return fp if with_bands else Fingerprint(fp.normalized, fp.content_hash, [])
 
 
 class DevelopmentRecorder:
