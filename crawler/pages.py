@@ -16,7 +16,7 @@ from crawler.analysis import Analysis, Analyzer
 from crawler.arabic import normalize
 from crawler.dedup import band_keys, content_hash, signature
 from crawler.extract import Extracted, extract_article
-from crawler.search import search_form
+from crawler.search import search_form, search_form_of_normalized
 from crawler.store import Fingerprint
 
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3]")
@@ -83,10 +83,12 @@ def examine(page: Page, analyzer: Analyzer) -> Verdict:
     analysis = analyzer.analyze(extracted.title, extracted.text)
     if not analysis.relevant:
         return Verdict(extracted, rejected="irrelevant")
+    fp = fingerprint(extracted.text)
     return Verdict(
         extracted,
         analysis=analysis,
-        fingerprint=fingerprint(extracted.text),
+        fingerprint=fp,
         search_title=search_form(extracted.title),
-        search_body=search_form(extracted.text),
+        # The fingerprint has normalized the body already; the index folds the same text.
+        search_body=search_form_of_normalized(fp.normalized),
     )

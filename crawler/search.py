@@ -88,7 +88,12 @@ def tokens(text: str) -> list[str]:
 
 def search_form(text: str | None) -> str:
     """What is indexed for a title or body: its search tokens joined by spaces."""
-    return " ".join(tokens(text or ""))
+    return search_form_of_normalized(normalize(text or ""))
+
+
+def search_form_of_normalized(normalized: str) -> str:
+    """:func:`search_form` of a text already passed through `crawler.arabic.normalize`."""
+    return " ".join(tok for tok, _, _ in _token_spans(normalized))
 
 
 @dataclass(frozen=True)
