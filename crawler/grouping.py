@@ -55,19 +55,11 @@ class DevelopmentRecorder:
     def _find_earlier_report(self, session: Session, article: Article) -> int | None:
         when = article.published_at or article.fetched_at
         moment = func.coalesce(Article.published_at, Article.fetched_at)
-        # Only the columns a DevelopmentKey needs: loading whole articles (their text) for
-        # hundreds of candidates would dominate the cost of storing one.
+        # Ids first, then the columns a DevelopmentKey needs only for reports not met before:
+        # decoding hundreds of candidates' JSON columns for every new report would dominate the
+        # cost of storing it.
         rows = session.execute(
-            select(
-                Article.id,
-                Article.revision,
-                Article.development_id,
-                Article.title,
-                Article.evidence,
-                Article.topics,
-                Article.countries,
-                Article.published_at,
-            )
+            select(Article.id, Article.revision, Article.development_id)
             .where(
                 Article.id != article.id,
                 Article.duplicate_of.is_(None),
@@ -78,19 +70,33 @@ class DevelopmentRecorder:
             .order_by(moment.desc())
             .limit(MAX_CANDIDATES)
         ).all()
-        candidates = [(row.development_id, self._key(row)) for row in rows]
+        keys = {row.id: self._keys.get((row.id, row.revision)) for row in rows}
+        missing = [article_id for article_id, key in keys.items() if key is None]
+        for start in range(0, len(missing), 500):
+            for row in session.execute(
+                select(
+                    Article.id,
+                    Article.revision,
+                    Article.title,
+                    Article.evidence,
+                    Article.topics,
+                    Article.countries,
+                    Article.published_at,
+                ).where(Article.id.in_(missing[start : start + 500]))
+            ):
+                keys[row.id] = self._remember(row)
+        candidates = [
+            (row.development_id, key) for row in rows if (key := keys[row.id]) is not None
+        ]
         return best_match(development_key(article), candidates)
 
-    def _key(self, row: Any) -> DevelopmentKey:
+    def _remember(self, row: Any) -> DevelopmentKey:
         """The row's DevelopmentKey, kept per process: its folded tokens cost the most."""
-        cache_key = (row.id, row.revision)
-        key = self._keys.get(cache_key)
-        if key is None:
-            key = development_key(row)
-            key.tokens()
-            if len(self._keys) >= KEY_CACHE_SIZE:
-                self._keys.pop(next(iter(self._keys)))
-            self._keys[cache_key] = key
+        key = development_key(row)
+        key.tokens()
+        if len(self._keys) >= KEY_CACHE_SIZE:
+            self._keys.pop(next(iter(self._keys)))
+        self._keys[(row.id, row.revision)] = key
         return key
 
     def _join(self, session: Session, article: Article, development_id: int) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -93,6 +93,31 @@ class ArticleRecord:
         return self.search_forms or (search_form(self.title), search_form(self.text))
 
 
+@dataclass(frozen=True)
+class _Original:
+    """The columns of a stored original that storing a copy of it reads."""
+
+    id: int
+    published_at: datetime | None
+    published_precision: str | None
+    development_id: int | None
+    topics: list[str]
+    countries: list[str]
+    evidence: dict[str, str]
+
+
+# Read with the candidate lookup itself: an ORM load would also read the article's text.
+_ORIGINAL_COLUMNS = (
+    Article.id,
+    Article.published_at,
+    Article.published_precision,
+    Article.development_id,
+    Article.topics,
+    Article.countries,
+    Article.evidence,
+)
+
+
 # Called inside the storing transaction for a new original, or a revision, to create or join a
 # development and queue alerts. Returns (development_id, alerts queued).
 DevelopmentHook = Callable[[Session, Article, bool], tuple[int | None, int]]
@@ -126,14 +151,17 @@ class Store:
         self._shingle_cache: OrderedDict[tuple[int, str], Shingled] = OrderedDict()
         self._shingle_lock = threading.Lock()
 
-    def _shingled(self, article_id: int, digest: str, normalized_text: str) -> Shingled:
+    def _shingled(self, session: Session, article_id: int, digest: str) -> Shingled:
+        """A stored original's shingle set; its text is read only when it is not cached."""
         key = (article_id, digest)
         with self._shingle_lock:
             cached = self._shingle_cache.get(key)
             if cached is not None:
                 self._shingle_cache.move_to_end(key)
                 return cached
-        value = shingled(normalized_text)
+        value = shingled(
+            session.scalar(select(Article.normalized_text).where(Article.id == article_id)) or ""
+        )
         with self._shingle_lock:
             self._shingle_cache[key] = value
             while len(self._shingle_cache) > SHINGLE_CACHE_SIZE:
@@ -301,8 +329,10 @@ class Store:
             ).all()
 
         seen_urls = [record.url, record.requested_url or record.url]
-        existing = session.scalar(select(Article).where(Article.url.in_(seen_urls)))
-        if existing is not None:
+        existing_id = session.scalar(_article_by_url(), {"urls": seen_urls})
+        if existing_id is not None:
+            existing = session.get(Article, existing_id)
+            assert existing is not None  # the write lock is held: nobody deletes it meanwhile
             result = self._revise(session, existing, record, fp)
             # The newer listed date is what the next crawl compares with; without it a revised
             # page would be fetched again on every crawl that lists it.
@@ -315,7 +345,7 @@ class Store:
         original, sc = self._find_original(session, fp)
         if original is None:
             article = self._insert(session, record, fp, duplicate_of=None)
-            self._index(session, article, fp)
+            self._index(session, article.id, fp, fresh=True)
             dev_id, alerts = self._develop(session, article, is_revision=False)
             self._mark_seen(
                 session, seen_urls, record.source, "article", article.id, record.listed_at
@@ -328,27 +358,24 @@ class Store:
             original.published_at,
             original.published_precision,
         ):
-            article = self._repoint(session, original, record, fp)
+            old = session.get(Article, original.id)
+            assert old is not None
+            article = self._repoint(session, old, record, fp)
             self._mark_seen(
                 session, seen_urls, record.source, "article", article.id, record.listed_at
             )
             return StoreResult("new", article.id, article.id, sc, True, article.development_id)
 
-        article = self._insert(session, record, fp, duplicate_of=original.id)
-        self._share_original(article, original)
-        self._mark_seen(session, seen_urls, record.source, "copy", article.id, record.listed_at)
-        return StoreResult("copy", article.id, original.id, sc, False, original.development_id)
+        copy_id = self._insert_copy(session, record, fp, original)
+        self._mark_seen(session, seen_urls, record.source, "copy", copy_id, record.listed_at)
+        return StoreResult("copy", copy_id, original.id, sc, False, original.development_id)
 
     def _find_original(
         self, session: Session, fp: Fingerprint
-    ) -> tuple[Article | None, Scores | None]:
-        exact_id = session.scalar(
-            select(Article.id).where(
-                Article.content_hash == fp.content_hash, Article.duplicate_of.is_(None)
-            )
-        )
-        if exact_id is not None:
-            return session.get(Article, exact_id), Scores(1.0, 1.0)
+    ) -> tuple[_Original | None, Scores | None]:
+        exact = session.execute(_original_by_hash(), {"digest": fp.content_hash}).first()
+        if exact is not None:
+            return _Original(*exact), Scores(1.0, 1.0)
         if not fp.band_keys:
             return None, None
         params: dict[str, int] = {}
@@ -359,71 +386,77 @@ class Store:
         )
         if not candidate_ids:
             return None, None
-        rows = session.execute(
-            select(Article.id, Article.content_hash, Article.normalized_text).where(
-                Article.id.in_(candidate_ids), Article.duplicate_of.is_(None)
-            )
-        ).all()
-        texts = {article_id: (digest, text) for article_id, digest, text in rows}
+        digests = dict(session.execute(_original_digests(), {"ids": candidate_ids}).all())
         new_text = shingled(fp.normalized)
         # Most shared LSH bands first: the first candidate that is confirmed is the original.
         for article_id in candidate_ids:
-            if article_id not in texts:
+            if article_id not in digests:
                 continue
-            sc = scores(
-                new_text, self._shingled(article_id, *texts[article_id]), lead_if_needed=True
-            )
+            stored = self._shingled(session, article_id, digests[article_id])
+            sc = scores(new_text, stored, lead_if_needed=True)
             if is_near_duplicate(sc):
-                return session.get(Article, article_id), sc
+                columns = session.execute(_original_by_id(), {"id": article_id}).one()
+                return _Original(*columns), sc
         return None, None
 
     @staticmethod
-    def _insert(
-        session: Session, record: ArticleRecord, fp: Fingerprint, *, duplicate_of: int | None
-    ) -> Article:
+    def _columns(record: ArticleRecord, fp: Fingerprint) -> dict[str, Any]:
         search_title, search_body = record.searchable()
-        article = Article(
-            url=record.url,
-            source=record.source,
-            title=record.title,
-            text=record.text,
-            normalized_text=fp.normalized,
-            search_title=search_title,
-            search_body=search_body,
-            content_hash=fp.content_hash,
-            published_at=record.published_at,
-            published_precision=record.published_precision,
-            listed_at=record.listed_at,
-            fetched_at=record.fetched_at,
-            author=record.author,
-            terms=record.terms,
-            topics=record.topics,
-            countries=record.countries,
-            evidence=record.evidence,
-            amounts=record.amounts,
-            duplicate_of=duplicate_of,
-        )
+        return {
+            "url": record.url,
+            "source": record.source,
+            "title": record.title,
+            "text": record.text,
+            "normalized_text": fp.normalized,
+            "search_title": search_title,
+            "search_body": search_body,
+            "content_hash": fp.content_hash,
+            "published_at": record.published_at,
+            "published_precision": record.published_precision,
+            "listed_at": record.listed_at,
+            "fetched_at": record.fetched_at,
+            "author": record.author,
+            "terms": record.terms,
+            "topics": record.topics,
+            "countries": record.countries,
+            "evidence": record.evidence,
+            "amounts": record.amounts,
+        }
+
+    def _insert(
+        self, session: Session, record: ArticleRecord, fp: Fingerprint, *, duplicate_of: int | None
+    ) -> Article:
+        article = Article(**self._columns(record, fp), duplicate_of=duplicate_of)
         session.add(article)
         session.flush()
         return article
 
+    def _insert_copy(
+        self, session: Session, record: ArticleRecord, fp: Fingerprint, original: _Original
+    ) -> int:
+        """A copy row, sharing its original's analysis: one INSERT, no ORM object to track."""
+        values = self._columns(record, fp)
+        values.update(
+            duplicate_of=original.id,
+            topics=list(original.topics),
+            countries=list(original.countries),
+            evidence=dict(original.evidence),
+            development_id=original.development_id,
+        )
+        return int(session.execute(_insert_returning_id(), values).scalar_one())
+
     @staticmethod
-    def _index(session: Session, article: Article, fp: Fingerprint) -> None:
-        session.execute(delete(LshBand).where(LshBand.article_id == article.id))
+    def _index(session: Session, article_id: int, fp: Fingerprint, *, fresh: bool = False) -> None:
+        if not fresh:
+            session.execute(delete(LshBand).where(LshBand.article_id == article_id))
         rows = [
-            {"band": b, "bucket": k, "article_id": article.id}
+            {"band": b, "bucket": k, "article_id": article_id}
             for b, k in dict.fromkeys(fp.band_keys)
         ]
         if rows:
-            # One executemany: 64 ORM objects per article cost more than the rest of the store.
-            session.execute(insert(LshBand), rows)
-
-    @staticmethod
-    def _share_original(copy: Article, original: Article) -> None:
-        copy.topics = list(original.topics)
-        copy.countries = list(original.countries)
-        copy.evidence = dict(original.evidence)
-        copy.development_id = original.development_id
+            # A plain executemany on the connection: the ORM's bulk path costs more than the
+            # rest of the store, and there are no objects to keep in step here.
+            session.connection().execute(LshBand.__table__.insert(), rows)
 
     def _develop(
         self, session: Session, article: Article, *, is_revision: bool
@@ -449,7 +482,7 @@ class Store:
             update(Article).where(Article.duplicate_of == old.id).values(duplicate_of=article.id)
         )
         session.execute(delete(LshBand).where(LshBand.article_id == old.id))
-        self._index(session, article, fp)
+        self._index(session, article.id, fp, fresh=True)
         # The story keeps its development; the new first report keeps its own analysis (its
         # evidence sentences are its own text), and the copies share it.
         article.development_id = old.development_id
@@ -489,7 +522,7 @@ class Store:
         if article.duplicate_of is None:
             article.topics, article.countries = record.topics, record.countries
             article.evidence, article.amounts = record.evidence, record.amounts
-            self._index(session, article, fp)
+            self._index(session, article.id, fp)
             self._develop(session, article, is_revision=True)
             session.execute(
                 update(Article)
@@ -519,6 +552,35 @@ def _earlier(
         return False
     last = a + timedelta(days=1) - timedelta(microseconds=1) if a_precision == "day" else a
     return last < b
+
+
+@lru_cache(maxsize=1)
+def _article_by_url() -> Any:
+    return select(Article.id).where(Article.url.in_(bindparam("urls", expanding=True)))
+
+
+@lru_cache(maxsize=1)
+def _original_by_hash() -> Any:
+    return select(*_ORIGINAL_COLUMNS).where(
+        Article.content_hash == bindparam("digest"), Article.duplicate_of.is_(None)
+    )
+
+
+@lru_cache(maxsize=1)
+def _original_digests() -> Any:
+    return select(Article.id, Article.content_hash).where(
+        Article.id.in_(bindparam("ids", expanding=True)), Article.duplicate_of.is_(None)
+    )
+
+
+@lru_cache(maxsize=1)
+def _original_by_id() -> Any:
+    return select(*_ORIGINAL_COLUMNS).where(Article.id == bindparam("id"))
+
+
+@lru_cache(maxsize=1)
+def _insert_returning_id() -> Any:
+    return insert(Article.__table__).returning(Article.__table__.c.id)
 
 
 @lru_cache(maxsize=16)
