@@ -143,12 +143,24 @@ def _link_density(element: Any) -> float:
     return linked / total
 
 
+# Elements whose own text could be a box label: a first text node of 1-60 characters (the
+# label test below allows 40 after folding whitespace). Selected in C, so that the thousands
+# of other elements never become Python objects.
+_LABEL_CANDIDATES = etree.XPath(
+    "//*[not(self::a or self::html or self::body)]"
+    "[string-length(normalize-space(text()[1])) > 0]"
+    "[string-length(normalize-space(text()[1])) <= 60]"
+)
+# Elements that may be site chrome: the chrome tags, and those with a class, id or role.
+_CHROME_CANDIDATES = etree.XPath(
+    "//*[self::nav or self::aside or self::header or self::footer or @class or @id or @role]"
+)
+
+
 def _prune_boxes(tree: lxml_html.HtmlElement) -> None:
     """Remove link lists headed "الأكثر قراءة", "اقرأ أيضا", "أخبار ذات صلة" and the like."""
     to_remove = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in ("html", "body", "a"):
-            continue
+    for element in _LABEL_CANDIDATES(tree):
         own = _squash(element.text or "")
         if not own or len(own) > 40 or not _BOX_LABELS.search(own):
             continue
@@ -177,13 +189,12 @@ def _prune_chrome(tree: lxml_html.HtmlElement) -> None:
     """
     body_text = len(_text_of(tree))
     headline = tree.find(".//h1")
+    keep = {headline, *headline.iterancestors()} if headline is not None else set()
     to_remove = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in ("html", "body"):
+    for element in _CHROME_CANDIDATES(tree):
+        if element.tag in ("html", "body", "header") or element in keep:
             continue
-        if not _is_chrome(element) or element.tag == "header":
-            continue
-        if headline is not None and (element is headline or headline in element.iterdescendants()):
+        if not _is_chrome(element):
             continue
         if element.find(".//article") is not None:
             continue
@@ -241,11 +252,11 @@ def _anchor_texts(tree: lxml_html.HtmlElement) -> list[str]:
     return sorted(texts, key=len, reverse=True)
 
 
-_ALNUM_RE = re.compile(r"[^\W_]")
+_ALNUM_RUNS_RE = re.compile(r"[^\W_]+")
 
 
 def _letters(text: str) -> int:
-    return len(_ALNUM_RE.findall(text))
+    return sum(map(len, _ALNUM_RUNS_RE.findall(text)))
 
 
 def _mostly_links(line: str, anchors: list[str]) -> bool:
@@ -505,7 +516,9 @@ def _plausible(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
     return parsed
 
 
-def _metadata_date(tree: lxml_html.HtmlElement, tz: str, now: datetime) -> ParsedDate | None:
+def _metadata_date(
+    tree: lxml_html.HtmlElement, tz: str, now: datetime, *, with_htmldate: bool
+) -> ParsedDate | None:
     candidates = [
         *_meta_values(tree, *_META_DATE_KEYS[:5]),
         *_json_ld_dates(tree),
@@ -516,6 +529,8 @@ def _metadata_date(tree: lxml_html.HtmlElement, tz: str, now: datetime) -> Parse
         parsed = _plausible(_parse_machine_date(value, tz), now)
         if parsed is not None:
             return parsed
+    if not with_htmldate:
+        return None
     try:
         from htmldate import find_date
 
@@ -651,8 +666,10 @@ def _author(tree: lxml_html.HtmlElement, doc: Any) -> str | None:
     return None
 
 
-_LETTER_RE = re.compile(r"[^\W\d_]")
-_ARABIC_LETTER_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
+# Runs, not single characters: counting matched runs' lengths builds a few strings, not one
+# per letter.
+_LETTER_RUNS_RE = re.compile(r"[^\W\d_]+")
+_ARABIC_RUNS_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f]+")
 _ARABIC_SCRIPT_LANGS = {"ar", "fa", "ur", "ps", "ku", "ckb", "sd", "ug"}
 
 
@@ -665,10 +682,10 @@ def _language(tree: lxml_html.HtmlElement, text: str) -> str | None:
                 values.insert(0, meta.get("content"))
         declared = values[0] if values else None
     code = re.split(r"[-_]", declared.strip().lower())[0] if declared and declared.strip() else None
-    letters = _LETTER_RE.findall(text)
+    letters = "".join(_LETTER_RUNS_RE.findall(text))
     if not letters:
         return code
-    arabic = len(_ARABIC_LETTER_RE.findall("".join(letters)))
+    arabic = sum(map(len, _ARABIC_RUNS_RE.findall(letters)))
     # Templates often declare the wrong language; the text itself decides.
     if arabic / len(letters) >= 0.5:
         return code if code in _ARABIC_SCRIPT_LANGS else "ar"
@@ -744,8 +761,10 @@ def extract_article(
             if parsed is not None:
                 break
     if parsed is None:
-        parsed = _metadata_date(tree, tz, now)
         listed = _listed(listed_at, tz)
+        # Past the page's own metadata, htmldate reads dates written in the text, which come
+        # after the feed's date; with a feed date it would only cost time or override it.
+        parsed = _metadata_date(tree, tz, now, with_htmldate=listed is None)
         if parsed is None:
             parsed = listed
         elif (

@@ -19,8 +19,8 @@ from crawler.extract import Extracted, extract_article
 from crawler.search import search_form, search_form_of_normalized
 from crawler.store import Fingerprint
 
-_ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3]")
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_ARABIC_LETTERS = re.compile(r"[\u0621-\u064A\u0671-\u06D3]+")
+_LATIN_LETTERS = re.compile(r"[A-Za-z]+")
 MIN_TEXT_CHARS = 80
 MIN_ARABIC_SHARE = 0.5
 
@@ -52,8 +52,8 @@ def rejection(text: str) -> str | None:
     """Why a main text is not worth analysing: "empty", "not_arabic", or None."""
     if len(text.strip()) < MIN_TEXT_CHARS:
         return "empty"
-    arabic = len(_ARABIC_LETTER.findall(text))
-    latin = len(_LATIN_LETTER.findall(text))
+    arabic = sum(map(len, _ARABIC_LETTERS.findall(text)))
+    latin = sum(map(len, _LATIN_LETTERS.findall(text)))
     if arabic < MIN_ARABIC_SHARE * (arabic + latin):
         return "not_arabic"
     return None

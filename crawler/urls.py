@@ -9,6 +9,7 @@ single form, so every URL goes through `canonicalize_url` before it is compared.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
@@ -114,6 +115,7 @@ def _strip_tracking(query: str) -> str:
     return "&".join(kept)
 
 
+@lru_cache(maxsize=4096)
 def canonicalize_url(url: str) -> str:
     """Return the one comparable spelling of `url`.
 
