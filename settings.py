@@ -22,6 +22,10 @@ REDIRECT_MAX_TIMES = 5
 CONCURRENT_ITEMS = 8
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handlers.HTTPDownloadHandler",
+    "https": "crawler.handlers.HTTPDownloadHandler",
+}
 REMOTE_CONTROL_ENABLED = False
 DNS_TIMEOUT = 20
 # Each crawl is one short run of one or a few sources; the reactor must not wait on stragglers.

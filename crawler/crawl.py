@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.config import Config, ConfigError, load_config
 from crawler.db import Database, DatabaseError, open_database
@@ -232,6 +233,27 @@ def scrapy_settings(config: Config, resources: Any) -> Any:
 # --- the child ------------------------------------------------------------------------------
 
 
+def expects_many_pages(db: Database, sources: Sequence[str], min_pages: int) -> bool:
+    """Whether this crawl will likely fetch `min_pages` pages: a source's first crawl reads
+    its whole feed or sitemap, and a source whose last crawl did will likely do so again."""
+    latest = (
+        select(CrawlRun.source, func.max(CrawlRun.id).label("id"))
+        .where(CrawlRun.source.in_(sources))
+        .group_by(CrawlRun.source)
+        .subquery()
+    )
+    try:
+        with db.read() as session:
+            pages = dict(
+                session.execute(
+                    select(CrawlRun.source, CrawlRun.pages).join(latest, CrawlRun.id == latest.c.id)
+                ).all()
+            )
+    except SQLAlchemyError:
+        return False  # the crawl reports an unusable database itself
+    return any(source not in pages for source in sources) or sum(pages.values()) >= min_pages
+
+
 def child_main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.crawl")
     parser.add_argument("--config", default=None)
@@ -277,6 +299,9 @@ def child_main(argv: Sequence[str] | None = None) -> int:
     from spiders import SPIDER_FOR_KIND
 
     resources = Resources(config, db, extras={"emit": emit})
+    if expects_many_pages(db, [s.name for s in sources], config.crawl.workers_min_pages):
+        # While Scrapy starts up on one core, the page workers start on the others.
+        resources.workers.start()
     process = CrawlerProcess(scrapy_settings(config, resources))
     # CrawlerProcess reconfigures logging; put Marsad's one-line-per-event handler back.
     setup_logging(args.log_format)

@@ -17,7 +17,7 @@ from crawler.arabic import normalize
 from crawler.dedup import band_keys, content_hash, signature
 from crawler.extract import Extracted, extract_article
 from crawler.search import search_form, search_form_of_normalized
-from crawler.store import Fingerprint
+from crawler.store import ArticleRecord, Fingerprint, StoreResult
 
 _ARABIC_LETTERS = re.compile(r"[\u0621-\u064A\u0671-\u06D3]+")
 _LATIN_LETTERS = re.compile(r"[A-Za-z]+")
@@ -37,8 +37,21 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a page was fetched, as its stored article records it."""
+
+    source: str
+    fetched_at: datetime
+    requested_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The outcome of :func:`examine`: either `rejected` names why, or the page is relevant."""
+    """The outcome of :func:`examine`: either `rejected` names why, or the page is relevant.
+
+    `stored` is set when a worker process has stored the relevant page already (see
+    :meth:`crawler.workers.PageWorkers.examine`).
+    """
 
     extracted: Extracted | None
     rejected: str | None = None  # empty | not_arabic | irrelevant
@@ -46,6 +59,7 @@ class Verdict:
     fingerprint: Fingerprint | None = None
     search_title: str = ""
     search_body: str = ""
+    stored: StoreResult | None = None
 
 
 def rejection(text: str) -> str | None:
@@ -91,4 +105,28 @@ def examine(page: Page, analyzer: Analyzer) -> Verdict:
         search_title=search_form(extracted.title),
         # The fingerprint has normalized the body already; the index folds the same text.
         search_body=search_form_of_normalized(fp.normalized),
+    )
+
+
+def article_record(verdict: Verdict, origin: Origin, listed_at: datetime | None) -> ArticleRecord:
+    """What the store keeps of a relevant page."""
+    extracted, analysis = verdict.extracted, verdict.analysis
+    assert extracted is not None and analysis is not None, "only a relevant page is stored"
+    return ArticleRecord(
+        source=origin.source,
+        url=extracted.canonical_url,
+        requested_url=origin.requested_url,
+        title=extracted.title or "",
+        text=extracted.text,
+        fetched_at=origin.fetched_at,
+        published_at=extracted.published_at,
+        published_precision=extracted.published_precision,
+        listed_at=listed_at,
+        author=extracted.author,
+        terms=analysis.terms_json(),
+        topics=analysis.topics,
+        countries=analysis.countries,
+        evidence=analysis.evidence,
+        amounts=analysis.amounts,
+        search_forms=(verdict.search_title, verdict.search_body),
     )

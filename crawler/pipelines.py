@@ -17,9 +17,9 @@ from scrapy.logformatter import LogFormatter
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.pages import Page
+from crawler.pages import Origin, Page, Verdict, article_record
 from crawler.resources import resources_for
-from crawler.store import ArticleRecord, SeenEntry, Store, StoreResult
+from crawler.store import SeenEntry, Store, StoreResult
 
 log = logging.getLogger(__name__)
 
@@ -73,25 +73,22 @@ class ExaminePipeline:
             listed_at=item.get("listed_at"),
             selectors=source.selectors,
         )
-        verdict = await resources.workers.examine(page)
+        origin = Origin(item["source"], item["fetched_at"], item.get("requested_url"))
+        verdict = await resources.workers.examine(page, store_as=origin)
         extracted = verdict.extracted
         if extracted is not None:
             item.update(
                 url=extracted.canonical_url,
                 title=extracted.title,
-                text=extracted.text,
                 published_at=extracted.published_at,
-                published_precision=extracted.published_precision,
-                author=extracted.author,
             )
         if verdict.rejected is not None:
             self.stats.inc_value(f"marsad/dropped/{verdict.rejected}")
             status = "irrelevant" if verdict.rejected == "irrelevant" else "invalid"
             raise Rejected(verdict.rejected, status)
         self.stats.inc_value("marsad/relevant")
-        item["analysis"] = verdict.analysis
-        item["fingerprint"] = verdict.fingerprint
-        item["search_forms"] = (verdict.search_title, verdict.search_body)
+        item["verdict"] = verdict
+        item["origin"] = origin
         return item
 
 
@@ -140,31 +137,14 @@ class StorePipeline:
         )
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        record = self._record(item)
-        result = await resources_for(self.crawler).workers.store(record, item["fingerprint"])
+        verdict: Verdict = item.pop("verdict")
+        result = verdict.stored
+        if result is None:
+            record = article_record(verdict, item["origin"], item.get("listed_at"))
+            assert verdict.fingerprint is not None
+            workers = resources_for(self.crawler).workers
+            result = await workers.store(record, verdict.fingerprint)
         return self._count(result, item)
-
-    @staticmethod
-    def _record(item: dict[str, Any]) -> ArticleRecord:
-        analysis = item["analysis"]
-        return ArticleRecord(
-            source=item["source"],
-            url=item["url"],
-            requested_url=item.get("requested_url"),
-            title=item.get("title") or "",
-            text=item["text"],
-            fetched_at=item["fetched_at"],
-            published_at=item.get("published_at"),
-            published_precision=item.get("published_precision"),
-            listed_at=item.get("listed_at"),
-            author=item.get("author"),
-            terms=analysis.terms_json(),
-            topics=analysis.topics,
-            countries=analysis.countries,
-            evidence=analysis.evidence,
-            amounts=analysis.amounts,
-            search_forms=item.get("search_forms"),
-        )
 
     def _count(self, result: StoreResult, item: dict[str, Any]) -> dict[str, Any]:
         self.stats.inc_value(f"marsad/store/{result.status}")

@@ -19,16 +19,18 @@ retry on a fresh pool; a page that breaks the pool twice fails alone, as a page 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crawler.pages import Page, Verdict, examine
+from crawler.pages import Origin, Page, Verdict, article_record, examine
 
 if TYPE_CHECKING:
     from crawler.analysis import Analyzer
@@ -79,8 +81,18 @@ def _ready() -> None:
     _state()
 
 
-def _examine_in_worker(page: Page) -> Verdict:
-    return examine(page, _state().analyzer)
+def _examine_in_worker(page: Page, store_as: Origin | None = None) -> Verdict:
+    verdict = examine(page, _state().analyzer)
+    if store_as is None or verdict.rejected is not None:
+        return verdict
+    assert verdict.fingerprint is not None
+    stored = _store_in_worker(
+        article_record(verdict, store_as, page.listed_at), verdict.fingerprint
+    )
+    # What storing needed stays here: the crawl process only counts the result.
+    return dataclasses.replace(
+        verdict, fingerprint=None, search_title="", search_body="", stored=stored
+    )
 
 
 def _store_in_worker(record: ArticleRecord, fp: Fingerprint) -> StoreResult:
@@ -119,37 +131,77 @@ class PageWorkers:
         self.min_pages = min_pages
         self.pages_expected = 0
         self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._starting: Future[None] | None = None
         self._closed = False
         self._examine_slots = asyncio.Semaphore(max(1, 2 * processes))
 
     @property
     def pooled(self) -> bool:
-        return self._pool is not None
+        """Whether pages go to the pool: it runs, or it is starting."""
+        starting = self._starting is not None and not self._starting.done()
+        return starting or self._pool is not None
 
     def expect(self, pages: int) -> None:
         """The crawl has requested `pages` more article pages; start the pool if worth it."""
         self.pages_expected += pages
-        if (
-            self._pool is None
-            and not self._closed
-            and self.processes > 0
-            and self.pages_expected >= self.min_pages
-        ):
+        if self.pages_expected >= self.min_pages:
+            self.start()
+
+    def start(self) -> None:
+        """Start the pool now, in the background, unless it is started or switched off.
+
+        The fork server imports the page code first (most of a second) and each worker builds
+        its analyzer: the crawl goes on downloading meanwhile.
+        """
+        if self.pooled or self._closed or self.processes <= 0:
+            return
+        started: Future[None] = Future()
+
+        def run() -> None:
+            try:
+                self._start_pool()
+            finally:
+                started.set_result(None)
+
+        self._starting = started
+        threading.Thread(target=run, name="marsad-page-workers", daemon=True).start()
+
+    def _start_pool(self) -> None:
+        try:
             pool = self._ensure_pool()
-            # Workers start while the first pages download, not when they arrive.
             for _ in range(self.processes):
                 pool.submit(_ready)
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the crawl in-process
+            if self._closed:
+                return  # the crawl ended while the pool was starting
+            log.error("could not start page worker processes (%s); pages are examined here", exc)
+            self.processes = 0
+            with self._pool_lock:
+                pool, self._pool = self._pool, None
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
-    async def examine(self, page: Page) -> Verdict:
+    async def _started(self) -> None:
+        if self._starting is not None and not self._starting.done():
+            await asyncio.wrap_future(self._starting)
+
+    async def examine(self, page: Page, store_as: Origin | None = None) -> Verdict:
+        """Examine `page`; in a worker process a relevant page is also stored, as `store_as`.
+
+        Storing where the page was examined spares copying its text and fingerprint back to
+        the crawl process and out again; the verdict's `stored` says how it went.
+        """
+        await self._started()
         if self._pool is None or self._closed:
             return examine(page, self._local_analyzer())
-        # A bounded number of pages wait in the pool's queue, so that a store submitted later
-        # runs soon rather than behind every page downloaded so far: SQLite takes one writer
-        # at a time, and stores left to the end of a crawl would run one after another.
+        # A bounded number of pages wait in the pool's queue, so that a page's result comes
+        # back soon after it was downloaded rather than behind every page downloaded so far.
         async with self._examine_slots:
-            return await self._in_pool(_examine_in_worker, page, what=page.url)
+            return await self._in_pool(_examine_in_worker, page, store_as, what=page.url)
 
     async def store(self, record: ArticleRecord, fp: Fingerprint) -> StoreResult:
+        await self._started()
         if self._pool is None or self._closed:
             from scrapy.utils.defer import maybe_deferred_to_future
             from twisted.internet.threads import deferToThread
@@ -160,6 +212,7 @@ class PageWorkers:
         return await self._in_pool(_store_in_worker, record, fp, what=record.url)
 
     async def _in_pool(self, fn: Callable[..., T], *args: Any, what: str) -> T:
+        await self._started()
         for attempt in (1, 2):
             pool = self._ensure_pool()
             try:
@@ -172,30 +225,36 @@ class PageWorkers:
         raise AssertionError("unreachable")
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # Not forked from the crawl process: SQLite keeps process-wide lock state that a
-            # fork copies mid-transaction, and a child that opens the same file deadlocks on
-            # it. A fork server starts clean, imports the page code once, and forks each
-            # worker from there, which costs a fraction of spawning them one by one.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(list(PRELOAD))
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=(self.config,),
-            )
-            log.info("examining and storing pages in %d worker processes", self.processes)
-        return self._pool
+        with self._pool_lock:
+            if self._closed:
+                raise RuntimeError("the page workers are closed")
+            if self._pool is None:
+                # Not forked from the crawl process: SQLite keeps process-wide lock state that
+                # a fork copies mid-transaction, and a child that opens the same file deadlocks
+                # on it. A fork server starts clean, imports the page code once, and forks each
+                # worker from there, which costs a fraction of spawning them one by one.
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(list(PRELOAD))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.processes,
+                    mp_context=context,
+                    initializer=_start_worker,
+                    initargs=(self.config,),
+                )
+                log.info("examining and storing pages in %d worker processes", self.processes)
+            return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
-        if self._pool is pool:
+        with self._pool_lock:
+            if self._pool is not pool:
+                return
             self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         self._closed = True
-        pool, self._pool = self._pool, None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from crawler.crawl import expects_many_pages
 from crawler.db import open_database
 from crawler.models import CrawlRun, SeenUrl
 from tests.conftest import write_config
@@ -225,3 +226,23 @@ def test_export_and_list_formats_agree(web, tmp_path: Path) -> None:
     turkey = stored_articles(config, "--country", "Turkey", "--topic", "contract")
     assert turkey and all("Turkey" in a["countries"] for a in turkey)
     assert stored_articles(config, "--since", "2999-01-01") == []
+
+
+def test_a_first_crawl_or_one_after_a_big_crawl_expects_many_pages(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'm.db'}")
+
+    def last_runs(*runs: tuple[str, int]) -> None:
+        with db.write() as session:
+            session.add_all(CrawlRun(source=source, pages=pages) for source, pages in runs)
+
+    try:
+        assert expects_many_pages(db, ["sawt", "nafitha"], 40), "never crawled: a backfill"
+        last_runs(("sawt", 300), ("nafitha", 12))
+        last_runs(("sawt", 3))
+        assert not expects_many_pages(db, ["sawt", "nafitha"], 40), "the latest run counts"
+        last_runs(("nafitha", 45))
+        assert expects_many_pages(db, ["sawt", "nafitha"], 40)
+        assert not expects_many_pages(db, ["sawt"], 40)
+        assert expects_many_pages(db, ["sawt", "bayraq"], 40), "bayraq was never crawled"
+    finally:
+        db.dispose()

@@ -18,9 +18,8 @@ from crawler.analysis import Analyzer
 from crawler.config import ConfigError, load_config
 from crawler.db import Database, open_database
 from crawler.models import Article
-from crawler.pages import Page, examine
+from crawler.pages import Origin, Page, article_record, examine
 from crawler.resources import Resources
-from crawler.store import ArticleRecord
 from crawler.workers import WorkerError, worker_count
 from tests.fixtureweb import FIXED_ANCHOR, default_outlets, starter_specs
 from tests.fixtureweb.templates import render_article
@@ -92,18 +91,7 @@ def test_pool_gives_the_same_verdicts_and_stores_in_the_database(
         stored = []
         for verdict in verdicts:
             if verdict.rejected is None:
-                ex, an = verdict.extracted, verdict.analysis
-                record = ArticleRecord(
-                    source="sawt",
-                    url=ex.canonical_url,
-                    title=ex.title,
-                    text=ex.text,
-                    fetched_at=FIXED_ANCHOR,
-                    published_at=ex.published_at,
-                    terms=an.terms_json(),
-                    topics=an.topics,
-                    search_forms=(verdict.search_title, verdict.search_body),
-                )
+                record = article_record(verdict, Origin("sawt", FIXED_ANCHOR), None)
                 stored.append(await workers.store(record, verdict.fingerprint))
         return [verdicts, stored]
 
@@ -121,6 +109,70 @@ def test_pool_gives_the_same_verdicts_and_stores_in_the_database(
         db.dispose()
     assert sorted(r.article_id for r in stored) == sorted(row.id for row in rows)
     assert all(row.search_body for row in rows), "search forms computed in the worker are kept"
+
+
+def test_a_pooled_page_is_stored_where_it_was_examined(tmp_path: Path, analyzer: Analyzer) -> None:
+    db_url = f"sqlite:///{tmp_path / 'm.db'}"
+    resources = pooled_resources(tmp_path, db_url, processes=1)
+    specs = {s.key: s for s in starter_specs(FIXED_ANCHOR)}
+    pages = fixture_pages()
+    origin = Origin("sawt", FIXED_ANCHOR, "http://127.0.0.1/listed")
+
+    async def run() -> list[Any]:
+        resources.workers.start()
+        return list(
+            await asyncio.gather(
+                *(resources.workers.examine(p, store_as=origin) for p in pages.values())
+            )
+        )
+
+    try:
+        verdicts = dict(zip(pages, asyncio.run(run()), strict=True))
+    finally:
+        resources.close()
+    relevant = {key for key in pages if specs[key].expected.relevant}
+    assert relevant and {k for k, v in verdicts.items() if v.rejected is None} == relevant
+    for key in relevant:
+        stored = verdicts[key].stored
+        assert stored is not None and stored.status in {"new", "copy"}, key
+        # The text's fingerprint and search forms stay in the worker that stored them.
+        assert verdicts[key].fingerprint is None and not verdicts[key].search_body
+    assert all(v.stored is None for k, v in verdicts.items() if k not in relevant)
+    db = Database(db_url)
+    try:
+        with db.read() as session:
+            rows = session.execute(select(Article.id, Article.source, Article.fetched_at)).all()
+    finally:
+        db.dispose()
+    assert sorted(row.id for row in rows) == sorted(
+        v.stored.article_id for v in verdicts.values() if v.stored is not None
+    )
+    assert {(row.source, row.fetched_at) for row in rows} == {("sawt", FIXED_ANCHOR)}
+
+
+def test_a_pool_that_cannot_start_leaves_the_crawl_in_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    resources = pooled_resources(tmp_path, f"sqlite:///{tmp_path / 'm.db'}")
+    workers = resources.workers
+
+    def no_processes() -> Any:
+        raise OSError("fork server refused: out of file descriptors")
+
+    workers._ensure_pool = no_processes  # type: ignore[method-assign]
+    page = next(iter(fixture_pages().values()))
+
+    async def run() -> Any:
+        workers.expect(10)
+        return await workers.examine(page, store_as=Origin("sawt", FIXED_ANCHOR))
+
+    try:
+        verdict = asyncio.run(run())
+    finally:
+        resources.close()
+    assert verdict.extracted is not None and verdict.stored is None
+    assert workers.processes == 0 and not workers.pooled
+    assert "could not start page worker processes (fork server refused" in caplog.text
 
 
 def test_small_crawl_stays_in_process(tmp_path: Path) -> None:
