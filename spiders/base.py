@@ -35,6 +35,21 @@ INDEX_META = "marsad_index"
 REMEMBERED_META = "marsad_remembered"
 
 
+def oldest_first(listed_at: datetime | None) -> int:
+    """A request priority that fetches the earliest-listed articles first.
+
+    A backlog fetched in publication order meets each story's first report before the agency
+    copies of it, so the copies are stored as copies at once: fetched newest first, each first
+    report would arrive last and re-point the copies stored before it (and the story's alert
+    would first name a copy). Undated entries come last.
+    """
+    if listed_at is None:
+        return -(1 << 40)
+    if listed_at.tzinfo is None:
+        listed_at = listed_at.replace(tzinfo=UTC)
+    return -int(listed_at.timestamp())
+
+
 def error_kind(failure: Failure) -> str:
     """A short, stable name for why a request failed, used in counters and `status`."""
     from scrapy import exceptions as scrapy_errors
@@ -204,6 +219,7 @@ class SourceSpider(scrapy.Spider):
                 url,
                 callback=self.parse_article,
                 errback=self.on_article_error,
+                priority=oldest_first(listed[url]),
                 meta={"listed_at": listed[url], "requested_url": url},
                 # Listed URLs are unique already; with the duplicate filter on, a redirect loop
                 # would vanish silently instead of ending as a counted "redirect_loop" error.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -246,3 +246,35 @@ def test_a_first_crawl_or_one_after_a_big_crawl_expects_many_pages(tmp_path: Pat
         assert expects_many_pages(db, ["sawt", "bayraq"], 40), "bayraq was never crawled"
     finally:
         db.dispose()
+
+
+def test_a_backlog_is_fetched_oldest_first() -> None:
+    """Scrapy's own priority queue hands out article requests in listed order, undated ones
+    last, so that a story's first report is stored before the copies of it."""
+    from scrapy import Request, Spider
+    from scrapy.pqueues import ScrapyPriorityQueue
+    from scrapy.squeues import LifoMemoryQueue
+    from scrapy.utils.test import get_crawler
+
+    from spiders.base import oldest_first
+
+    base = datetime(2021, 9, 14, 8, 0, tzinfo=UTC)
+    listed = {
+        "http://a.test/agency-copy": base + timedelta(hours=3),
+        "http://a.test/undated": None,
+        "http://a.test/first-report": base,
+        "http://a.test/follow-up": base + timedelta(days=1),
+        "http://a.test/naive-date": datetime(2021, 9, 14, 9, 30),
+    }
+    # The queue Scrapy's scheduler keeps in memory, with its default per-priority queue.
+    queue = ScrapyPriorityQueue.from_crawler(get_crawler(Spider), LifoMemoryQueue, "")
+    for url, when in listed.items():
+        queue.push(Request(url, priority=oldest_first(when)))
+    order = [queue.pop().url for _ in listed]  # type: ignore[union-attr]
+    assert order == [
+        "http://a.test/first-report",
+        "http://a.test/naive-date",
+        "http://a.test/agency-copy",
+        "http://a.test/follow-up",
+        "http://a.test/undated",
+    ]
