@@ -21,6 +21,9 @@ REDIRECT_MAX_TIMES = 5
 # default of 100 only creates idle tasks (about a fifth of a crawl's CPU on the benchmark).
 CONCURRENT_ITEMS = 8
 COOKIES_ENABLED = False
+# Pages are fetched in the order the spiders request them (a backlog oldest first, see
+# spiders.base.oldest_first), not last-requested first.
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 TELNETCONSOLE_ENABLED = False
 DOWNLOAD_HANDLERS = {
     "http": "crawler.handlers.HTTPDownloadHandler",

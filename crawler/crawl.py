@@ -234,8 +234,11 @@ def scrapy_settings(config: Config, resources: Any) -> Any:
 
 
 def expects_many_pages(db: Database, sources: Sequence[str], min_pages: int) -> bool:
-    """Whether this crawl will likely fetch `min_pages` pages: a source's first crawl reads
-    its whole feed or sitemap, and a source whose last crawl did will likely do so again."""
+    """Whether this crawl will likely fetch `min_pages` pages: its sources' last crawls did.
+
+    A first crawl is not guessed at: it may be a backfill or a source that does not answer,
+    and the pool starts anyway once its index lists enough pages.
+    """
     latest = (
         select(CrawlRun.source, func.max(CrawlRun.id).label("id"))
         .where(CrawlRun.source.in_(sources))
@@ -251,7 +254,7 @@ def expects_many_pages(db: Database, sources: Sequence[str], min_pages: int) -> 
             )
     except SQLAlchemyError:
         return False  # the crawl reports an unusable database itself
-    return any(source not in pages for source in sources) or sum(pages.values()) >= min_pages
+    return sum(pages.values()) >= min_pages
 
 
 def child_main(argv: Sequence[str] | None = None) -> int:

@@ -67,3 +67,9 @@ def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The filter would drop their records anyway; a logger level spares building them (Scrapy
+    # sets its loggers to DEBUG when a crawl process starts: two records per page).
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in _SILENT:
+        logging.getLogger(name).setLevel(max(level, logging.ERROR))

@@ -9,7 +9,7 @@ drops the URLs already seen, and requests the rest.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,19 +35,22 @@ INDEX_META = "marsad_index"
 REMEMBERED_META = "marsad_remembered"
 
 
-def oldest_first(listed_at: datetime | None) -> int:
-    """A request priority that fetches the earliest-listed articles first.
+def oldest_first(urls: Iterable[str], listed: Mapping[str, datetime | None]) -> list[str]:
+    """`urls` in the order to fetch them: earliest listed first, undated last.
 
     A backlog fetched in publication order meets each story's first report before the agency
     copies of it, so the copies are stored as copies at once: fetched newest first, each first
     report would arrive last and re-point the copies stored before it (and the story's alert
-    would first name a copy). Undated entries come last.
+    would first name a copy). The scheduler's queue is first in, first out (settings.py).
     """
-    if listed_at is None:
-        return -(1 << 40)
-    if listed_at.tzinfo is None:
-        listed_at = listed_at.replace(tzinfo=UTC)
-    return -int(listed_at.timestamp())
+
+    def key(url: str) -> tuple[bool, datetime]:
+        when = listed[url]
+        if when is None:
+            return (True, datetime.min.replace(tzinfo=UTC))
+        return (False, when if when.tzinfo else when.replace(tzinfo=UTC))
+
+    return sorted(urls, key=key)
 
 
 def error_kind(failure: Failure) -> str:
@@ -214,12 +217,11 @@ class SourceSpider(scrapy.Spider):
             fetch = fetch[:room]
         self.scheduled += len(fetch)
         self.res.workers.expect(len(fetch))
-        for url in fetch:
+        for url in oldest_first(fetch, listed):
             yield Request(
                 url,
                 callback=self.parse_article,
                 errback=self.on_article_error,
-                priority=oldest_first(listed[url]),
                 meta={"listed_at": listed[url], "requested_url": url},
                 # Listed URLs are unique already; with the duplicate filter on, a redirect loop
                 # would vanish silently instead of ending as a counted "redirect_loop" error.
