@@ -91,7 +91,8 @@ class CrawlConfig(_Section):
     # Listing and sitemap sources can list thousands of URLs; bound one run.
     max_articles_per_run: int = Field(500, ge=1)
     # Processes that extract and analyse pages beside the crawl process ("auto": one per core,
-    # at most 4; 0: none). They start when a crawl requests workers_min_pages article pages.
+    # at most 4; 0: none). They start when a crawl requests workers_min_pages article pages,
+    # or at its start when its sources' last crawls fetched that many.
     workers: int | Literal["auto"] = "auto"
     workers_min_pages: int = Field(40, ge=0)
 

@@ -7,9 +7,9 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-# Libraries that are chatty below WARNING; Marsad's own lines say what matters. Scrapy
-# re-applies its own logger levels when a crawl starts, so this is a handler filter rather
-# than logger levels.
+# Libraries that are chatty below WARNING; Marsad's own lines say what matters. A handler filter
+# keeps them out even where Scrapy re-applies its own logger levels (a new CrawlerProcess sets
+# them to DEBUG), and strips their routine tracebacks; setup_logging also sets the levels.
 _QUIET = (
     "scrapy",
     "twisted",
@@ -67,8 +67,8 @@ def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # The filter would drop their records anyway; a logger level spares building them (Scrapy
-    # sets its loggers to DEBUG when a crawl process starts: two records per page).
+    # The filter would drop their records anyway; a logger level spares building them (two
+    # per page in a crawl, once Scrapy has put its loggers at DEBUG).
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     for name in _SILENT:

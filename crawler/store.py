@@ -438,9 +438,9 @@ class Store:
         values = self._columns(record, fp)
         values.update(
             duplicate_of=original.id,
-            topics=list(original.topics),
-            countries=list(original.countries),
-            evidence=dict(original.evidence),
+            topics=original.topics,
+            countries=original.countries,
+            evidence=original.evidence,
             development_id=original.development_id,
         )
         return int(session.execute(_insert_returning_id(), values).scalar_one())
