@@ -80,6 +80,11 @@ def compile_entry(entry: str, *, exact: bool = False, max_gap: int = 8) -> re.Pa
     `exact` makes every word end where the entry ends (names in the gazetteer);
     otherwise words are stems and take any suffix.
     """
+    return re.compile(entry_regex(entry, exact=exact, max_gap=max_gap))
+
+
+def entry_regex(entry: str, *, exact: bool = False, max_gap: int = 8) -> str:
+    """The source of :func:`compile_entry`'s regex."""
     norm = normalize(entry)
     pieces = _GAP.split(norm)
     out = _JOIN.join(_word_regex(w, exact) for w in _WORDS.findall(pieces[0]))
@@ -87,7 +92,7 @@ def compile_entry(entry: str, *, exact: bool = False, max_gap: int = 8) -> re.Pa
         n = int(size) if size else max_gap
         out += r"[^\w\s]*(?:\s+\S+){0," + str(n) + r"}?\s+[^\w\s]*"
         out += _JOIN.join(_word_regex(w, exact) for w in _WORDS.findall(part))
-    return re.compile(out)
+    return out
 
 
 def _word_regex(word: str, exact: bool) -> str:
@@ -161,8 +166,8 @@ class _Prefilter:
         self._count = 0
         self._by_token: dict[str, frozenset[int]] = {}
 
-    def add(self, pattern: re.Pattern[str]) -> int:
-        """Register `pattern`; returns its id for `candidates`."""
+    def add(self, pattern: str) -> int:
+        """Register the regex source `pattern`; returns its id for `candidates`."""
         pid = self._count
         self._count += 1
         needles = required_literals(pattern)
@@ -208,8 +213,26 @@ class _Prefilter:
         return result
 
 
-# A lexicon regex with its prefilter id.
-_Pat = tuple[int, re.Pattern[str]]
+class _Pat:
+    """A lexicon regex with its prefilter id, compiled on first use.
+
+    The gazetteer alone has about a thousand names; an article names a few countries, so
+    compiling every regex up front cost each crawl worker a second of start-up for regexes
+    it never runs. The prefilter reads its strings off the source, not the compiled regex.
+    """
+
+    __slots__ = ("id", "source", "_regex")
+
+    def __init__(self, pid: int, source: str) -> None:
+        self.id = pid
+        self.source = source
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = re.compile(self.source)
+        return self._regex
 
 
 # --------------------------------------------------------------------------- sentences
@@ -306,12 +329,12 @@ class Classifier:
         self._place_filter = _Prefilter()
 
         def rule(e: str) -> _Pat:
-            p = compile_entry(e, max_gap=max_gap)
-            return (self._rule_filter.add(p), p)
+            source = entry_regex(e, max_gap=max_gap)
+            return _Pat(self._rule_filter.add(source), source)
 
         def place(e: str) -> _Pat:
-            p = compile_entry(e, exact=True)
-            return (self._place_filter.add(p), p)
+            source = entry_regex(e, exact=True)
+            return _Pat(self._place_filter.add(source), source)
 
         self.topics: list[_Topic] = []
         for name in ALERT_TOPICS:
@@ -395,9 +418,9 @@ class Classifier:
         # Which country each place regex belongs to, so that a sentence only visits the
         # countries something of which occurs in it.
         self._place_owner: dict[int, int] = {
-            pid: ci
+            p.id: ci
             for ci, c in enumerate(self.countries)
-            for pid, _ in (*c.names, *c.institutions, *c.adjectives)
+            for p in (*c.names, *c.institutions, *c.adjectives)
         }
         self._amounts = _AmountFinder(amounts)
 
@@ -505,7 +528,7 @@ class Classifier:
         if s.live_rules is None:
             s.live_rules = self._rule_filter.candidates(s.norm)
         live = s.live_rules
-        return [p for i, p in pats if i in live]
+        return [p.regex for p in pats if p.id in live]
 
     def _sentence_topics_uncached(self, s: _Sentence) -> list[tuple[str, bool]]:
         text = s.norm
@@ -733,7 +756,7 @@ class Classifier:
         if s.live_places is None:
             s.live_places = self._place_filter.candidates(s.norm)
         live = s.live_places
-        return [p for i, p in pats if i in live]
+        return [p.regex for p in pats if p.id in live]
 
     def _sentence_countries(
         self, s: _Sentence, *, origin_only: bool = False, names: bool = True

@@ -421,7 +421,7 @@ def _roso_distance(joined: str) -> tuple[int, int] | None:
     return best
 
 
-def required_literals(regex: re.Pattern[str]) -> frozenset[str] | None:
+def required_literals(regex: re.Pattern[str] | str) -> frozenset[str] | None:
     """Strings one of which every match of `regex` contains, or None when none are known.
 
     Read off the parsed pattern: a run of literal characters at the top level (or in a
@@ -429,10 +429,11 @@ def required_literals(regex: re.Pattern[str]) -> frozenset[str] | None:
     an alternation. The longest-guaranteed choice is returned, so checking `s in text`
     for these is a cheap, exact pre-test before running the regex.
     """
-    if regex.flags & re.IGNORECASE:
+    source, flags = (regex.pattern, regex.flags) if isinstance(regex, re.Pattern) else (regex, 0)
+    if flags & re.IGNORECASE:
         return None
     try:
-        parsed = sre_parse.parse(regex.pattern, regex.flags)
+        parsed = sre_parse.parse(source, flags)
     except Exception:  # a private module's format may change; never guess then
         return None
     return _seq_literals(list(parsed))

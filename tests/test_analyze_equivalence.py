@@ -194,7 +194,7 @@ def test_required_literals_never_reject_a_match() -> None:
 
     clf = Classifier.load()
     families = clf._prefiltered()
-    pats = [p for _, family in families for _, p in family]
+    pats = [p.regex for _, family in families for p in family]
     pats += [r.regex for r in Matcher(EXTRA_WATCHLIST)._rules]
     with_needles = [(p, required_literals(p)) for p in pats]
     assert sum(1 for _, n in with_needles if n) > 0.9 * len(with_needles)
@@ -205,10 +205,10 @@ def test_required_literals_never_reject_a_match() -> None:
     for text in sentences:
         for prefilter, family in families:
             live = prefilter.candidates(text)
-            for pid, p in family:
-                if p.search(text):
+            for p in family:
+                if p.regex.search(text):
                     checked += 1
-                    assert pid in live, (p.pattern, text)
+                    assert p.id in live, (p.source, text)
         for p, needles in with_needles:
             if needles is not None and p.search(text):
                 assert any(n in text for n in needles), (p.pattern, text)
