@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Pages handed to the pool and not yet answered, per worker. Each hand-over goes through the
+# crawl's reactor thread, which is busiest while pages pour in: with two pages per worker the
+# workers sat idle a quarter of the time waiting for the next page (docs/benchmarks.md). Eight
+# keep them fed, and a page's result still comes back a fraction of a second after it arrived.
+PAGES_QUEUED_PER_WORKER = 8
 # Imported once by the fork server, so that every worker forked from it has them already.
 PRELOAD = (
     "crawler.workers",
@@ -134,7 +139,7 @@ class PageWorkers:
         self._pool_lock = threading.Lock()
         self._starting: Future[None] | None = None
         self._closed = False
-        self._examine_slots = asyncio.Semaphore(max(1, 2 * processes))
+        self._examine_slots = asyncio.Semaphore(max(1, PAGES_QUEUED_PER_WORKER * processes))
 
     @property
     def pooled(self) -> bool:

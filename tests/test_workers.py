@@ -175,6 +175,37 @@ def test_a_pool_that_cannot_start_leaves_the_crawl_in_process(
     assert "could not start page worker processes (fork server refused" in caplog.text
 
 
+def test_each_worker_has_pages_queued_but_not_the_whole_crawl(tmp_path: Path) -> None:
+    from crawler.workers import PAGES_QUEUED_PER_WORKER
+
+    resources = pooled_resources(tmp_path, f"sqlite:///{tmp_path / 'm.db'}")
+    workers = resources.workers
+    in_pool = 0
+    most = 0
+
+    async def held_in_pool(fn: Any, *args: Any, what: str) -> str:
+        nonlocal in_pool, most
+        in_pool += 1
+        most = max(most, in_pool)
+        await asyncio.sleep(0.01)
+        in_pool -= 1
+        return what
+
+    workers._pool = object()  # type: ignore[assignment]
+    workers._in_pool = held_in_pool  # type: ignore[method-assign]
+    page = next(iter(fixture_pages().values()))
+
+    async def run() -> list[Any]:
+        return await asyncio.gather(*(workers.examine(page) for _ in range(60)))
+
+    answers = asyncio.run(run())
+    workers._pool = None
+    resources.close()
+    assert answers == [page.url] * 60
+    assert PAGES_QUEUED_PER_WORKER >= 4
+    assert most == PAGES_QUEUED_PER_WORKER * 2
+
+
 def test_small_crawl_stays_in_process(tmp_path: Path) -> None:
     resources = pooled_resources(tmp_path, f"sqlite:///{tmp_path / 'm.db'}")
     resources.workers.min_pages = 50
