@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -77,15 +78,40 @@ def _text_of(element: Any) -> str:
     return _squash(element.text_content()) if hasattr(element, "text_content") else ""
 
 
-def _meta_values(tree: lxml_html.HtmlElement, *keys: str) -> list[str]:
-    wanted = {key.lower() for key in keys}
-    values = []
-    for meta in tree.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-        content = meta.get("content")
-        if key in wanted and content and content.strip():
-            values.append(content.strip())
-    return values
+@dataclass(frozen=True)
+class _Head:
+    """What several readers of a page take from its `<meta>` tags and JSON-LD, read once."""
+
+    metas: list[tuple[str, str]]  # (property, name or itemprop lower-cased; content) in order
+    http_equiv: list[tuple[str, str]]
+    json_ld: list[Any]  # the parsed documents
+
+    @classmethod
+    def read(cls, tree: lxml_html.HtmlElement) -> _Head:
+        metas, http_equiv = [], []
+        for meta in tree.iter("meta"):
+            content = (meta.get("content") or "").strip()
+            if not content:
+                continue
+            key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+            if key:
+                metas.append((key.lower(), content))
+            if meta.get("http-equiv"):
+                http_equiv.append((meta.get("http-equiv", "").lower(), content))
+        json_ld = []
+        for script in _JSON_LD_SCRIPTS(tree):
+            try:
+                json_ld.append(json.loads(script.text or ""))
+            except (ValueError, TypeError):
+                continue
+        return cls(metas, http_equiv, json_ld)
+
+    def values(self, *keys: str) -> list[str]:
+        wanted = {key.lower() for key in keys}
+        return [content for key, content in self.metas if key in wanted]
+
+
+_JSON_LD_SCRIPTS = etree.XPath("//script[@type='application/ld+json']")
 
 
 # Boxes beside the article: their headlines are about the same subject and must
@@ -110,6 +136,7 @@ _CHROME_RE = re.compile(
 # Marks of the article's own container: its header holds the headline and byline.
 _ARTICLE_MARKS_RE = re.compile(r"article|story|post|entry|news-detail|content", re.IGNORECASE)
 _CHROME_TAGS = {"nav", "aside", "footer", "header"}
+_IN_ARTICLE_OR_MAIN = etree.XPath("boolean(ancestor::article or ancestor::main)")
 
 
 def _is_chrome(element: Any) -> bool:
@@ -118,9 +145,7 @@ def _is_chrome(element: Any) -> bool:
         return True
     if element.tag in ("header", "footer"):
         # <article><header> is the article's own header, not the site's.
-        return not element.xpath("ancestor::article or ancestor::main") and not (
-            _ARTICLE_MARKS_RE.search(marks)
-        )
+        return not _IN_ARTICLE_OR_MAIN(element) and not (_ARTICLE_MARKS_RE.search(marks))
     if _ARTICLE_MARKS_RE.search(marks) and not re.search(r"related|most|popular", marks, re.I):
         return False
     return bool(_CHROME_RE.search(marks))
@@ -290,12 +315,30 @@ def _clean_lines(text: str, title: str, anchors: list[str]) -> str:
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=2)
+def _trafilatura_options(fast: bool) -> Any:
+    from trafilatura.settings import Extractor
+
+    # Building the options reads trafilatura's config file settings one by one, which cost
+    # as much as a tenth of an extraction; they are the same for every page but the URL.
+    return Extractor(
+        output_format="python",
+        fast=fast,
+        precision=_TRAFILATURA_OPTIONS["favor_precision"],
+        comments=_TRAFILATURA_OPTIONS["include_comments"],
+        tables=_TRAFILATURA_OPTIONS["include_tables"],
+        with_metadata=_TRAFILATURA_OPTIONS["with_metadata"],
+    )
+
+
 def _trafilatura(tree: lxml_html.HtmlElement, url: str, *, fast: bool) -> Any:
     import trafilatura
 
+    options = copy.copy(_trafilatura_options(fast))
+    options.url = options.source = url
     try:
         # Given a tree, trafilatura works on its own copy: the pruned tree serves both passes.
-        return trafilatura.bare_extraction(tree, url=url, fast=fast, **_TRAFILATURA_OPTIONS)
+        return trafilatura.bare_extraction(tree, options=options)
     except (ValueError, TypeError, AttributeError, etree.LxmlError):
         return None
 
@@ -399,12 +442,12 @@ def _first_h1(tree: lxml_html.HtmlElement) -> str | None:
     return fallback
 
 
-def _title(tree: lxml_html.HtmlElement, doc: Any) -> str:
+def _title(tree: lxml_html.HtmlElement, head: _Head, doc: Any) -> str:
     h1 = _first_h1(tree)
-    site_names = _meta_values(tree, "og:site_name", "application-name")
+    site_names = head.values("og:site_name", "application-name")
     site_name = site_names[0] if site_names else getattr(doc, "sitename", None)
     for candidate in (
-        *_meta_values(tree, "og:title", "twitter:title"),
+        *head.values("og:title", "twitter:title"),
         h1,
         getattr(doc, "title", None),
         _squash(tree.findtext(".//title") or ""),
@@ -469,7 +512,7 @@ def _parse_machine_date(value: str, tz: str) -> ParsedDate | None:
     return parse_arabic_date(value, tz)
 
 
-def _json_ld_dates(tree: lxml_html.HtmlElement) -> list[str]:
+def _json_ld_dates(head: _Head) -> list[str]:
     found: list[tuple[int, str]] = []
 
     def walk(node: Any) -> None:
@@ -486,19 +529,19 @@ def _json_ld_dates(tree: lxml_html.HtmlElement) -> list[str]:
                 if key in node:
                     walk(node[key])
 
-    for script in tree.xpath("//script[@type='application/ld+json']"):
-        try:
-            walk(json.loads(script.text or ""))
-        except (ValueError, TypeError):
-            continue
+    walk(head.json_ld)
     return [value for _rank, value in sorted(found, key=lambda item: item[0])]
+
+
+_TIME_ELEMENTS = etree.XPath("//time[@datetime] | //*[@itemprop='datePublished']")
+_IN_LINK = etree.XPath("boolean(ancestor::a)")
 
 
 def _time_elements(tree: lxml_html.HtmlElement) -> list[str]:
     marked, plain = [], []
-    for element in tree.xpath("//time[@datetime] | //*[@itemprop='datePublished']"):
+    for element in _TIME_ELEMENTS(tree):
         value = element.get("datetime") or element.get("content")
-        if not value or _in_chrome(element) or element.xpath("ancestor::a"):
+        if not value or _in_chrome(element) or _IN_LINK(element):
             continue
         marks = f"{element.get('itemprop') or ''} {element.get('class') or ''}".lower()
         if element.get("pubdate") is not None or "publish" in marks or "datepublished" in marks:
@@ -517,12 +560,12 @@ def _plausible(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
 
 
 def _metadata_date(
-    tree: lxml_html.HtmlElement, tz: str, now: datetime, *, with_htmldate: bool
+    tree: lxml_html.HtmlElement, head: _Head, tz: str, now: datetime, *, with_htmldate: bool
 ) -> ParsedDate | None:
     candidates = [
-        *_meta_values(tree, *_META_DATE_KEYS[:5]),
-        *_json_ld_dates(tree),
-        *_meta_values(tree, *_META_DATE_KEYS[5:]),
+        *head.values(*_META_DATE_KEYS[:5]),
+        *_json_ld_dates(head),
+        *head.values(*_META_DATE_KEYS[5:]),
         *_time_elements(tree),
     ]
     for value in candidates:
@@ -624,12 +667,8 @@ def _clean_author(value: str | None) -> str | None:
     return value
 
 
-def _json_ld_author(tree: lxml_html.HtmlElement) -> str | None:
-    for script in tree.xpath("//script[@type='application/ld+json']"):
-        try:
-            data = json.loads(script.text or "")
-        except (ValueError, TypeError):
-            continue
+def _json_ld_author(head: _Head) -> str | None:
+    for data in head.json_ld:
         stack = [data]
         while stack:
             node = stack.pop()
@@ -647,15 +686,18 @@ def _json_ld_author(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
-def _author(tree: lxml_html.HtmlElement, doc: Any) -> str | None:
+_AUTHOR_ELEMENTS = etree.XPath(
+    "//*[@itemprop='author'] | //*[@rel='author'] | //*[contains(@class, 'author')]"
+    " | //*[contains(@class, 'writer')] | //*[contains(@class, 'byline')]"
+)
+
+
+def _author(tree: lxml_html.HtmlElement, head: _Head, doc: Any) -> str | None:
     candidates = [
-        *_meta_values(tree, "author", "article:author", "dc.creator", "parsely-author"),
-        _json_ld_author(tree),
+        *head.values("author", "article:author", "dc.creator", "parsely-author"),
+        _json_ld_author(head),
     ]
-    for element in tree.xpath(
-        "//*[@itemprop='author'] | //*[@rel='author'] | //*[contains(@class, 'author')]"
-        " | //*[contains(@class, 'writer')] | //*[contains(@class, 'byline')]"
-    ):
+    for element in _AUTHOR_ELEMENTS(tree):
         if not _in_chrome(element):
             candidates.append(_text_of(element))
     candidates.append(getattr(doc, "author", None))
@@ -673,13 +715,11 @@ _ARABIC_RUNS_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f]+")
 _ARABIC_SCRIPT_LANGS = {"ar", "fa", "ur", "ps", "ku", "ckb", "sd", "ug"}
 
 
-def _language(tree: lxml_html.HtmlElement, text: str) -> str | None:
+def _language(tree: lxml_html.HtmlElement, head: _Head, text: str) -> str | None:
     declared = tree.get("lang") or tree.get("xml:lang")
     if not declared:
-        values = _meta_values(tree, "content-language", "og:locale", "language")
-        for meta in tree.iter("meta"):
-            if (meta.get("http-equiv") or "").lower() == "content-language" and meta.get("content"):
-                values.insert(0, meta.get("content"))
+        values = [c for key, c in head.http_equiv if key == "content-language"][-1:]
+        values += head.values("content-language", "og:locale", "language")
         declared = values[0] if values else None
     code = re.split(r"[-_]", declared.strip().lower())[0] if declared and declared.strip() else None
     letters = "".join(_LETTER_RUNS_RE.findall(text))
@@ -715,6 +755,7 @@ def extract_article(
     selectors = selectors or {}
     now = datetime.now(UTC)
     canonical = resolve_canonical(url, tree)
+    head = _Head.read(tree)
     anchors = _anchor_texts(tree)
 
     # Parsed once: a copy of the tree costs a fraction of a second parse.
@@ -733,11 +774,11 @@ def extract_article(
         text = _selected_body(_select(pruned_html, selectors["body"]))
         text = _clean_lines(text, title, anchors)
         if not title:
-            title = _title(tree, None)
+            title = _title(tree, head, None)
     else:
-        provisional_title = title or _title(tree, None)
+        provisional_title = title or _title(tree, head, None)
         text, doc = _main_text(pruned, url, provisional_title, anchors)
-        title = title or _title(tree, doc)
+        title = title or _title(tree, head, doc)
         if provisional_title != title:
             text = _clean_lines(text, title, anchors)
     # A few words are a caption or a menu the extractor settled on, not an article.
@@ -764,7 +805,7 @@ def extract_article(
         listed = _listed(listed_at, tz)
         # Past the page's own metadata, htmldate reads dates written in the text, which come
         # after the feed's date; with a feed date it would only cost time or override it.
-        parsed = _metadata_date(tree, tz, now, with_htmldate=listed is None)
+        parsed = _metadata_date(tree, head, tz, now, with_htmldate=listed is None)
         if parsed is None:
             parsed = listed
         elif (
@@ -782,7 +823,7 @@ def extract_article(
         text=text,
         published_at=parsed.value if parsed else None,
         published_precision=parsed.precision if parsed else None,
-        author=_author(tree, doc),
+        author=_author(tree, head, doc),
         canonical_url=canonical,
-        language=_language(tree, title + "\n" + text),
+        language=_language(tree, head, title + "\n" + text),
     )
