@@ -160,7 +160,7 @@ class Store:
                 self._shingle_cache.move_to_end(key)
                 return cached
         value = shingled(
-            session.scalar(select(Article.normalized_text).where(Article.id == article_id)) or ""
+            session.connection().scalar(_normalized_text_by_id(), {"id": article_id}) or ""
         )
         with self._shingle_lock:
             self._shingle_cache[key] = value
@@ -329,7 +329,7 @@ class Store:
             ).all()
 
         seen_urls = [record.url, record.requested_url or record.url]
-        existing_id = session.scalar(_article_by_url(), {"urls": seen_urls})
+        existing_id = session.connection().scalar(_article_by_url(), {"urls": seen_urls})
         if existing_id is not None:
             existing = session.get(Article, existing_id)
             assert existing is not None  # the write lock is held: nobody deletes it meanwhile
@@ -373,7 +373,10 @@ class Store:
     def _find_original(
         self, session: Session, fp: Fingerprint
     ) -> tuple[_Original | None, Scores | None]:
-        exact = session.execute(_original_by_hash(), {"digest": fp.content_hash}).first()
+        # Plain column reads on the session's connection: the ORM's per-statement bookkeeping
+        # cost more than the queries themselves, and nothing is pending to flush here.
+        conn = session.connection()
+        exact = conn.execute(_original_by_hash(), {"digest": fp.content_hash}).first()
         if exact is not None:
             return _Original(*exact), Scores(1.0, 1.0)
         if not fp.band_keys:
@@ -382,11 +385,11 @@ class Store:
         for i, (band, bucket) in enumerate(fp.band_keys):
             params[f"b{i}"], params[f"k{i}"] = band, bucket
         candidate_ids = list(
-            session.scalars(_candidates_sql(len(fp.band_keys)), {**params, "n": MAX_CANDIDATES})
+            conn.scalars(_candidates_sql(len(fp.band_keys)), {**params, "n": MAX_CANDIDATES})
         )
         if not candidate_ids:
             return None, None
-        digests = dict(session.execute(_original_digests(), {"ids": candidate_ids}).all())
+        digests = dict(conn.execute(_original_digests(), {"ids": candidate_ids}).all())
         new_text = shingled(fp.normalized)
         # Most shared LSH bands first: the first candidate that is confirmed is the original.
         for article_id in candidate_ids:
@@ -395,7 +398,7 @@ class Store:
             stored = self._shingled(session, article_id, digests[article_id])
             sc = scores(new_text, stored, lead_if_needed=True)
             if is_near_duplicate(sc):
-                columns = session.execute(_original_by_id(), {"id": article_id}).one()
+                columns = conn.execute(_original_by_id(), {"id": article_id}).one()
                 return _Original(*columns), sc
         return None, None
 
@@ -443,7 +446,7 @@ class Store:
             evidence=original.evidence,
             development_id=original.development_id,
         )
-        return int(session.execute(_insert_returning_id(), values).scalar_one())
+        return int(session.connection().execute(_insert_returning_id(), values).scalar_one())
 
     @staticmethod
     def _index(session: Session, article_id: int, fp: Fingerprint, *, fresh: bool = False) -> None:
@@ -574,6 +577,11 @@ def _original_digests() -> Any:
 
 
 @lru_cache(maxsize=1)
+def _normalized_text_by_id() -> Any:
+    return select(Article.normalized_text).where(Article.id == bindparam("id"))
+
+
+@lru_cache(maxsize=1)
 def _original_by_id() -> Any:
     return select(*_ORIGINAL_COLUMNS).where(Article.id == bindparam("id"))
 
@@ -597,4 +605,5 @@ def _insert_if_absent(session: Session, model: type[Any], **values: Any) -> bool
     """INSERT ... ON CONFLICT DO NOTHING on the primary key; True when the row was inserted."""
     # One statement per table, values as parameters: built and compiled once, not per row.
     stmt = _insert_ignoring_conflict(session.get_bind().dialect.name, model.__table__)
-    return session.execute(stmt, values).first() is not None
+    session.flush()  # the connection does not flush pending objects as the session would
+    return session.connection().execute(stmt, values).first() is not None
