@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -693,15 +694,17 @@ _AUTHOR_ELEMENTS = etree.XPath(
 
 
 def _author(tree: lxml_html.HtmlElement, head: _Head, doc: Any) -> str | None:
-    candidates = [
-        *head.values("author", "article:author", "dc.creator", "parsely-author"),
-        _json_ld_author(head),
-    ]
-    for element in _AUTHOR_ELEMENTS(tree):
-        if not _in_chrome(element):
-            candidates.append(_text_of(element))
-    candidates.append(getattr(doc, "author", None))
-    for candidate in candidates:
+    def candidates() -> Iterator[str | None]:
+        # In order of trust, and lazily: most pages name the author in their metadata, and
+        # the byline search walks the whole page.
+        yield from head.values("author", "article:author", "dc.creator", "parsely-author")
+        yield _json_ld_author(head)
+        for element in _AUTHOR_ELEMENTS(tree):
+            if not _in_chrome(element):
+                yield _text_of(element)
+        yield getattr(doc, "author", None)
+
+    for candidate in candidates():
         cleaned = _clean_author(candidate)
         if cleaned:
             return cleaned

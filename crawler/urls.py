@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 
@@ -168,6 +169,11 @@ def _accept_canonical(candidate: str, page_url: str) -> str | None:
     return resolved
 
 
+_BASE_HREFS = etree.XPath("//base/@href")
+_LINKS = etree.XPath("//link[@rel][@href]")
+_METAS_WITH_CONTENT = etree.XPath("//meta[@content]")
+
+
 def resolve_canonical(page_url: str, html: str | lxml_html.HtmlElement) -> str:
     """The page's own canonical URL: `<link rel=canonical>`, then `og:url`, then `page_url`.
 
@@ -182,15 +188,15 @@ def resolve_canonical(page_url: str, html: str | lxml_html.HtmlElement) -> str:
             tree = None
     base = page_url
     if tree is not None:
-        for href in tree.xpath("//base/@href"):
+        for href in _BASE_HREFS(tree):
             base = urljoin(page_url, href.strip())
             break
         candidates: list[str] = []
-        for link in tree.xpath("//link[@rel][@href]"):
+        for link in _LINKS(tree):
             rels = (link.get("rel") or "").lower().split()
             if "canonical" in rels:
                 candidates.append(link.get("href") or "")
-        for meta in tree.xpath("//meta[@content]"):
+        for meta in _METAS_WITH_CONTENT(tree):
             key = (meta.get("property") or meta.get("name") or "").strip().lower()
             if key == "og:url":
                 candidates.append(meta.get("content") or "")
