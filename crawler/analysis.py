@@ -43,7 +43,7 @@ class Analyzer:
 
     def __init__(self, watchlist: Iterable[WatchlistEntry] = ()) -> None:
         self.matcher = Matcher(watchlist)
-        self.classifier = Classifier.load()
+        self.classifier = Classifier.builtin()
 
     @classmethod
     def from_config(cls, config: Any) -> Analyzer:

@@ -29,6 +29,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -443,6 +444,12 @@ class Classifier:
             with (d / f"{name}.toml").open("rb") as fh:
                 data.append(tomllib.load(fh))
         return cls(*data)
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def builtin() -> Classifier:
+        """The classifier of the lexicons shipped with Marsad, built once per process."""
+        return Classifier.load()
 
     # ----------------------------------------------------------------- public
 

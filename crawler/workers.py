@@ -44,7 +44,8 @@ T = TypeVar("T")
 # workers sat idle a quarter of the time waiting for the next page (docs/benchmarks.md). Eight
 # keep them fed, and a page's result still comes back a fraction of a second after it arrived.
 PAGES_QUEUED_PER_WORKER = 8
-# Imported once by the fork server, so that every worker forked from it has them already.
+# Imported once by the fork server, so that every worker forked from it has them already; the
+# last one also builds what each worker would otherwise build at start.
 PRELOAD = (
     "crawler.workers",
     "crawler.analysis",
@@ -53,6 +54,7 @@ PRELOAD = (
     "htmldate",
     "dateparser",
     "psycopg",
+    "crawler.forkserver_warmup",
 )
 
 

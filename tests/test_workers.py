@@ -206,6 +206,27 @@ def test_each_worker_has_pages_queued_but_not_the_whole_crawl(tmp_path: Path) ->
     assert most == PAGES_QUEUED_PER_WORKER * 2
 
 
+def _warm_state() -> tuple[bool, bool]:
+    import sys
+
+    import trafilatura.external
+
+    return "crawler.forkserver_warmup" in sys.modules, trafilatura.external.JT_STOPLIST is not None
+
+
+def test_workers_inherit_what_the_fork_server_built(tmp_path: Path) -> None:
+    import sys
+
+    resources = pooled_resources(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", processes=1)
+    try:
+        warmed = asyncio.run(resources.workers._in_pool(_warm_state, what="probe"))
+    finally:
+        resources.close()
+    # No page has been extracted in the worker, so only the fork server can have built it.
+    assert warmed == (True, True)
+    assert "crawler.forkserver_warmup" not in sys.modules, "imported by the fork server only"
+
+
 def test_small_crawl_stays_in_process(tmp_path: Path) -> None:
     resources = pooled_resources(tmp_path, f"sqlite:///{tmp_path / 'm.db'}")
     resources.workers.min_pages = 50
