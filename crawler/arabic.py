@@ -37,7 +37,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import repeat
 
 # Explicit mappings, checked before the generic rules. Keys that NFKD would split
 # into several characters (double primes) must be here so they fold to one quote.
@@ -143,24 +143,26 @@ class _FoldTable(dict[int, str]):
         return folded
 
 
-class _IrregularTable(dict[int, str]):
-    """`str.translate` table keeping only characters that do not fold to exactly one char.
+class _FoldLengthTable(dict[int, str]):
+    """`str.translate` table giving each character the length of its fold, as a character.
 
-    An empty result means the fold is one-to-one, so the position map is the identity.
+    "\x01" is a character folded one for one, "\x00" one dropped, chr(n) one folded to n
+    characters: translating a text gives, in C, a string whose runs other than "\x01" are
+    all the places where the position map is not the identity.
     """
 
     def __missing__(self, code: int) -> str:
         if len(self) > _TABLE_LIMIT:
             self.clear()
-        ch = chr(code)
-        kept = "" if len(_fold(ch)) == 1 else ch
-        self[code] = kept
-        return kept
+        length = chr(len(_fold(chr(code))))
+        self[code] = length
+        return length
 
 
 _TABLE_LIMIT = 1 << 16
 _FOLD_TABLE = _FoldTable()
-_IRREGULAR_TABLE = _IrregularTable()
+_FOLD_LENGTHS = _FoldLengthTable()
+_NOT_ONE_FOR_ONE = re.compile("[^\x01]+")
 _SPACE_RUN = re.compile(" {2,}")
 
 
@@ -175,14 +177,21 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     # source[k]: index in `text` of the character that produced folded[k]. Every
     # whitespace character folds to " " (and nothing else folds to whitespace), so
     # the only work left is collapsing runs of " " and stripping the ends.
-    source: Sequence[int]
-    if not text.translate(_IRREGULAR_TABLE):
-        source = range(len(text))
-    else:
-        # Dropped marks or multi-char folds: repeat each index as often as its fold is
-        # long (all in C; every code point of `text` is in the table by now).
-        lengths = map(len, map(_FOLD_TABLE.__getitem__, map(ord, text)))
-        source = list(chain.from_iterable(map(repeat, range(len(text)), lengths)))
+    source: Sequence[int] = range(len(text))
+    lengths = text.translate(_FOLD_LENGTHS)
+    irregular = list(_NOT_ONE_FOR_ONE.finditer(lengths))
+    if irregular:
+        # Dropped marks or multi-char folds are a few places in a text: between them the
+        # map runs one for one, and each of them repeats its index as often as its fold
+        # is long.
+        source = []
+        pos = 0
+        for run in irregular:
+            source.extend(range(pos, run.start()))
+            for i in range(run.start(), run.end()):
+                source.extend(repeat(i, ord(lengths[i])))
+            pos = run.end()
+        source.extend(range(pos, len(text)))
     begin = len(folded) - len(folded.lstrip(" "))
     end = len(folded.rstrip(" "))
     parts: list[str] = []
