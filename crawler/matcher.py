@@ -368,6 +368,9 @@ _ROSO_PIECES = (
 )
 
 
+_ALL_ROSO_PIECES = frozenset(piece for pieces in _ROSO_PIECES for piece in pieces)
+
+
 def _may_be_rosoboronexport(norm: str) -> bool:
     """False only when no 1-3 word window of `norm` can be within reach of a canonical form."""
     compact = norm.replace(" ", "").replace("-", "")
@@ -394,6 +397,10 @@ def _fuzzy_rosoboronexport(norm: str) -> list[_Candidate]:
             if len(joined) > 24:
                 break
             if len(joined) < 10:
+                continue
+            # The pigeonhole test of `_may_be_rosoboronexport`, per window: a window
+            # without a whole piece is more than two edits from every canonical form.
+            if not any(piece in joined for piece in _ALL_ROSO_PIECES):
                 continue
             dist = _roso_distance(joined)
             # Strictly better only: of equally close windows the shortest wins, so a
