@@ -53,7 +53,6 @@ PRELOAD = (
     "trafilatura",
     "htmldate",
     "dateparser",
-    "psycopg",
     "crawler.forkserver_warmup",
 )
 
@@ -241,7 +240,10 @@ class PageWorkers:
                 # on it. A fork server starts clean, imports the page code once, and forks each
                 # worker from there, which costs a fraction of spawning them one by one.
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(list(PRELOAD))
+                from crawler.db import normalize_url
+
+                on_postgres = normalize_url(self.config.database.url).startswith("postgresql")
+                context.set_forkserver_preload([*(["psycopg"] if on_postgres else []), *PRELOAD])
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.processes,
                     mp_context=context,
