@@ -21,7 +21,8 @@ the first request the server sees to the child's exit, so interpreter start-up a
 (the same for both, and paid once per crawl in production too) are left out; the total wall
 time of each child is printed as well.
 
-    python -m benchmarks.bench_crawl                 # 2,000 pages, SQLite
+    python -m benchmarks.bench_crawl                 # 2,000 pages, SQLite, 3 rounds
+    python -m benchmarks.bench_crawl --rounds 1      # one bare and one full crawl
     python -m benchmarks.bench_crawl --pg            # also the full pipeline on PostgreSQL
     python -m benchmarks.bench_crawl --profile       # cProfile the full child (main thread)
     python -m benchmarks.bench_crawl --workers auto --workers 0   # also the in-process pipeline
@@ -34,6 +35,7 @@ import contextlib
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -291,59 +293,86 @@ def run(
     extract_baseline: bool = False,
     profile: bool = False,
     workers: Sequence[str] = ("auto",),
-) -> dict[str, CrawlFigures]:
-    """Serve the site, crawl it bare and full, print the figures; returns them by label."""
+    rounds: int = 3,
+) -> dict[str, list[CrawlFigures]]:
+    """Serve the site, crawl it bare and full `rounds` times, print the figures.
+
+    This machine's speed drifts by more than the difference measured, so the crawls take turns:
+    each round runs every crawl once, bare first in odd rounds and last in even ones, and the
+    verdict is on the median of the rounds' full/bare ratios. Returns the figures by label.
+    """
     web = build_site(n)
-    results: dict[str, CrawlFigures] = {}
+    results: dict[str, list[CrawlFigures]] = {}
     with tempfile.TemporaryDirectory(prefix="marsad-bench-") as tmp, web:  # type: ignore[attr-defined]
         workdir = Path(tmp)
         print(
             f"crawl benchmark: {n} generated pages on 3 loopback outlets, "
-            f"{per_host} requests per host, delay 0, robots.txt off"
+            f"{per_host} requests per host, delay 0, robots.txt off, {rounds} rounds"
         )
-        results["bare"] = run_bare(web, per_host, workdir)
-        print(results["bare"].line(), flush=True)
-        if extract_baseline:
-            fig = run_bare(web, per_host, workdir, extractor="marsad")
-            results[fig.label] = fig
-            print(fig.line(), flush=True)
 
-        prof = workdir / "full.prof" if profile else None
-        for setting in workers:
-            db_url = f"sqlite:///{workdir / f'full-{setting}.db'}"
-            prepare_database(db_url)
-            config = write_bench_config(workdir / "full.toml", db_url, web, per_host, setting)
-            key = "full" if setting == workers[0] else f"full-workers-{setting}"
-            label = "full (SQLite)" if key == "full" else f"full (SQLite, workers={setting})"
-            fig = run_full(web, config, label, workdir, profile=prof)
-            results[key] = fig
+        def keep(key: str, fig: CrawlFigures) -> None:
+            results.setdefault(key, []).append(fig)
             print(fig.line(), flush=True)
-            print(f"{'':<28} marsad counts: {fig.extra}")
+            if key != "bare" and "pages" in fig.extra and "extracted" not in fig.extra:
+                print(f"{'':<28} marsad counts: {fig.extra}")
 
-        if pg:
-            if pg_available():
+        def bare_crawls() -> None:
+            keep("bare", run_bare(web, per_host, workdir))
+            if extract_baseline:
+                keep("bare+marsad-extract", run_bare(web, per_host, workdir, extractor="marsad"))
+
+        def full_crawls(round_no: int) -> None:
+            prof = workdir / "full.prof" if profile and round_no == 0 else None
+            for setting in workers:
+                db_url = f"sqlite:///{workdir / f'full-{setting}-{round_no}.db'}"
+                prepare_database(db_url)
+                config = write_bench_config(workdir / "full.toml", db_url, web, per_host, setting)
+                key = "full" if setting == workers[0] else f"full-workers-{setting}"
+                label = "full (SQLite)" if key == "full" else f"full (SQLite, workers={setting})"
+                keep(key, run_full(web, config, label, workdir, profile=prof))
+            if pg:
+                if not pg_available():
+                    print(f"PostgreSQL at {PG_URL} is not reachable: skipped")
+                    return
                 with pg_schema_url() as url:
                     prepare_database(url)
                     config = write_bench_config(workdir / "pg.toml", url, web, per_host, workers[0])
-                    fig = run_full(web, config, "full (PostgreSQL)", workdir)
-                results["full-pg"] = fig
-                print(fig.line(), flush=True)
-                print(f"{'':<28} marsad counts: {fig.extra}")
-            else:
-                print(f"PostgreSQL at {PG_URL} is not reachable: skipped")
+                    keep("full-pg", run_full(web, config, "full (PostgreSQL)", workdir))
 
-        bare = results["bare"]
-        for key, fig in results.items():
+        for round_no in range(rounds):
+            print(f"-- round {round_no + 1} of {rounds}")
+            if round_no % 2 == 0:
+                bare_crawls()
+                full_crawls(round_no)
+            else:
+                full_crawls(round_no)
+                bare_crawls()
+
+        print("-- summary (median of the rounds)")
+        bare_rates = [fig.rate for fig in results["bare"]]
+        for figs in results.values():
+            rates = [fig.rate for fig in figs]
+            line = f"{figs[0].label:<28} {statistics.median(rates):7.1f} pages/s   rounds: "
+            print(line + ", ".join(f"{rate:.1f}" for rate in rates))
+        for key, figs in results.items():
             if key == "bare":
                 continue
-            ratio = fig.rate / bare.rate if bare.rate else 0.0
+            ratios = [fig.rate / bare for fig, bare in zip(figs, bare_rates, strict=False) if bare]
+            ratio = statistics.median(ratios) if ratios else 0.0
             verdict = "ok" if ratio >= TARGET_RATIO or not key.startswith("full") else "BELOW"
-            print(f"ratio {fig.label} / bare: {ratio:.2f}  (target >= {TARGET_RATIO}: {verdict})")
+            print(
+                f"ratio {figs[0].label} / bare: {ratio:.2f}  (target >= {TARGET_RATIO}: {verdict})"
+                f"   rounds: {', '.join(f'{r:.2f}' for r in ratios)}"
+            )
         if "bare+marsad-extract" in results:
-            ratio = results["full"].rate / results["bare+marsad-extract"].rate
-            print(f"ratio full (SQLite) / bare+marsad-extract: {ratio:.2f}")
-        if prof is not None:
-            print_profile(prof)
+            ratios = [
+                full.rate / base.rate
+                for full, base in zip(results["full"], results["bare+marsad-extract"], strict=False)
+                if base.rate
+            ]
+            print(f"ratio full (SQLite) / bare+marsad-extract: {statistics.median(ratios):.2f}")
+        if profile:
+            print_profile(workdir / "full.prof")
     return results
 
 
@@ -359,7 +388,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also run the bare spider with Marsad's extract_article",
     )
-    parser.add_argument("--profile", action="store_true", help="cProfile the full crawl child")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="bare and full crawls taking turns (default 3)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the first full crawl child"
+    )
     parser.add_argument(
         "--workers",
         action="append",
@@ -373,6 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         extract_baseline=args.with_extract_baseline,
         profile=args.profile,
         workers=args.workers or ["auto"],
+        rounds=max(1, args.rounds),
     )
     return 0
 
