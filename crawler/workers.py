@@ -89,15 +89,24 @@ def _ready() -> None:
 
 def _examine_in_worker(page: Page, store_as: Origin | None = None) -> Verdict:
     verdict = examine(page, _state().analyzer)
-    if store_as is None or verdict.rejected is not None:
+    if store_as is None:
         return verdict
-    assert verdict.fingerprint is not None
-    stored = _store_in_worker(
-        article_record(verdict, store_as, page.listed_at), verdict.fingerprint
-    )
-    # What storing needed stays here: the crawl process only counts the result.
+    stored = None
+    if verdict.rejected is None:
+        assert verdict.fingerprint is not None
+        stored = _store_in_worker(
+            article_record(verdict, store_as, page.listed_at), verdict.fingerprint
+        )
+    # The page is stored or set aside here: the crawl process only counts it, so the text and
+    # what storing needed stay here instead of being copied back.
+    extracted = verdict.extracted and dataclasses.replace(verdict.extracted, text="")
     return dataclasses.replace(
-        verdict, fingerprint=None, search_title="", search_body="", stored=stored
+        verdict,
+        extracted=extracted,
+        fingerprint=None,
+        search_title="",
+        search_body="",
+        stored=stored,
     )
 
 

@@ -138,6 +138,9 @@ def test_a_pooled_page_is_stored_where_it_was_examined(tmp_path: Path, analyzer:
         # The text's fingerprint and search forms stay in the worker that stored them.
         assert verdicts[key].fingerprint is None and not verdicts[key].search_body
     assert all(v.stored is None for k, v in verdicts.items() if k not in relevant)
+    # So does every page's text: the crawl process counts pages, it does not read them.
+    assert all(v.extracted is None or v.extracted.text == "" for v in verdicts.values())
+    assert any(v.extracted is not None and v.extracted.title for v in verdicts.values())
     db = Database(db_url)
     try:
         with db.read() as session:
