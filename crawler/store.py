@@ -204,9 +204,38 @@ class Store:
         """Record many set-aside pages in one transaction."""
         if not entries:
             return
+        now = utcnow()
+        first: dict[str, SeenEntry] = {}
+        repeated: list[tuple[str, SeenEntry]] = []
+        for e in entries:
+            for url in dict.fromkeys(u for u in e.urls if u):
+                if url in first:
+                    repeated.append((url, e))
+                else:
+                    first[url] = e
+        rows = [
+            {
+                "url": url,
+                "source": e.source,
+                "status": e.status,
+                "article_id": e.article_id,
+                "listed_at": e.listed_at,
+                "first_seen": now,
+                "last_seen": now,
+            }
+            for url, e in first.items()
+        ]
         with self.db.write() as session:
-            for e in entries:
-                self._mark_seen(session, e.urls, e.source, e.status, e.article_id, e.listed_at)
+            # One multi-row insert for the URLs new to the table (most of them); those already
+            # there, or written by another crawl meanwhile, are updated one by one as before.
+            stmt = _insert_ignoring_conflict(session.get_bind().dialect.name, SeenUrl.__table__)
+            inserted = set(session.connection().scalars(stmt, rows))
+            for url, e in first.items():
+                if url not in inserted:
+                    self._update_seen(session, url, e.status, e.article_id, e.listed_at, now)
+            for url, e in repeated:
+                self._update_seen(session, url, e.status, e.article_id, e.listed_at, now)
+            session.flush()
 
     @staticmethod
     def _mark_seen(
@@ -221,7 +250,7 @@ class Store:
         for url in dict.fromkeys(u for u in urls if u):
             # Two crawl processes may set aside the same page at once: insert-or-nothing first,
             # so the loser of the race updates the winner's row instead of failing.
-            if _insert_if_absent(
+            if not _insert_if_absent(
                 session,
                 SeenUrl,
                 url=url,
@@ -232,15 +261,25 @@ class Store:
                 first_seen=now,
                 last_seen=now,
             ):
-                continue
-            row = session.get(SeenUrl, url, with_for_update=True, populate_existing=True)
-            if row is None:  # pragma: no cover - deleted between the two statements
-                continue
-            row.status, row.last_seen = status, now
-            row.article_id = article_id or row.article_id
-            if listed_at and (row.listed_at is None or listed_at > row.listed_at):
-                row.listed_at = listed_at
+                Store._update_seen(session, url, status, article_id, listed_at, now)
         session.flush()
+
+    @staticmethod
+    def _update_seen(
+        session: Session,
+        url: str,
+        status: str,
+        article_id: int | None,
+        listed_at: datetime | None,
+        now: datetime,
+    ) -> None:
+        row = session.get(SeenUrl, url, with_for_update=True, populate_existing=True)
+        if row is None:  # pragma: no cover - deleted between the two statements
+            return
+        row.status, row.last_seen = status, now
+        row.article_id = article_id or row.article_id
+        if listed_at and (row.listed_at is None or listed_at > row.listed_at):
+            row.listed_at = listed_at
 
     # --- index documents remembered per source ------------------------------------------------
 

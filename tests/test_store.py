@@ -204,6 +204,45 @@ def test_a_revised_url_is_not_fetched_again_for_the_same_listed_date(database: D
     assert store.urls_to_fetch({"http://a.test/1": day + timedelta(minutes=5)}) == []
 
 
+def test_a_batch_of_set_aside_pages_inserts_new_urls_and_updates_known_ones(
+    database: Database,
+) -> None:
+    from crawler.store import SeenEntry
+
+    store = Store(database)
+    store.mark_seen(["http://a.test/known"], "sawt", "article", article_id=None, listed_at=T0)
+    later = T0 + timedelta(hours=1)
+    store.mark_seen_many(
+        [
+            SeenEntry(["http://a.test/1", "http://a.test/1?utm_source=x"], "sawt", "irrelevant"),
+            SeenEntry(["http://a.test/known"], "sawt", "irrelevant", None, later),
+            SeenEntry(["http://a.test/2", None], "ain", "invalid", None, T0),  # type: ignore[list-item]
+            # The same page twice in one batch: the later verdict is the one kept.
+            SeenEntry(["http://a.test/2"], "ain", "irrelevant", None, later),
+        ]
+    )
+    with database.read() as session:
+        seen = {row.url: row for row in session.scalars(select(SeenUrl))}
+    assert sorted(seen) == [
+        "http://a.test/1",
+        "http://a.test/1?utm_source=x",
+        "http://a.test/2",
+        "http://a.test/known",
+    ]
+    assert (
+        seen["http://a.test/1"].status == "irrelevant" and seen["http://a.test/1"].source == "sawt"
+    )
+    assert (seen["http://a.test/known"].status, seen["http://a.test/known"].listed_at) == (
+        "irrelevant",
+        later,
+    )
+    assert (seen["http://a.test/2"].status, seen["http://a.test/2"].listed_at) == (
+        "irrelevant",
+        later,
+    )
+    assert store.urls_to_fetch(dict.fromkeys(seen, later)) == []
+
+
 # --- re-pointing ------------------------------------------------------------------------------
 
 
