@@ -18,5 +18,6 @@ import trafilatura.external
 from crawler.classify import Classifier
 
 Classifier.builtin()
-if trafilatura.external.JT_STOPLIST is None:
+# trafilatura's internals: if a release renames them, the workers build the list themselves.
+if getattr(trafilatura.external, "JT_STOPLIST", ()) is None:
     trafilatura.external.jt_stoplist_init()
