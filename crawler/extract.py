@@ -752,11 +752,99 @@ def extract_article(
     sitemap's own date), then Arabic dates written on the page. `selectors`
     ({"title"|"body"|"date": "css:..." or "xpath:..."}) override extraction.
     """
+    main = find_main_text(html, url, tz=tz, listed_at=listed_at, selectors=selectors)
+    return main.complete() if main is not None else None
+
+
+@dataclass
+class MainText:
+    """A page's title and main text, found before the rest of :func:`extract_article`.
+
+    Most crawled news does not name a watched term, and its date, author and language are
+    never stored: the crawl reads them (`complete`) only for a page it keeps.
+    """
+
+    title: str
+    text: str
+    canonical_url: str
+    html: str
+    tree: lxml_html.HtmlElement
+    head: _Head
+    doc: Any
+    tz: str
+    listed_at: datetime | None
+    selectors: dict[str, str]
+    now: datetime
+
+    def without_details(self) -> Extracted:
+        """The page as far as it was read: no date, author or language."""
+        return Extracted(self.title, self.text, None, None, None, self.canonical_url, None)
+
+    def complete(self) -> Extracted:
+        parsed = self._published()
+        return Extracted(
+            title=self.title,
+            text=self.text,
+            published_at=parsed.value if parsed else None,
+            published_precision=parsed.precision if parsed else None,
+            author=_author(self.tree, self.head, self.doc),
+            canonical_url=self.canonical_url,
+            language=_language(self.tree, self.head, self.title + "\n" + self.text),
+        )
+
+    def _published(self) -> ParsedDate | None:
+        tz, now, tree = self.tz, self.now, self.tree
+        parsed: ParsedDate | None = None
+        if self.selectors.get("date"):
+            nodes = _select(self.html, self.selectors["date"])
+            for node in nodes:
+                raw = (
+                    node.attrib.get("datetime") or node.attrib.get("content")
+                    if hasattr(node, "attrib")
+                    else None
+                )
+                value = raw or _squash(node.xpath("string()").get() or "")
+                parsed = _plausible(
+                    _parse_machine_date(value, tz)
+                    if raw
+                    else parse_arabic_date(value, tz, now=now),
+                    now,
+                )
+                if parsed is not None:
+                    break
+        if parsed is None:
+            listed = _listed(self.listed_at, tz)
+            # Past the page's own metadata, htmldate reads dates written in the text, which
+            # come after the feed's date; with a feed date it would only cost time or
+            # override it.
+            parsed = _metadata_date(tree, self.head, tz, now, with_htmldate=listed is None)
+            if parsed is None:
+                parsed = listed
+            elif (
+                parsed.precision == "day"
+                and listed is not None
+                and local_date(listed.value, tz) == parsed.value.date()
+            ):
+                # The page gives the day, the feed gives the moment on that day.
+                parsed = listed
+        if parsed is None:
+            parsed = _text_date(tree, self.title, self.text, tz, now)
+        return parsed
+
+
+def find_main_text(
+    html: str,
+    url: str,
+    *,
+    tz: str = "UTC",
+    listed_at: datetime | None = None,
+    selectors: dict[str, str] | None = None,
+) -> MainText | None:
+    """The first half of :func:`extract_article`: title, main text and canonical URL."""
     tree = _parse(html)
     if tree is None:
         return None
     selectors = selectors or {}
-    now = datetime.now(UTC)
     canonical = resolve_canonical(url, tree)
     head = _Head.read(tree)
     anchors = _anchor_texts(tree)
@@ -787,46 +875,16 @@ def extract_article(
     # A few words are a caption or a menu the extractor settled on, not an article.
     if len(text.split()) < _MIN_WORDS:
         return None
-
-    parsed: ParsedDate | None = None
-    if selectors.get("date"):
-        nodes = _select(html, selectors["date"])
-        for node in nodes:
-            raw = (
-                node.attrib.get("datetime") or node.attrib.get("content")
-                if hasattr(node, "attrib")
-                else None
-            )
-            value = raw or _squash(node.xpath("string()").get() or "")
-            parsed = _plausible(
-                _parse_machine_date(value, tz) if raw else parse_arabic_date(value, tz, now=now),
-                now,
-            )
-            if parsed is not None:
-                break
-    if parsed is None:
-        listed = _listed(listed_at, tz)
-        # Past the page's own metadata, htmldate reads dates written in the text, which come
-        # after the feed's date; with a feed date it would only cost time or override it.
-        parsed = _metadata_date(tree, head, tz, now, with_htmldate=listed is None)
-        if parsed is None:
-            parsed = listed
-        elif (
-            parsed.precision == "day"
-            and listed is not None
-            and local_date(listed.value, tz) == parsed.value.date()
-        ):
-            # The page gives the day, the feed gives the moment on that day.
-            parsed = listed
-    if parsed is None:
-        parsed = _text_date(tree, title, text, tz, now)
-
-    return Extracted(
+    return MainText(
         title=title,
         text=text,
-        published_at=parsed.value if parsed else None,
-        published_precision=parsed.precision if parsed else None,
-        author=_author(tree, head, doc),
         canonical_url=canonical,
-        language=_language(tree, head, title + "\n" + text),
+        html=html,
+        tree=tree,
+        head=head,
+        doc=doc,
+        tz=tz,
+        listed_at=listed_at,
+        selectors=selectors,
+        now=datetime.now(UTC),
     )

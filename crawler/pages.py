@@ -15,7 +15,7 @@ from datetime import datetime
 from crawler.analysis import Analysis, Analyzer
 from crawler.arabic import normalize
 from crawler.dedup import band_keys, content_hash, signature
-from crawler.extract import Extracted, extract_article
+from crawler.extract import Extracted, find_main_text
 from crawler.search import search_form, search_form_of_normalized
 from crawler.store import ArticleRecord, Fingerprint, StoreResult
 
@@ -83,20 +83,23 @@ def fingerprint(text: str) -> Fingerprint:
 
 
 def examine(page: Page, analyzer: Analyzer) -> Verdict:
-    extracted = extract_article(
+    """The verdict on one page. A page set aside is read only as far as deciding that took: its
+    `extracted` has no date, author or language."""
+    main = find_main_text(
         page.html,
         page.url,
         tz=page.timezone,
         listed_at=page.listed_at,
         selectors=page.selectors,
     )
-    reason = rejection(extracted.text if extracted else "")
+    reason = rejection(main.text if main else "")
     if reason is not None:
-        return Verdict(extracted, rejected=reason)
-    assert extracted is not None  # an absent page has no text, so it was rejected above
-    analysis = analyzer.analyze(extracted.title, extracted.text)
+        return Verdict(main and main.without_details(), rejected=reason)
+    assert main is not None  # an absent page has no text, so it was rejected above
+    analysis = analyzer.analyze(main.title, main.text)
     if not analysis.relevant:
-        return Verdict(extracted, rejected="irrelevant")
+        return Verdict(main.without_details(), rejected="irrelevant")
+    extracted = main.complete()
     fp = fingerprint(extracted.text)
     return Verdict(
         extracted,

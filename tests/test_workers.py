@@ -17,6 +17,7 @@ from sqlalchemy import select
 from crawler.analysis import Analyzer
 from crawler.config import ConfigError, load_config
 from crawler.db import Database, open_database
+from crawler.extract import extract_article
 from crawler.models import Article
 from crawler.pages import Origin, Page, article_record, examine
 from crawler.resources import Resources
@@ -63,9 +64,16 @@ def test_examine_sets_aside_what_is_not_a_relevant_arabic_article(analyzer: Anal
             assert verdict.analysis is not None and verdict.analysis.relevant
             assert verdict.fingerprint is not None and verdict.fingerprint.band_keys
             assert verdict.search_body and verdict.search_title
+            # A kept page is read in full: what extract_article gives.
+            assert verdict.extracted == extract_article(
+                page.html, page.url, tz=page.timezone, listed_at=page.listed_at
+            )
         else:
             # Includes the page whose sidebar alone names S-400.
             assert verdict.rejected in {"irrelevant", "empty"}, key
+            # A page set aside is read no further than deciding that took.
+            if verdict.extracted is not None:
+                assert verdict.extracted.published_at is None and verdict.extracted.language is None
 
 
 def pooled_resources(tmp_path: Path, db_url: str, processes: int = 2) -> Resources:
