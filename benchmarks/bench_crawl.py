@@ -21,7 +21,7 @@ the first request the server sees to the child's exit, so interpreter start-up a
 (the same for both, and paid once per crawl in production too) are left out; the total wall
 time of each child is printed as well.
 
-    python -m benchmarks.bench_crawl                 # 2,000 pages, SQLite, 3 rounds
+    python -m benchmarks.bench_crawl                 # 2,000 pages, SQLite, 5 rounds
     python -m benchmarks.bench_crawl --rounds 1      # one bare and one full crawl
     python -m benchmarks.bench_crawl --pg            # also the full pipeline on PostgreSQL
     python -m benchmarks.bench_crawl --profile       # cProfile the full child (main thread)
@@ -293,7 +293,7 @@ def run(
     extract_baseline: bool = False,
     profile: bool = False,
     workers: Sequence[str] = ("auto",),
-    rounds: int = 3,
+    rounds: int = 5,
 ) -> dict[str, list[CrawlFigures]]:
     """Serve the site, crawl it bare and full `rounds` times, print the figures.
 
@@ -389,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also run the bare spider with Marsad's extract_article",
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="bare and full crawls taking turns (default 3)"
+        "--rounds", type=int, default=5, help="bare and full crawls taking turns (default 5)"
     )
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the first full crawl child"
