@@ -1,6 +1,6 @@
 """Every Marsad benchmark, one after another, each in its own child process.
 
-    python -m benchmarks.run                 # default sizes (about 10 minutes on 2 cores)
+    python -m benchmarks.run                 # default sizes (about 15 minutes on 2 cores; the crawl step alone 5-6, its 5 rounds)
     python -m benchmarks.run --full          # the sizes the issues name (1M-article LSH, PG)
     python -m benchmarks.run --only lsh      # one benchmark (crawl, recrawl, lsh, dedup, ...)
 
