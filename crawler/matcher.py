@@ -374,7 +374,7 @@ _ALL_ROSO_PIECES = frozenset(piece for pieces in _ROSO_PIECES for piece in piece
 def _may_be_rosoboronexport(norm: str) -> bool:
     """False only when no 1-3 word window of `norm` can be within reach of a canonical form."""
     compact = norm.replace(" ", "").replace("-", "")
-    return any(piece in compact for pieces in _ROSO_PIECES for piece in pieces)
+    return any(piece in compact for piece in _ALL_ROSO_PIECES)
 
 
 def _fuzzy_rosoboronexport(norm: str) -> list[_Candidate]:

@@ -204,6 +204,22 @@ class Store:
         """Record many set-aside pages in one transaction."""
         if not entries:
             return
+        with self.db.write() as session:
+            self._record_seen(session, entries)
+
+    @staticmethod
+    def _mark_seen(
+        session: Session,
+        urls: Iterable[str],
+        source: str,
+        status: str,
+        article_id: int | None,
+        listed_at: datetime | None,
+    ) -> None:
+        Store._record_seen(session, [SeenEntry(list(urls), source, status, article_id, listed_at)])
+
+    @staticmethod
+    def _record_seen(session: Session, entries: Sequence[SeenEntry]) -> None:
         now = utcnow()
         first: dict[str, SeenEntry] = {}
         repeated: list[tuple[str, SeenEntry]] = []
@@ -213,6 +229,8 @@ class Store:
                     repeated.append((url, e))
                 else:
                     first[url] = e
+        if not first:
+            return
         rows = [
             {
                 "url": url,
@@ -225,43 +243,17 @@ class Store:
             }
             for url, e in first.items()
         ]
-        with self.db.write() as session:
-            # One multi-row insert for the URLs new to the table (most of them); those already
-            # there, or written by another crawl meanwhile, are updated one by one as before.
-            stmt = _insert_ignoring_conflict(session.get_bind().dialect.name, SeenUrl.__table__)
-            inserted = set(session.connection().scalars(stmt, rows))
-            for url, e in first.items():
-                if url not in inserted:
-                    self._update_seen(session, url, e.status, e.article_id, e.listed_at, now)
-            for url, e in repeated:
-                self._update_seen(session, url, e.status, e.article_id, e.listed_at, now)
-            session.flush()
-
-    @staticmethod
-    def _mark_seen(
-        session: Session,
-        urls: Iterable[str],
-        source: str,
-        status: str,
-        article_id: int | None,
-        listed_at: datetime | None,
-    ) -> None:
-        now = utcnow()
-        for url in dict.fromkeys(u for u in urls if u):
-            # Two crawl processes may set aside the same page at once: insert-or-nothing first,
-            # so the loser of the race updates the winner's row instead of failing.
-            if not _insert_if_absent(
-                session,
-                SeenUrl,
-                url=url,
-                source=source,
-                status=status,
-                article_id=article_id,
-                listed_at=listed_at,
-                first_seen=now,
-                last_seen=now,
-            ):
-                Store._update_seen(session, url, status, article_id, listed_at, now)
+        session.flush()  # the connection does not flush pending objects as the session would
+        # One multi-row insert-or-nothing for the URLs new to the table (most of them). A URL
+        # already there, or written by another crawl process meanwhile (the loser of that race
+        # updates the winner's row instead of failing), is updated one by one.
+        stmt = _insert_ignoring_conflict(session.get_bind().dialect.name, SeenUrl.__table__)
+        inserted = set(session.connection().scalars(stmt, rows))
+        for url, e in first.items():
+            if url not in inserted:
+                Store._update_seen(session, url, e.status, e.article_id, e.listed_at, now)
+        for url, e in repeated:
+            Store._update_seen(session, url, e.status, e.article_id, e.listed_at, now)
         session.flush()
 
     @staticmethod

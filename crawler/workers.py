@@ -30,6 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from crawler.db import normalize_url
 from crawler.pages import Origin, Page, Verdict, article_record, examine
 
 if TYPE_CHECKING:
@@ -249,8 +250,6 @@ class PageWorkers:
                 # on it. A fork server starts clean, imports the page code once, and forks each
                 # worker from there, which costs a fraction of spawning them one by one.
                 context = multiprocessing.get_context("forkserver")
-                from crawler.db import normalize_url
-
                 on_postgres = normalize_url(self.config.database.url).startswith("postgresql")
                 context.set_forkserver_preload([*(["psycopg"] if on_postgres else []), *PRELOAD])
                 self._pool = ProcessPoolExecutor(
