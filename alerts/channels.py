@@ -41,9 +41,12 @@ def can_thread(alerts: AlertsConfig, channel: str) -> bool:
 
 
 def build_transports(alerts: AlertsConfig) -> dict[str, Transport]:
+    """The channels that send; their ``${VAR}`` secrets are resolved here if not yet (a config
+    the daemon re-read on SIGHUP has them unresolved)."""
     from alerts.email import SmtpTransport
     from alerts.slack import SlackBotTransport, SlackWebhookTransport
 
+    alerts = alerts.with_secrets()
     transports: dict[str, Transport] = {}
     slack = alerts.slack
     if slack is not None:

@@ -40,6 +40,21 @@ EXIT_ALL_FAILED = 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# The commands that send alerts: only they resolve the ${VAR} secrets of the alert channels, so
+# that every other command works without them.
+SENDING_COMMANDS = {("run",), ("alerts", "test"), ("alerts", "retry")}
+
+
+def command_path() -> tuple[str, ...]:
+    """The running command below the group, e.g. ("alerts", "test")."""
+    names: list[str] = []
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return tuple(reversed(names))
+
+
 class State:
     def __init__(self, config_path: str | None, log_format: str) -> None:
         self.config_path = config_path
@@ -49,7 +64,10 @@ class State:
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.config_path)
+            config = load_config(self.config_path)
+            if command_path() in SENDING_COMMANDS:
+                config = config.with_secrets()
+            self._config = config
         return self._config
 
     @property

@@ -3,10 +3,15 @@
 Resolution order: an explicit path, then ``$MARSAD_CONFIG``, then ``./marsad.toml``, then the
 built-in default that ships inside the package. Every mistake is reported as a
 :class:`ConfigError` naming the key, never as a traceback.
+
+``${VAR}`` values are replaced from the environment when the file is read, except in the alert
+channel sections (``[alerts.slack]``, ``[alerts.email]``): those hold secrets, and only the
+commands that send need them, so they are resolved by :meth:`Config.with_secrets`.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -14,6 +19,7 @@ from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -21,8 +27,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
+    StrictBool,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -33,6 +42,12 @@ ALERTING_TOPICS_DEFAULT = ["contract", "negotiation", "delivery", "sanction"]
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# The sections of [alerts] that hold channel secrets, resolved only by the commands that send.
+CHANNEL_SECTIONS = ("slack", "email")
+DATABASE_KINDS = ("sqlite", "postgresql")
+# A source polled more often than this burdens the outlet; one polled less often is a typo.
+MIN_INTERVAL = timedelta(minutes=1)
+MAX_INTERVAL = timedelta(days=30)
 
 
 class ConfigError(Exception):
@@ -70,6 +85,37 @@ def _check_timezone(name: str) -> str:
 TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
 
 
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_https(value: str, what: str) -> None:
+    """Secrets travel only over TLS; plain http is for a loopback test server.
+
+    The message never repeats the value: it may be the secret itself.
+    """
+    if _ENV_RE.search(value):
+        return  # not resolved yet: checked again by Config.with_secrets
+    if not (
+        value.startswith("https://") or (value.startswith("http://") and is_loopback_url(value))
+    ):
+        raise ValueError(f"{what} must be an https:// URL (http:// only to a loopback host)")
+
+
+def _show_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{value.total_seconds():g}s"
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -77,10 +123,24 @@ class _Section(BaseModel):
 class DatabaseConfig(_Section):
     url: str = "sqlite:///marsad.db"
 
+    @field_validator("url")
+    @classmethod
+    def _supported_kind(cls, value: str) -> str:
+        # "postgres://" and driver suffixes ("postgresql+psycopg://") name the same kinds.
+        scheme = value.partition("://")[0].partition("+")[0].lower() if "://" in value else ""
+        if {"postgres": "postgresql"}.get(scheme, scheme) not in DATABASE_KINDS:
+            shown = f"{scheme!r}" if scheme else "no kind"
+            raise ValueError(
+                f"unsupported database URL ({shown}): use sqlite:///path/marsad.db or "
+                "postgresql://user@host/dbname (supported: sqlite, postgresql)"
+            )
+        return value
+
 
 class CrawlConfig(_Section):
     download_delay: float = Field(1.0, ge=0)
-    robots_txt: bool = True
+    # Strict: "yes" or "false" in quotes is a mistake, not a truthy string.
+    robots_txt: StrictBool = True
     timeout: Duration = timedelta(seconds=30)
     max_page_bytes: int = Field(5_000_000, gt=0)
     user_agent: str = "Marsad/0.1 (Arabic news monitor; +https://github.com/marsad)"
@@ -123,6 +183,20 @@ class Source(_Section):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
 
+    @field_validator("interval")
+    @classmethod
+    def _polite_interval(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        # A loopback source is a test's fixture server, which may be polled every second.
+        if value < MIN_INTERVAL and not is_loopback_url(info.data.get("url") or ""):
+            raise ValueError(
+                f"{_show_duration(value)} is too short: at least {_show_duration(MIN_INTERVAL)}"
+            )
+        if value > MAX_INTERVAL:
+            raise ValueError(
+                f"{_show_duration(value)} is too long: at most {_show_duration(MAX_INTERVAL)}"
+            )
+        return value
+
     @field_validator("link_selector")
     @classmethod
     def _selector_prefix(cls, value: str | None) -> str | None:
@@ -153,6 +227,19 @@ class SlackConfig(_Section):
     timeout: Duration = timedelta(seconds=10)
     # Tests point the bot transport at a loopback Slack.
     api_base_url: str = "https://slack.com/api"
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_https(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _check_https(value.get_secret_value(), "a Slack webhook")
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _api_https(cls, value: str) -> str:
+        _check_https(value, "the Slack API address")
+        return value
 
     @model_validator(mode="after")
     def _one_way_in(self) -> SlackConfig:
@@ -199,6 +286,8 @@ class AlertsConfig(_Section):
     dispatch_lease: Duration = timedelta(minutes=2)
     slack: SlackConfig | None = None
     email: EmailConfig | None = None
+    # The channel sections as written, while their ${VAR} are not resolved yet.
+    _unresolved: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @field_validator("digest_at")
     @classmethod
@@ -207,6 +296,27 @@ class AlertsConfig(_Section):
         if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
             raise ValueError(f"{value!r} is not a time of day like 07:00")
         return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+    def with_secrets(self) -> AlertsConfig:
+        """These settings with ``${VAR}`` in the channel sections replaced from the environment.
+
+        Raises :class:`ConfigError` naming the key and the variable (never its value).
+        """
+        if not self._unresolved:
+            return self
+        data = {
+            **self.model_dump(exclude=set(self._unresolved)),
+            **{
+                name: _interpolate(section, f"alerts.{name}")
+                for name, section in self._unresolved.items()
+            },
+        }
+        try:
+            return AlertsConfig.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(
+                _validation_problems(exc, {"alerts": data}, prefix=("alerts",))
+            ) from None
 
 
 class Config(_Section):
@@ -227,6 +337,15 @@ class Config(_Section):
             seen.add(source.name)
         return self
 
+    def with_secrets(self) -> Config:
+        """This config with the alert channels' ``${VAR}`` secrets resolved: for the commands
+        that send (`run`, `alerts test`, `alerts retry`)."""
+        try:
+            alerts = self.alerts.with_secrets()
+        except ConfigError as exc:
+            raise ConfigError(f"config error in {self.origin}: {exc}") from None
+        return self if alerts is self.alerts else self.model_copy(update={"alerts": alerts})
+
     def source(self, name: str) -> Source:
         for source in self.sources:
             if source.name == name:
@@ -235,18 +354,27 @@ class Config(_Section):
         raise ConfigError(f"unknown source {name!r} (configured: {known})")
 
 
-def _interpolate(value: Any, path: str) -> Any:
+def _interpolate(value: Any, path: str, *, keep: frozenset[str] = frozenset()) -> Any:
+    """``value`` with ``${VAR}`` replaced from the environment; subtrees at a path in ``keep``
+    stay as written."""
+    if path in keep:
+        return value
     if isinstance(value, dict):
-        return {k: _interpolate(v, f"{path}.{k}" if path else k) for k, v in value.items()}
+        return {
+            k: _interpolate(v, f"{path}.{k}" if path else k, keep=keep) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_interpolate(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_interpolate(v, f"{path}[{i}]", keep=keep) for i, v in enumerate(value)]
     if isinstance(value, str):
 
         def replace(m: re.Match[str]) -> str:
             name = m.group(1)
-            if name not in os.environ:
+            found = os.environ.get(name)
+            if found is None:
                 raise ConfigError(f"{path}: environment variable {name} is not set")
-            return os.environ[name]
+            if not found:
+                raise ConfigError(f"{path}: environment variable {name} is empty")
+            return found
 
         return _ENV_RE.sub(replace, value)
     return value
@@ -272,15 +400,20 @@ def _format_location(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     return "".join(parts) or "(top level)"
 
 
-def _validation_message(err: ValidationError, data: dict[str, Any], origin: str) -> str:
+def _validation_problems(
+    err: ValidationError, data: dict[str, Any], prefix: tuple[str, ...] = ()
+) -> str:
+    """Each error as ``key: message``; ``prefix`` is where ``err``'s model sits in ``data``."""
     lines = []
     for e in err.errors():
-        where = _format_location(tuple(e["loc"]), data)
+        where = _format_location(prefix + tuple(e["loc"]), data)
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
+        elif e["type"] == "bool_type":
+            msg = "write true or false, without quotes"
         lines.append(f"{where}: {msg}")
-    return f"config error in {origin}: " + "; ".join(lines)
+    return "; ".join(lines)
 
 
 def builtin_config_text() -> str:
@@ -292,17 +425,27 @@ def parse_config(text: str, origin: str) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config error in {origin}: not valid TOML: {exc}") from None
+    secrets = frozenset(f"alerts.{name}" for name in CHANNEL_SECTIONS)
     try:
-        data = _interpolate(raw, "")
+        data = _interpolate(raw, "", keep=secrets)
     except ConfigError as exc:
         raise ConfigError(f"config error in {origin}: {exc}") from None
     if "sources" not in data:
         # A file without [[sources]] keeps the built-in catalogue; with any, it replaces it.
         data["sources"] = tomllib.loads(builtin_config_text()).get("sources", [])
     try:
-        return Config.model_validate({**data, "origin": origin})
+        config = Config.model_validate({**data, "origin": origin})
     except ValidationError as exc:
-        raise ConfigError(_validation_message(exc, data, origin)) from None
+        problems = _validation_problems(exc, data)
+        raise ConfigError(f"config error in {origin}: {problems}") from None
+    alerts = data.get("alerts")
+    if isinstance(alerts, dict):
+        config.alerts._unresolved = {
+            name: alerts[name]
+            for name in CHANNEL_SECTIONS
+            if name in alerts and _ENV_RE.search(repr(alerts[name]))
+        }
+    return config
 
 
 def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path | None:
