@@ -76,8 +76,10 @@ class State:
         return str(path) if path else None
 
     @contextmanager
-    def database(self, *, migrate: bool = True) -> Iterator[Database]:
-        db = open_database(self.config.database.url, migrate=migrate)
+    def database(self, *, migrate: bool = True, read_only: bool = False) -> Iterator[Database]:
+        """The configured database; ``read_only`` for the commands that only read (it never
+        migrates: an old schema is an error telling to run `marsad db upgrade`)."""
+        db = open_database(self.config.database.url, migrate=migrate, read_only=read_only)
         try:
             yield db
         finally:
@@ -324,7 +326,7 @@ def articles_list(state: State, fmt: str, **filters: Any) -> None:
     flt = build_filter(**filters)
     if fmt == "table" and flt.limit is None:
         flt = ArticleFilter(**{**flt.__dict__, "limit": 50})
-    with state.database() as db, db.read() as session:
+    with state.database(read_only=True) as db, db.read() as session:
         rows = (article_json(a) for a in iter_articles(session, flt))
         if fmt == "json":
             write_json_array(rows)
@@ -373,7 +375,7 @@ def articles_show(state: State, article_id: int, fmt: str) -> None:
     """One article with its evidence, its copies and its development."""
     from crawler.models import Article
 
-    with state.database() as db, db.read() as session:
+    with state.database(read_only=True) as db, db.read() as session:
         article = session.get(Article, article_id)
         if article is None:
             fail(f"no article with id {article_id}")
@@ -420,7 +422,7 @@ def articles_show(state: State, article_id: int, fmt: str) -> None:
 def export(state: State, fmt: str, **filters: Any) -> None:
     """Every matching article, with its text (jsonl) or its fields (csv)."""
     flt = build_filter(**filters)
-    with state.database() as db, db.read() as session:
+    with state.database(read_only=True) as db, db.read() as session:
         if fmt == "csv":
             write_csv(article_json(a) for a in iter_articles(session, flt))
             return
@@ -552,7 +554,7 @@ def alerts_list(state: State, fmt: str) -> None:
 
     from crawler.models import Alert
 
-    with state.database() as db, db.read() as session:
+    with state.database(read_only=True) as db, db.read() as session:
         rows = [alert_json(r) for r in session.scalars(select(Alert).order_by(Alert.id))]
     if fmt == "json":
         write_json_array(rows)
@@ -718,7 +720,7 @@ def search(state: State, query: str, fmt: str, **filters: Any) -> None:
     if not parse_query(query):
         raise click.BadParameter("the query has no words to search for", param_hint="QUERY")
     flt = build_filter(**filters)
-    with state.database() as db, db.read() as session:
+    with state.database(read_only=True) as db, db.read() as session:
         hits = run_search(session, query, flt)
         if fmt == "json":
             write_json_array(h.to_json() for h in hits)
@@ -760,7 +762,7 @@ def web(state: State, host: str, port: int) -> None:
 
     from crawler.web.app import create_app
 
-    with state.database() as database:
+    with state.database(read_only=True) as database:
         app = create_app(database, config=state.config)
         click.echo(f"marsad web: http://{host}:{port}/ (read-only)", err=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

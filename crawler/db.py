@@ -4,6 +4,12 @@ SQLite is shared by the daemon, crawl children and the CLI. It runs in WAL mode 
 timeout, and write transactions start with ``BEGIN IMMEDIATE`` so that a check-then-insert
 inside one cannot interleave with another writer. Reads use a second engine with plain
 deferred transactions, so that a long ``marsad articles list`` never holds the write lock.
+
+The reading commands open a database *read-only* (:func:`open_database` with
+``read_only=True``): SQLite with ``PRAGMA query_only``, through a ``mode=ro`` URI where the
+reader may not write the file, PostgreSQL in read-only transactions. An analyst can then browse
+a database file they may only read, and nothing they run can change it; such an open never
+migrates.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,23 +68,93 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _make_engine(url: str, *, immediate: bool) -> Engine:
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def _sqlite_read_only_connector(path: Path) -> Any:
+    """Connections that cannot write to the SQLite file at ``path``, made the first of three
+    ways that can read it:
+
+    - a plain connection (``PRAGMA query_only`` then refuses writes) when the file and its
+      directory are writable: the last one to close removes the ``-wal`` and ``-shm`` files;
+    - ``mode=ro``, which shares a running writer's ``-wal`` and ``-shm`` files;
+    - ``mode=ro&immutable=1`` when there is no ``-wal`` file (so no writer has the database
+      open and the file is complete), for a directory the reader may not write: a WAL
+      database cannot be opened ``mode=ro`` there, as its ``-shm`` file cannot be created.
+    """
+    uri = path.as_uri()
+    wal = path.with_name(path.name + "-wal")
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+    def open_one(way: str) -> sqlite3.Connection:
+        return sqlite3.connect(
+            way,
+            uri=way.startswith("file:"),
+            timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+        )
+
+    def connect() -> sqlite3.Connection:
+        ways = [str(path)] if writable else []
+        ways.append(uri + "?mode=ro")
+        if not wal.exists():
+            ways.append(uri + "?mode=ro&immutable=1")
+        for way in ways[:-1]:
+            conn = open_one(way)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.OperationalError:
+                conn.close()
+        # The last way's own error, if any, is the one to report.
+        return open_one(ways[-1])
+
+    return connect
+
+
+def _make_engine(url: str, *, immediate: bool, read_only: bool = False) -> Engine:
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database
+        path = _sqlite_file(url)
         if database and database != ":memory:":
             parent = Path(database).expanduser().resolve().parent
             if not parent.is_dir():
                 raise DatabaseError(f"database directory {parent} does not exist")
-        engine = create_engine(
-            sa_url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-        )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        if read_only and path is not None:
+            if not path.is_file():
+                raise DatabaseError(
+                    f"database {path} does not exist yet: `marsad db upgrade` creates it"
+                )
+            engine = create_engine(sa_url, creator=_sqlite_read_only_connector(path))
+            event.listen(engine, "connect", _sqlite_read_only_pragmas)
+        else:
+            engine = create_engine(
+                sa_url,
+                connect_args={
+                    "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                    "check_same_thread": False,
+                },
+            )
+            pragmas = _sqlite_read_only_pragmas if read_only else _sqlite_pragmas
+            event.listen(engine, "connect", pragmas)
         begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
-    return create_engine(sa_url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    engine = create_engine(sa_url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    if read_only:
+        # psycopg then opens every transaction with BEGIN READ ONLY.
+        event.listen(
+            engine,
+            "connect",
+            lambda dbapi_connection, _record: setattr(dbapi_connection, "read_only", True),
+        )
+    return engine
 
 
 class _SqliteWriteLock:
@@ -136,9 +213,13 @@ def _sqlite_file(url: str) -> Path | None:
 
 @dataclass
 class Database:
-    """One database: a write engine, a read engine and their session factories."""
+    """One database: a write engine, a read engine and their session factories.
+
+    Opened ``read_only``, both are one engine that refuses writes.
+    """
 
     url: str
+    read_only: bool = False
     engine: Engine = field(init=False)
     read_engine: Engine = field(init=False)
     Session: sessionmaker[Session] = field(init=False)
@@ -147,13 +228,18 @@ class Database:
     def __post_init__(self) -> None:
         self.url = normalize_url(self.url)
         try:
-            self.engine = _make_engine(self.url, immediate=True)
-            self.read_engine = (
-                _make_engine(self.url, immediate=False) if self.is_sqlite else self.engine
-            )
+            if self.read_only:
+                self.engine = _make_engine(self.url, immediate=False, read_only=True)
+                self.read_engine = self.engine
+            else:
+                self.engine = _make_engine(self.url, immediate=True)
+                self.read_engine = (
+                    _make_engine(self.url, immediate=False) if self.is_sqlite else self.engine
+                )
         except (ArgumentError, ImportError, ValueError) as exc:
             raise DatabaseError(f"invalid database URL {redact(self.url)}: {exc}") from None
-        sqlite_file = _sqlite_file(self.url) if self.is_sqlite else None
+        writes = self.is_sqlite and not self.read_only
+        sqlite_file = _sqlite_file(self.url) if writes else None
         self._write_lock = _SqliteWriteLock(
             sqlite_file.with_name(sqlite_file.name + ".write-lock") if sqlite_file else None
         )
@@ -174,6 +260,8 @@ class Database:
 
         On SQLite, writers queue on :class:`_SqliteWriteLock` before SQLite's own lock.
         """
+        if self.read_only:
+            raise DatabaseError(f"database {redact(self.url)} is open read-only")
         if self.is_sqlite:
             with self._write_lock, self.Session.begin() as session:
                 yield session
@@ -258,10 +346,35 @@ def upgrade(db: Database) -> bool:
         raise DatabaseError(f"cannot open database {redact(db.url)}: {_first_line(exc)}") from None
 
 
-def open_database(url: str, *, migrate: bool = True) -> Database:
-    """Open and check a database; the first start applies the migrations."""
-    db = Database(url)
-    db.check()
-    if migrate:
-        upgrade(db)
+def check_schema(db: Database) -> None:
+    """Fail with a :class:`DatabaseError` telling to migrate unless the schema is current."""
+    try:
+        revision = current_revision(db)
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot open database {redact(db.url)}: {_first_line(exc)}") from None
+    head = _head_revision(alembic_config(db))
+    if revision != head:
+        state = f"at revision {revision}" if revision else "has no Marsad tables yet"
+        raise DatabaseError(
+            f"database {redact(db.url)} {state}, this version needs {head}: "
+            "run `marsad db upgrade` (as a user who may write to it)"
+        )
+
+
+def open_database(url: str, *, migrate: bool = True, read_only: bool = False) -> Database:
+    """Open and check a database; the first start applies the migrations.
+
+    ``read_only`` opens it for reading only, and never migrates: an out-of-date schema is a
+    :class:`DatabaseError` telling to run `marsad db upgrade`.
+    """
+    db = Database(url, read_only=read_only)
+    try:
+        db.check()
+        if read_only:
+            check_schema(db)
+        elif migrate:
+            upgrade(db)
+    except DatabaseError:
+        db.dispose()
+        raise
     return db

@@ -47,3 +47,26 @@ starttls = false
 sender = "marsad@example.org"
 recipients = ["desk@example.org"]
 """
+
+
+def store_analysed(db: Any, source: str, url: str, title: str, body: str, published_at: Any) -> Any:
+    """Analyse an article as the crawl does, and store it with the real storing code."""
+    from crawler.analysis import Analyzer
+    from crawler.pages import fingerprint
+    from crawler.store import ArticleRecord, Store
+
+    analysis = Analyzer().analyze(title, body)
+    record = ArticleRecord(
+        source=source,
+        url=url,
+        title=title,
+        text=body,
+        fetched_at=published_at,
+        published_at=published_at,
+        published_precision="second",
+        terms=analysis.terms_json(),
+        topics=analysis.topics,
+        countries=analysis.countries,
+        evidence=analysis.evidence,
+    )
+    return Store(db).store_article(record, fingerprint(body))
