@@ -389,6 +389,7 @@ class Classifier:
         self.location_words = frozenset(normalize(x) for x in ctx.get("location_words", []))
         self.adjective_walk = int(ctx.get("adjective_walk", 4))
         self.countries: list[_Country] = []
+        self._country_aliases: dict[str, str] = {}
         for c in countries.get("country", []):
             names = [*c.get("names", []), *c.get("capitals", [])]
             adjs: list[str] = []
@@ -397,6 +398,8 @@ class Classifier:
                 for form in (a, a + "ه", a + "ين", a + "ون", a + "ان", a + "تين", a + "تان"):
                     adjs += [form, "ال" + form]
             adjs += [normalize(p) for p in c.get("plurals", [])]
+            for alias in (c["name"], *names, *c.get("institutions", []), *adjs):
+                self._country_aliases.setdefault(" ".join(normalize(alias).split()), c["name"])
             self.countries.append(
                 _Country(
                     c["name"],
@@ -452,6 +455,12 @@ class Classifier:
         return Classifier.load()
 
     # ----------------------------------------------------------------- public
+
+    def country_named(self, text: str) -> str | None:
+        """The English short name of a country as a person writes it: its English name in any
+        case, or an Arabic name, capital or adjective of the gazetteer ("تركيا", "أنقرة",
+        "التركية"). None when the gazetteer knows no such country."""
+        return self._country_aliases.get(" ".join(normalize(text).split()))
 
     def classify(self, title: str, body: str, matches: Sequence[_TermLike]) -> Classification:
         """Topics, evidence, acting countries and amounts; empty when `matches` is empty."""

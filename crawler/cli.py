@@ -6,14 +6,13 @@ mistake exits with code 2 and one line that names the key or the database.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -22,14 +21,19 @@ from rich.table import Table
 from crawler.config import Config, ConfigError, load_config, resolve_config_path
 from crawler.db import Database, DatabaseError, open_database
 from crawler.queries import (
-    CSV_FIELDS,
     ArticleFilter,
+    FilterError,
     article_json,
+    checked_filter,
     copies_of,
-    csv_row,
+    csv_text,
     iter_articles,
+    own_evidence,
     parse_since,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("marsad")
 
@@ -85,6 +89,14 @@ class State:
         finally:
             db.dispose()
 
+    def check_filter(self, session: Session, flt: ArticleFilter) -> ArticleFilter:
+        """``flt`` checked against what is known (see `checked_filter`); exit 2 if it names
+        an unknown topic, country or source."""
+        try:
+            return checked_filter(session, flt, [s.name for s in self.config.sources])
+        except FilterError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"--{exc.option}") from None
+
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
     click.echo(f"marsad: {message}", err=True)
@@ -115,7 +127,9 @@ def article_filters(func: F) -> F:
             "--topic",
             type=click.Choice(["contract", "negotiation", "delivery", "sanction", "other"]),
         ),
-        click.option("--country", help='English short name, e.g. "Turkey".'),
+        click.option(
+            "--country", help='English short name or Arabic name, e.g. "Turkey" or "تركيا".'
+        ),
         click.option("--source", "source_name", help="A configured source name."),
         click.option("--since", help="Only articles published on or after this date (2024-05-01)."),
         click.option("--limit", type=click.IntRange(min=1), help="At most N rows."),
@@ -327,6 +341,7 @@ def articles_list(state: State, fmt: str, **filters: Any) -> None:
     if fmt == "table" and flt.limit is None:
         flt = ArticleFilter(**{**flt.__dict__, "limit": 50})
     with state.database(read_only=True) as db, db.read() as session:
+        flt = state.check_filter(session, flt)
         rows = (article_json(a) for a in iter_articles(session, flt))
         if fmt == "json":
             write_json_array(rows)
@@ -357,11 +372,9 @@ def write_json_array(rows: Any) -> None:
     out.write("\n]\n")
 
 
-def write_csv(rows: Any, fields: list[str] = CSV_FIELDS) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(csv_row(row))
+def write_csv(rows: Any) -> None:
+    for chunk in csv_text(rows):
+        sys.stdout.write(chunk)
 
 
 @articles.command("show")
@@ -372,7 +385,11 @@ def write_csv(rows: Any, fields: list[str] = CSV_FIELDS) -> None:
 @click.pass_obj
 @reports_errors
 def articles_show(state: State, article_id: int, fmt: str) -> None:
-    """One article with its evidence, its copies and its development."""
+    """One article with its evidence, its copies and its development.
+
+    A copy shows its own title, text, URL and evidence, and names its original.
+    """
+    from crawler.analysis import Analyzer
     from crawler.models import Article
 
     with state.database(read_only=True) as db, db.read() as session:
@@ -381,6 +398,15 @@ def articles_show(state: State, article_id: int, fmt: str) -> None:
             fail(f"no article with id {article_id}")
         data = article_json(article, with_text=True)
         root_id = article.duplicate_of or article.id
+        original = session.get(Article, root_id) if article.duplicate_of else None
+        if original is not None:
+            data["evidence"] = own_evidence(article, Analyzer.from_config(state.config))
+            data["original"] = {
+                "id": original.id,
+                "url": original.url,
+                "source": original.source,
+                "title": original.title,
+            }
         data["copies"] = [
             {
                 "id": c.id,
@@ -391,27 +417,27 @@ def articles_show(state: State, article_id: int, fmt: str) -> None:
             for c in copies_of(session, root_id)
             if c.id != article.id
         ]
-        if fmt == "json":
-            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-            return
-        lines = [
-            data["title"],
-            f"{data['url']}",
-            f"source: {data['source']}   published: {data['published_at']}   fetched: {data['fetched_at']}",
-            f"topics: {', '.join(data['topics']) or '-'}   countries: {', '.join(data['countries']) or '-'}",
-            f"terms: {', '.join(sorted({t['term'] for t in data['terms']})) or '-'}",
-        ]
-        if data["duplicate_of"]:
-            lines.append(f"copy of article {data['duplicate_of']}")
-        if data["development_id"]:
-            lines.append(f"development: {data['development_id']}")
-        for topic, sentence in data["evidence"].items():
-            lines.append(f"evidence [{topic}]: {sentence}")
-        if data["copies"]:
-            lines.append("also published by:")
-            lines += [f"  {c['source']}  {c['fetched_at']}  {c['url']}" for c in data["copies"]]
-        lines += ["", data["text"]]
-        click.echo("\n".join(lines))
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    lines = [
+        data["title"],
+        f"{data['url']}",
+        f"source: {data['source']}   published: {data['published_at']}   fetched: {data['fetched_at']}",
+        f"topics: {', '.join(data['topics']) or '-'}   countries: {', '.join(data['countries']) or '-'}",
+        f"terms: {', '.join(sorted({t['term'] for t in data['terms']})) or '-'}",
+    ]
+    if original := data.get("original"):
+        lines.append(f"copy of article {original['id']} ({original['source']}): {original['url']}")
+    if data["development_id"]:
+        lines.append(f"development: {data['development_id']}")
+    for topic, sentence in data["evidence"].items():
+        lines.append(f"evidence [{topic}]: {sentence}")
+    if data["copies"]:
+        lines.append("also published by:")
+        lines += [f"  {c['source']}  {c['fetched_at']}  {c['url']}" for c in data["copies"]]
+    lines += ["", data["text"]]
+    click.echo("\n".join(lines))
 
 
 @cli.command()
@@ -423,6 +449,7 @@ def export(state: State, fmt: str, **filters: Any) -> None:
     """Every matching article, with its text (jsonl) or its fields (csv)."""
     flt = build_filter(**filters)
     with state.database(read_only=True) as db, db.read() as session:
+        flt = state.check_filter(session, flt)
         if fmt == "csv":
             write_csv(article_json(a) for a in iter_articles(session, flt))
             return
@@ -721,12 +748,12 @@ def search(state: State, query: str, fmt: str, **filters: Any) -> None:
         raise click.BadParameter("the query has no words to search for", param_hint="QUERY")
     flt = build_filter(**filters)
     with state.database(read_only=True) as db, db.read() as session:
-        hits = run_search(session, query, flt)
+        hits = run_search(session, query, state.check_filter(session, flt))
         if fmt == "json":
             write_json_array(h.to_json() for h in hits)
             return
         table = Table(show_lines=True)
-        for col in ("id", "rank", "published", "source", "topics", "title / snippet"):
+        for col in ("id", "score", "published", "source", "topics", "title / snippet"):
             table.add_column(col)
         for h in hits:
             cell = Text(h.article.title, style="bold")
@@ -740,7 +767,7 @@ def search(state: State, query: str, fmt: str, **filters: Any) -> None:
             published = h.article.published_at or h.article.fetched_at
             table.add_row(
                 str(h.article.id),
-                f"{h.rank:.3g}",
+                f"{h.rank:.0f}",
                 published.strftime("%Y-%m-%d %H:%M") if published else "",
                 h.article.source,
                 ",".join(h.article.topics or []),

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from crawler.classify import Classifier
+from crawler.config import TOPICS
 from crawler.models import Article
+
+if TYPE_CHECKING:
+    from crawler.analysis import Analyzer
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,47 @@ class ArticleFilter:
     source: str | None = None
     since: datetime | None = None
     limit: int | None = None
+
+
+class FilterError(ValueError):
+    """A filter value that matches nothing known; the message lists the valid values."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+def checked_filter(
+    session: Session, flt: ArticleFilter, configured_sources: Iterable[str]
+) -> ArticleFilter:
+    """``flt`` with its country as the gazetteer's English name.
+
+    A topic, country or source that matches nothing known is a :class:`FilterError`, not an
+    empty result: a typo must not look like "nothing happened". Known sources are the
+    configured ones and those of stored articles.
+    """
+    if flt.topic and flt.topic not in TOPICS:
+        raise FilterError("topic", f"unknown topic {flt.topic!r}; one of: {', '.join(TOPICS)}")
+    if flt.country:
+        classifier = Classifier.builtin()
+        country = classifier.country_named(flt.country)
+        if country is None:
+            known = ", ".join(sorted(c.name for c in classifier.countries))
+            raise FilterError(
+                "country",
+                f"unknown country {flt.country!r}: write its English short name or its Arabic "
+                f'name, e.g. "Turkey" or "تركيا"; known: {known}',
+            )
+        flt = replace(flt, country=country)
+    configured = set(configured_sources)
+    if flt.source and flt.source not in configured:
+        stored = session.scalar(select(Article.id).where(Article.source == flt.source).limit(1))
+        if stored is None:
+            known = sorted({*configured, *session.scalars(select(Article.source).distinct())})
+            raise FilterError(
+                "source", f"unknown source {flt.source!r}; known: {', '.join(known) or 'none'}"
+            )
+    return flt
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -95,6 +143,16 @@ def article_json(article: Article, *, with_text: bool = False) -> dict[str, Any]
     return data
 
 
+def own_evidence(copy: Article, analyzer: Analyzer) -> dict[str, str]:
+    """Evidence sentences for a copy's topics, cut from the copy's own text.
+
+    A copy stores its original's analysis, whose sentences may be worded differently or be
+    missing from the copy; a topic the copy's own text gives no sentence for is left out.
+    """
+    found = analyzer.analyze(copy.title, copy.text).evidence
+    return {topic: found[topic] for topic in copy.topics or [] if topic in found}
+
+
 def copies_of(session: Session, article_id: int) -> list[Article]:
     return list(
         session.scalars(
@@ -128,3 +186,19 @@ def csv_row(row: dict[str, Any]) -> dict[str, Any]:
     flat["countries"] = ";".join(row.get("countries", []))
     flat["terms"] = ";".join(sorted({t["term"] for t in row.get("terms", [])}))
     return flat
+
+
+def csv_text(rows: Iterable[dict[str, Any]], fields: list[str] = CSV_FIELDS) -> Iterator[str]:
+    """Article rows as CSV, a chunk per row, opening with a byte-order mark: without it,
+    spreadsheet programs read UTF-8 as a legacy code page and the Arabic comes out garbled."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    buffer.write("\ufeff")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(csv_row(row))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()

@@ -169,7 +169,7 @@ class SearchHit:
 
     def to_json(self) -> dict[str, Any]:
         data = article_json(self.article)
-        data["rank"] = round(self.rank, 6)
+        data["rank"] = round(self.rank, 1)
         data["snippet"] = self.snippet
         return data
 
@@ -186,7 +186,11 @@ def search_ids(
     offset: int = 0,
     window: int = RANK_WINDOW,
 ) -> list[tuple[int, float]]:
-    """(article id, rank) of matching articles, best first; rank is higher for better.
+    """(article id, rank) of matching articles, best first.
+
+    The rank is a score from 0 to 100, the query's best match scoring 100: the raw scores of
+    bm25 and ts_rank mean nothing to a reader, and bm25 gives a term found in most articles a
+    score of the order of 1e-6.
 
     ``flt`` filters as ``articles list`` does; its ``limit`` caps the result
     (:data:`DEFAULT_LIMIT` when unset). ``until`` is an exclusive upper date bound.
@@ -229,13 +233,20 @@ def search_ids(
         # The articles row is read only when a filter needs it: its text columns are large.
         inner = inner.join(Article, Article.id == key).where(*conditions)
     candidates = inner.order_by(key.desc()).limit(window).subquery()
+    # The best over every candidate, not this page's: page 2 goes on from page 1's scores.
+    best = func.max(candidates.c.rank).over()
     stmt = (
-        select(candidates.c.id, candidates.c.rank)
+        select(candidates.c.id, candidates.c.rank, best)
         .order_by(candidates.c.rank.desc(), candidates.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    return [(row[0], float(row[1])) for row in session.execute(stmt)]
+    return [(row[0], score(row[1], row[2])) for row in session.execute(stmt)]
+
+
+def score(rank: float, best: float) -> float:
+    """``rank`` as a score from 0 to 100 against the ``best`` rank of the same query."""
+    return 100.0 * float(rank) / float(best) if best and best > 0 else 0.0
 
 
 def search(

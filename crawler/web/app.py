@@ -8,13 +8,12 @@ stored ``<script>`` would not run.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -36,9 +35,11 @@ from crawler.models import Alert, Article, Development
 from crawler.queries import (
     CSV_FIELDS,
     ArticleFilter,
+    FilterError,
     article_json,
+    checked_filter,
     copies_of,
-    csv_row,
+    csv_text,
     select_articles,
 )
 from crawler.search import find_spans, parse_query, search, segments
@@ -143,14 +144,13 @@ class Filters:
     @classmethod
     def from_request(cls, request: Request) -> Filters:
         p = request.query_params
-        topic = p.get("topic", "")
         try:
             page = max(1, int(p.get("page", "1")))
         except ValueError:
             page = 1
         return cls(
             q=p.get("q", "").strip()[:300],
-            topic=topic if topic in TOPICS else "",
+            topic=p.get("topic", "").strip()[:100],
             country=p.get("country", "").strip()[:100],
             source=p.get("source", "").strip()[:200],
             date_from=_valid_day(p.get("from", "")),
@@ -262,6 +262,19 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
     page (the built-in default when omitted)."""
     env = _environment()
 
+    @cache
+    def site_config() -> Config:
+        from crawler.config import load_config
+
+        return config or load_config(None)
+
+    def filters(request: Request, session: Session) -> Filters:
+        """The query string's filters, the country as its English name; a value that matches
+        nothing known raises FilterError (answered 400)."""
+        f = Filters.from_request(request)
+        flt = checked_filter(session, f.article_filter(), [s.name for s in site_config().sources])
+        return replace(f, country=flt.country or "")
+
     def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(**context)
         return HTMLResponse(html, status_code=status_code)
@@ -278,9 +291,9 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
         return {"sources": sources, "countries": sorted(countries)}
 
     def list_page(request: Request) -> Response:
-        f = Filters.from_request(request)
-        offset = (f.page - 1) * PAGE_SIZE
         with database.read() as session:
+            f = filters(request, session)
+            offset = (f.page - 1) * PAGE_SIZE
             rows = _rows(session, f, offset)
             has_more = len(rows) > PAGE_SIZE
             rows = rows[:PAGE_SIZE]
@@ -368,8 +381,8 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             )
 
     def developments_page(request: Request) -> Response:
-        f = Filters.from_request(request)
         with database.read() as session:
+            f = filters(request, session)
             stmt = select(Development).order_by(
                 Development.first_published_at.desc().nulls_last(), Development.id.desc()
             )
@@ -413,15 +426,16 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             )
 
     def sources_page(request: Request) -> Response:
-        from crawler.config import load_config
         from crawler.status import collect_status
 
-        status = collect_status(database, config or load_config(None))
+        status = collect_status(database, site_config())
         return render("sources.html", status=status.data, page="sources")
 
     def export(request: Request) -> Response:
         kind = request.path_params["kind"]
-        f = Filters.from_request(request)
+        # Checked before the response starts: a stream cannot turn into a 400 halfway.
+        with database.read() as session:
+            f = filters(request, session)
         body = _export_csv(f) if kind == "csv" else _export_jsonl(f)
         media = "text/csv; charset=utf-8" if kind == "csv" else "application/x-ndjson"
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
@@ -439,7 +453,7 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
                 limit = 10_000
                 for h in search(session, f.q, f.article_filter(limit=limit), until=f.until):
                     row = article_json(h.article, with_text=True)
-                    row.update(rank=round(h.rank, 6), snippet=h.snippet)
+                    row.update(rank=round(h.rank, 1), snippet=h.snippet)
                     yield row
                 return
             stmt = select_articles(f.article_filter())
@@ -454,22 +468,13 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             yield json.dumps(row, ensure_ascii=False) + "\n"
 
     def _export_csv(f: Filters) -> Iterator[str]:
-        buffer = io.StringIO()
-        fields = CSV_FIELDS + (["rank"] if f.q else [])
-        writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
-        # A BOM so that spreadsheet programs read the Arabic as UTF-8.
-        buffer.write("\ufeff")
-        writer.writeheader()
-        for row in _export_rows(f):
-            writer.writerow(csv_row(row))
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        if buffer.getvalue():
-            yield buffer.getvalue()
+        return csv_text(_export_rows(f), CSV_FIELDS + (["rank"] if f.q else []))
 
     def not_found(request: Request, exc: Exception) -> Response:
         return render("missing.html", status_code=404, what="الصفحة", page="")
+
+    def bad_filter(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(str(exc), status_code=400)
 
     app = Starlette(
         routes=[
@@ -480,7 +485,7 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             Route("/export.{kind:str}", _only_exports(export), methods=["GET"]),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
-        exception_handlers={404: not_found},
+        exception_handlers={404: not_found, FilterError: bad_filter},
     )
     return ReadOnly(app)
 
