@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_analyze [--repeat 5] [--pages 200]
 
-Articles: the 72 of `shared/corpus/dev.jsonl` plus `--pages` pages from
+Articles: the 72 of `../shared/corpus/dev.jsonl` (when present) plus `--pages` pages from
 `benchmarks.sitegen.generate_specs` (title + paragraphs joined by newlines), i.e. what the
 crawl pipeline hands to the Analyzer. Single process; one warm-up pass first so the
 normalizer's character cache and the regex caches are filled as in a long crawl.
@@ -11,26 +11,17 @@ normalizer's character cache and the regex caches are filled as in a long crawl.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
-from pathlib import Path
 
 from crawler.analysis import Analyzer
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MARSAD_SHARED", ROOT.parent / "shared"))
-
 
 def load_articles(pages: int) -> list[tuple[str, str]]:
+    from benchmarks.eval import dev_corpus, dev_rows
     from benchmarks.sitegen import generate_specs
 
-    out: list[tuple[str, str]] = []
-    with (SHARED / "corpus" / "dev.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                row = json.loads(line)
-                out.append((row.get("title") or "", row.get("body") or ""))
+    dev = dev_corpus()
+    out = [(r.title, r.body) for r in dev_rows(dev)] if dev.is_file() else []
     for spec in generate_specs(pages, seed=1):
         out.append((spec.title, "\n".join(spec.paragraphs)))
     return out

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import json
 import random
 import re
 import statistics
@@ -52,7 +51,6 @@ FULL_SIZES = (10_000, 1_000_000)
 REAL_TEXTS = 300
 TARGET_P50_MS = 2.0
 TARGET_RATIO = 3.0
-DEV_CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
 LSH_OBJECTS = ("lsh_bands", "sqlite_autoindex_lsh_bands_1", "ix_lsh_bands_article_id")
 ORDER_LIMIT = "GROUP BY article_id ORDER BY shared DESC, article_id LIMIT {limit}"
 
@@ -84,16 +82,16 @@ def _edit(rng: random.Random, text: str) -> str:
 
 def load_texts(real: int = REAL_TEXTS, seed: int = 7) -> Texts:
     """``real`` stored texts, their near-copies, and ``real`` unseen texts (normalized)."""
+    from benchmarks.eval import dev_corpus, read_jsonl
     from benchmarks.sitegen import generate_specs
     from crawler.arabic import normalize
 
     raw: list[str] = []
-    if DEV_CORPUS.is_file():
-        for line in DEV_CORPUS.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                body = json.loads(line).get("body") or ""
-                if len(body.split()) >= 40:
-                    raw.append(body)
+    if dev_corpus().is_file():
+        for row in read_jsonl(dev_corpus()):
+            body = row.get("body") or ""
+            if len(body.split()) >= 40:
+                raw.append(body)
     specs = [s for s in generate_specs(4 * real + 400, seed=seed) if s.expected.dup_of is None]
     raw += ["\n".join(s.paragraphs) for s in specs]
     # Keep texts with distinct content hashes only, as the store would.

@@ -1,7 +1,7 @@
 """Calibration report for crawler.dedup: score distributions and the chosen thresholds.
 
-Prints, for the labelled corpus (../shared/corpus/dev.jsonl) and the hand-written pairs
-(tests/data/dedup_pairs.jsonl):
+Prints, for the labelled corpus (../shared/corpus/dev.jsonl, as `make eval` finds it) and the
+hand-written pairs (tests/data/dedup_pairs.jsonl):
 
 - the scores of copy pairs (labels.dup_of) and of hard negatives (different events
   that share a background paragraph), the thresholds, and the margins between them;
@@ -12,6 +12,9 @@ Prints, for the labelled corpus (../shared/corpus/dev.jsonl) and the hand-writte
   at growing edit levels;
 - the cost of signature() and scores().
 
+`make eval` judges the decisions themselves (copies linked, false merges); this report shows
+the margins behind them.
+
 Usage: .venv/bin/python benchmarks/eval_dedup.py [--corpus PATH] [--with-title]
 """
 
@@ -19,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import random
 import statistics
 import sys
@@ -29,10 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.eval import Row, dev_corpus, dev_rows, read_jsonl  # noqa: E402
 from crawler import dedup  # noqa: E402
 from crawler.arabic import normalize  # noqa: E402
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "dev.jsonl"
 PAIRS = ROOT / "tests" / "data" / "dedup_pairs.jsonl"
 
 # A paragraph counts as shared background when this share of its shingles is in the
@@ -49,21 +51,20 @@ FOOTERS = ["اقرأ أيضاً: ", "شاهد أيضاً: ", "للمزيد من 
 INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
-def load(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+def text_of(title: str, body: str, with_title: bool) -> str:
+    return normalize((title + "\n" + body) if with_title else body)
 
 
-def text_of(row: dict, with_title: bool) -> str:
-    return normalize((row["title"] + "\n" + row["body"]) if with_title else row["body"])
+def pair_text(side: dict, with_title: bool) -> str:
+    return text_of(side["title"], side["body"], with_title)
 
 
-def shared_paragraph(a: dict, b: dict) -> float:
+def shared_paragraph(a: Row, b: Row) -> float:
     """Largest share of one paragraph's shingles found in the other article."""
     best = 0.0
     for x, y in ((a, b), (b, a)):
-        other = dedup.shingles(normalize(y["body"]))
-        for para in x["body"].split("\n"):
+        other = dedup.shingles(normalize(y.body))
+        for para in x.body.split("\n"):
             sh = dedup.shingles(normalize(para))
             if len(sh) >= 5:
                 best = max(best, len(sh & other) / len(sh))
@@ -92,9 +93,9 @@ def p_candidate(j: float) -> float:
     return 1 - (1 - j**dedup.ROWS) ** dedup.BANDS
 
 
-def edit_copy(row: dict, level: float, rng: random.Random, others: list[dict]) -> str:
+def edit_copy(row: Row, level: float, rng: random.Random, others: list[Row]) -> str:
     """A copy-desk edit of `row`'s body; `level` ~ the share of text changed."""
-    paras = [p for p in row["body"].split("\n") if p.strip()]
+    paras = [p for p in row.body.split("\n") if p.strip()]
     words_total = sum(len(p.split()) for p in paras)
     budget = level * words_total
     # Always: own added lead, Arabic-Indic digits, a footer.
@@ -119,19 +120,22 @@ def edit_copy(row: dict, level: float, rng: random.Random, others: list[dict]) -
     if len(out) >= 4:
         i = rng.randrange(1, len(out) - 1)
         out[i], out[i + 1] = out[i + 1], out[i]
-    footer = rng.choice(FOOTERS) + rng.choice(others)["title"]
+    footer = rng.choice(FOOTERS) + rng.choice(others).title
     body = "\n".join([lead, *out, footer]).translate(INDIC)
     return body
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--corpus", type=Path, default=dev_corpus())
     ap.add_argument("--with-title", action="store_true", help="score normalize(title + body)")
     args = ap.parse_args()
+    if not args.corpus.is_file():
+        print(f"dedup calibration: {args.corpus} not found, skipped (set MARSAD_SHARED)")
+        return
 
-    rows = load(args.corpus)
-    texts = {r["id"]: text_of(r, args.with_title) for r in rows}
+    rows = dev_rows(args.corpus)
+    texts = {r.id: text_of(r.title, r.body, args.with_title) for r in rows}
     print(
         f"dedup: {dedup.SHINGLE_WORDS}-word shingles, NUM_PERM={dedup.NUM_PERM} "
         f"BANDS={dedup.BANDS} ROWS={dedup.ROWS}; input: "
@@ -145,21 +149,20 @@ def main() -> None:
 
     copies, hard, unrelated = [], [], []
     for a, b in itertools.combinations(rows, 2):
-        la, lb = a["labels"], b["labels"]
-        s = dedup.scores(texts[a["id"]], texts[b["id"]])
-        if la.get("dup_of") == b["id"] or lb.get("dup_of") == a["id"]:
-            copies.append((a["id"], b["id"], s))
-        elif la.get("event") and la.get("event") == lb.get("event"):
+        s = dedup.scores(texts[a.id], texts[b.id])
+        if a.copy_group == b.copy_group:
+            copies.append((a.id, b.id, s))
+        elif a.event and a.event == b.event:
             continue  # independent reports of one event: neither copy nor distinct
         elif shared_paragraph(a, b) >= PARAGRAPH_SHARED:
-            hard.append((a["id"], b["id"], s))
+            hard.append((a.id, b.id, s))
         else:
-            unrelated.append((a["id"], b["id"], s))
+            unrelated.append((a.id, b.id, s))
 
-    own = load(PAIRS)
+    own = read_jsonl(PAIRS)
     own_copies, own_distinct = [], []
     for p in own:
-        s = dedup.scores(text_of(p["a"], args.with_title), text_of(p["b"], args.with_title))
+        s = dedup.scores(pair_text(p["a"], args.with_title), pair_text(p["b"], args.with_title))
         (own_copies if p["kind"] == "copy" else own_distinct).append((p["id"], p["note"], s))
 
     print(f"\n== {args.corpus.name}: {len(copies)} copy pairs")
@@ -199,7 +202,7 @@ def main() -> None:
     print("\n== LSH candidates")
     cand = sum(candidate(texts[a], texts[b]) for a, b, _ in copies)
     cand += sum(
-        candidate(text_of(p["a"], args.with_title), text_of(p["b"], args.with_title))
+        candidate(pair_text(p["a"], args.with_title), pair_text(p["b"], args.with_title))
         for p in own
         if p["kind"] == "copy"
     )
@@ -219,19 +222,19 @@ def main() -> None:
     )
 
     print("\n== synthetic copy-desk edits of dev originals (seeded)")
-    originals = [r for r in rows if r["labels"].get("relevant") and not r["labels"].get("dup_of")]
+    originals = [r for r in rows if r.relevant and r.copy_group == r.id]
     for level in (0.1, 0.2, 0.3, 0.4):
         rng = random.Random(400 + int(level * 100))
         hits, js = 0, []
         for r in originals:
             body = edit_copy(r, level, rng, rows)
-            s = dedup.scores(text_of(r, False), normalize(body))
+            s = dedup.scores(normalize(r.body), normalize(body))
             js.append(s.jaccard)
             hits += dedup.is_near_duplicate(s)
         print(f"  edit level {level:.0%}: found {hits}/{len(originals)}  {summary('jaccard', js)}")
 
     print("\n== cost")
-    bodies = [texts[r["id"]] for r in rows]
+    bodies = [texts[r.id] for r in rows]
     words = statistics.mean(len(t.split()) for t in bodies)
     reps = 20
     t0 = time.perf_counter()

@@ -32,7 +32,6 @@ def plan(full: bool) -> dict[str, list[str]]:
         "recrawl": ["-m", "benchmarks.bench_recrawl"],
         "lsh": ["-m", "benchmarks.bench_lsh", *(["--full"] if full else [])],
         "dedup": ["benchmarks/eval_dedup.py"],
-        "classifier": ["benchmarks/eval_classifier.py"],
         "search": [
             "-m",
             "benchmarks.bench_search",

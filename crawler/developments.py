@@ -20,7 +20,7 @@ A development is one event. A later report joins it when all of these hold:
   "تستبعد اقتناء"), so `min_similarity_shared` (lower) applies instead.
 
 Reports with no date can only join on text that is nearly the same.
-Calibrated on dev.jsonl `labels.event` (see benchmarks/eval_classifier.py).
+Calibrated on dev.jsonl `labels.event` (see `make eval`, benchmarks/eval.py).
 """
 
 from __future__ import annotations

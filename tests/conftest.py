@@ -15,16 +15,9 @@ from sqlalchemy import create_engine
 from crawler.db import Database, normalize_url, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MARSAD_SHARED", ROOT.parent / "shared"))
 PG_URL = os.environ.get("MARSAD_TEST_DATABASE_URL")
 
 DB_KINDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    assert SHARED.is_dir(), f"shared/ not found at {SHARED}; set MARSAD_SHARED"
-    return SHARED
 
 
 def _pg_schema_url(schema: str) -> str:

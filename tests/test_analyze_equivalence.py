@@ -10,7 +10,6 @@ purpose, after a deliberate rule change:
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,19 +17,19 @@ from typing import Any
 
 import pytest
 
+from benchmarks.eval import read_jsonl
 from crawler.analysis import Analyzer
 from crawler.matcher import S400, TermMatch, WatchlistEntry
+from tests.fixtures import LABELLED
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MARSAD_SHARED", ROOT.parent / "shared"))
-DEV = SHARED / "corpus" / "dev.jsonl"
 FIXTURES = ROOT / "tests" / "data" / "classify_fixtures.jsonl"
 HOLDOUT = ROOT / "tests" / "data" / "classify_holdout.jsonl"
 GOLDEN = ROOT / "tests" / "data" / "analyze_golden.jsonl"
 SITEGEN_PAGES = 300
 
 # Configured watchlist entries go through their own rule compiler; a second Analyzer with a
-# few of them keeps that path covered too (run on dev.jsonl only).
+# few of them keeps that path covered too (run on the labelled fixture only).
 EXTRA_WATCHLIST = (
     WatchlistEntry("Su-35", ("سو-35", "Su-35", "سوخوي 35")),
     WatchlistEntry("Almaz-Antey", ("ألماز أنتي", "Almaz-Antey")),
@@ -38,26 +37,21 @@ EXTRA_WATCHLIST = (
 )
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def cases() -> Iterator[tuple[str, str, str, str]]:
     """(variant, id, title, body) for every recorded article, in golden-file order."""
-    for name, path in (("dev", DEV), ("fixtures", FIXTURES), ("holdout", HOLDOUT)):
-        for row in _jsonl(path):
+    for name, path in (("labelled", LABELLED), ("fixtures", FIXTURES), ("holdout", HOLDOUT)):
+        for row in read_jsonl(path):
             yield "default", f"{name}:{row['id']}", row.get("title") or "", row.get("body") or ""
     from benchmarks.sitegen import generate_specs
 
     for spec in generate_specs(SITEGEN_PAGES, seed=1):
         yield "default", f"sitegen:{spec.slug}", spec.title, "\n".join(spec.paragraphs)
-    for row in _jsonl(DEV):
-        yield "watchlist", f"dev:{row['id']}", row.get("title") or "", row.get("body") or ""
+    for row in read_jsonl(LABELLED):
+        yield "watchlist", f"labelled:{row['id']}", row.get("title") or "", row.get("body") or ""
     # Irrelevant articles never reach the classifier through `analyze`; classifying them as
     # if the lead mentioned S-400 runs the rules over much more varied text.
-    for name, path in (("dev", DEV), ("holdout", HOLDOUT)):
-        for row in _jsonl(path):
+    for name, path in (("labelled", LABELLED), ("holdout", HOLDOUT)):
+        for row in read_jsonl(path):
             if not row.get("labels", {}).get("relevant", True):
                 yield "forced", f"{name}:{row['id']}", row.get("title") or "", row["body"] or ""
     for spec in generate_specs(SITEGEN_PAGES, seed=1)[:100]:
@@ -147,8 +141,8 @@ def _reference_normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 def _corpus_texts() -> list[str]:
     texts: list[str] = []
-    for path in (DEV, FIXTURES, HOLDOUT):
-        for row in _jsonl(path):
+    for path in (LABELLED, FIXTURES, HOLDOUT):
+        for row in read_jsonl(path):
             texts += [row.get("title") or "", row.get("body") or ""]
     return texts
 

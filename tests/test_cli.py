@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from crawler.cli import cli
 from crawler.config import load_config, parse_config
 from tests.conftest import write_config
+from tests.fixtures import seed_article
 
 
 @pytest.fixture
@@ -24,13 +25,8 @@ def config(tmp_path: Path) -> Path:
     return write_config(tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", body)
 
 
-def seed_text(shared_dir: Path) -> tuple[str, str]:
-    seed = next((shared_dir / "seed").glob("*.txt")).read_text("utf-8").strip().splitlines()
-    return seed[0], "\n".join(seed[1:])
-
-
-def test_analyze_finds_the_seed_relevant_with_both_terms(runner, shared_dir: Path, config) -> None:
-    title, body = seed_text(shared_dir)
+def test_analyze_finds_the_seed_relevant_with_both_terms(runner, config) -> None:
+    title, body = seed_article()
     lines = [
         json.dumps({"id": "seed", "title": title, "body": body}, ensure_ascii=False),
         "not json at all",

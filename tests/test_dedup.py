@@ -13,12 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.eval import copy_links, dev_rows, read_jsonl
 from crawler import dedup
 from crawler.arabic import normalize
+from tests.fixtures import LABELLED
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "tests" / "data" / "dedup_pairs.jsonl"
-DEV = Path(os.environ.get("MARSAD_DEV_CORPUS", ROOT.parent / "shared" / "corpus" / "dev.jsonl"))
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -33,11 +34,6 @@ arabic_words = st.lists(
     min_size=0,
     max_size=60,
 ).map(" ".join)
-
-
-def load_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def shares_bucket(a: str, b: str) -> bool:
@@ -178,7 +174,7 @@ def test_scores_keeps_two_field_construction() -> None:
 
 
 def _own_pairs(kind: str) -> list[dict]:
-    pairs = [p for p in load_jsonl(PAIRS) if p["kind"] == kind]
+    pairs = [p for p in read_jsonl(PAIRS) if p["kind"] == kind]
     assert pairs
     return pairs
 
@@ -196,7 +192,7 @@ def test_own_related_but_different_reports_never_merge(pair: dict) -> None:
     assert not dedup.is_near_duplicate(dedup.scores(a, b)), pair["note"]
 
 
-@pytest.mark.parametrize("pair", load_jsonl(PAIRS), ids=lambda p: p["id"])
+@pytest.mark.parametrize("pair", read_jsonl(PAIRS), ids=lambda p: p["id"])
 def test_own_pairs_hold_when_the_title_is_included(pair: dict) -> None:
     # The recommended input is the body alone; title + body must still decide right.
     a = normalize(pair["a"]["title"] + "\n" + pair["a"]["body"])
@@ -209,28 +205,18 @@ def test_own_pairs_file_has_enough_pairs() -> None:
     assert len(_own_pairs("distinct")) >= 6
 
 
-@pytest.fixture(scope="module")
-def dev_rows() -> list[dict]:
-    if not DEV.exists():
-        pytest.skip(f"labelled corpus not found at {DEV} (set MARSAD_DEV_CORPUS)")
-    return load_jsonl(DEV)
-
-
-def test_dev_calibration_every_copy_found_no_false_merge(dev_rows: list[dict]) -> None:
-    texts = {r["id"]: normalize(r["body"]) for r in dev_rows}
-    missed, merged, copies = [], [], 0
-    for a, b in itertools.combinations(dev_rows, 2):
-        la, lb = a["labels"], b["labels"]
-        is_copy = la.get("dup_of") == b["id"] or lb.get("dup_of") == a["id"]
-        dup = dedup.is_near_duplicate(dedup.scores(texts[a["id"]], texts[b["id"]]))
-        if is_copy:
-            copies += 1
-            if not (dup and shares_bucket(texts[a["id"]], texts[b["id"]])):
-                missed.append((a["id"], b["id"]))
-        elif dup:
-            # Neither different developments nor independent reports of one
-            # development are copies.
-            merged.append((a["id"], b["id"]))
-    assert copies >= 10
-    assert missed == []
-    assert merged == []
+def test_labelled_fixture_every_copy_linked_no_false_merge() -> None:
+    rows = dev_rows(LABELLED)
+    # Different developments that repeat a background paragraph are the hard negatives.
+    paragraphs = {r.id: set(r.body.split("\n")) for r in rows}
+    hard = [
+        (a.id, b.id)
+        for a, b in itertools.combinations(rows, 2)
+        if a.event != b.event and paragraphs[a.id] & paragraphs[b.id]
+    ]
+    assert len(hard) >= 2
+    links = copy_links(rows)
+    assert links.pairs >= 4
+    assert links.missed == []
+    # Neither different developments nor independent reports of one development are copies.
+    assert links.false_merges == []

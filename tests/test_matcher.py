@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.eval import analyze_all, dev_rows, relevance
 from crawler.matcher import Matcher, TermMatch, WatchlistEntry
+from tests.fixtures import LABELLED, SEED
 
 S400 = "S-400"
 ROSO = "Rosoboronexport"
-
-_SHARED = Path(os.environ.get("MARSAD_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 
 @pytest.fixture(scope="module")
@@ -325,46 +321,38 @@ def test_find_in_article_title_then_body(matcher: Matcher) -> None:
 
 
 def test_seed_article_mentions_both_terms(matcher: Matcher) -> None:
-    seeds = sorted((_SHARED / "seed").glob("*.txt"))
-    assert seeds, f"seed article missing under {_SHARED}"
-    text = seeds[0].read_text(encoding="utf-8")
+    text = SEED.read_text(encoding="utf-8")
     found = Matcher().find(text)
-    terms = {m.term for m in found}
-    assert terms == {S400, ROSO}
-    # The seed also names the Su-35 ("سو 35"), which a user entry picks up.
+    assert [(m.term, m.text) for m in found if m.term == ROSO] == [
+        (ROSO, "روس أوبورون إكسبورت"),
+        (ROSO, "روس أوبورون إكسبورت"),
+        (ROSO, "روسوبورون إكسبورت"),
+    ]
+    # The system's name in six forms, Triumf included; Rostec (روستيخ) is not Rosoboronexport.
+    assert [m.text for m in found if m.term == S400] == [
+        "إس-400",
+        "إس-400",
+        "تريومف",
+        "إس 400",
+        "إس-٤٠٠",
+        "S-400",
+    ]
+    # The article also names the Su-35 ("سو 35"), which a user entry picks up.
     assert [m.text for m in matcher.find(text) if m.term == "Su-35"] == ["سو 35"]
-    assert sum(m.term == ROSO for m in found) == 2
-    assert sum(m.term == S400 for m in found) >= 10
     assert all(text[m.start : m.end] == m.text for m in found)
 
 
-def _corpus() -> list[dict]:
-    path = _SHARED / "corpus" / "dev.jsonl"
-    assert path.exists(), f"labelled corpus missing: {path}"
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def test_dev_corpus_relevance(matcher: Matcher) -> None:
+def test_labelled_fixture_relevance() -> None:
     """Relevant = any match in title or body; every labelled one found, no negative hit."""
-    builtin = Matcher()
-    missed, false_hits = [], []
-    for doc in _corpus():
-        found = builtin.find_in_article(doc["title"], doc["body"])
-        for m in found:
-            source = doc["title"] if m.field == "title" else doc["body"]
+    rows = dev_rows(LABELLED)
+    assert sum(not r.relevant for r in rows) >= 8  # the hard negatives are still there
+    got = analyze_all(rows)
+    for row in rows:
+        for m in got[row.id].terms:
+            source = row.title if m.field == "title" else row.body
             assert source[m.start : m.end] == m.text
-        if doc["labels"]["relevant"] and not found:
-            missed.append(doc["id"])
-        if not doc["labels"]["relevant"] and found:
-            false_hits.append((doc["id"], [m.text for m in found]))
-    relevant = sum(bool(doc["labels"]["relevant"]) for doc in _corpus())
-    found_relevant = relevant - len(missed)
-    precision = found_relevant / max(1, found_relevant + len(false_hits))
-    recall = found_relevant / max(1, relevant)
-    print(f"dev.jsonl relevance: precision={precision:.3f} recall={recall:.3f}")
-    assert missed == []
-    assert false_hits == []
+    assert [r.id for r in rows if r.relevant != got[r.id].relevant] == []
+    assert relevance(rows, got) == (1.0, 1.0)
 
 
 # --- properties ---------------------------------------------------------------------------
