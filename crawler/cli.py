@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.config import Config, ConfigError, load_config, resolve_config_path
@@ -158,15 +160,38 @@ def crawl(state: State, sources: tuple[str, ...]) -> None:
         fail("no sources configured", EXIT_CONFIG)
     with state.database():
         pass  # fail fast on an unreachable database, and migrate before the child starts
-    outcome = run_with_progress(state, names)
+    with stop_signals() as received:
+        outcome = run_with_progress(state, names, stop_requested=lambda: bool(received))
     print_summary(outcome.summaries.values())
+    if received:
+        # Stopped, not completed: the shell's code for a process ended by that signal.
+        sys.exit(128 + received[0])
     if outcome.returncode == EXIT_CONFIG:
         sys.exit(EXIT_CONFIG)
     if outcome.all_failed:
         sys.exit(EXIT_ALL_FAILED)
 
 
-def run_with_progress(state: State, names: list[str]) -> Any:
+@contextmanager
+def stop_signals() -> Iterator[list[int]]:
+    """While inside, SIGTERM and SIGINT are only noted in the list yielded: the crawl's wait
+    loop stops the crawl, and the summary of what was done is still printed."""
+    received: list[int] = []
+
+    def note(signum: int, _frame: Any) -> None:
+        received.append(signum)
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_with_progress(
+    state: State, names: list[str], stop_requested: Callable[[], bool] | None = None
+) -> Any:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from crawler.crawl import run_crawl
@@ -198,9 +223,10 @@ def run_with_progress(state: State, names: list[str]) -> Any:
         return run_crawl(
             state.config,
             names,
-            config_path=state.resolved_config_path,
             on_event=on_event,
             log_format=state.log_format,
+            stop_requested=stop_requested,
+            stop_grace=0,
         )
 
 
@@ -231,9 +257,13 @@ def print_summary(summaries: Any) -> None:
             str(s.stored),
             str(s.copies),
             str(s.errors),
-            (s.last_error or "")[:80],
+            escape((s.last_error or "")[:80]),
         )
-    stderr_console().print(table)
+    console = stderr_console()
+    if not console.is_terminal:
+        # A log file or a pipe has no width to wrap to: one line per source.
+        console.width = 1000
+    console.print(table)
 
 
 @cli.command()
