@@ -665,48 +665,74 @@ def status(state: State, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        console = Console()
-        table = Table(title="sources", title_justify="left")
-        for col in (
-            "source",
-            "last run",
-            "last success",
-            "next run",
-            "status",
-            "pages",
-            "relevant",
-            "stored",
-            "copies",
-            "errors",
-            "streak",
-        ):
-            table.add_column(col)
-        for s in data["sources"]:
-            table.add_row(
-                s["name"],
-                (s["last_run"] or "-")[:19],
-                (s["last_success"] or "-")[:19],
-                (s["next_run"] or "-")[:19],
-                s["last_status"] or "-",
-                str(s["pages"]),
-                str(s["relevant"]),
-                str(s["stored"]),
-                str(s["copies"]),
-                str(s["errors"]),
-                str(s["error_streak"]),
-            )
-        console.print(table)
-        o, d = data["outbox"], data["database"]
-        console.print(
-            f"outbox: {o['pending']} pending, {o['failed']} failed, {o['sent']} sent; oldest pending: {o['oldest_pending'] or '-'}"
-        )
-        console.print(
-            f"database: {d['dialect']}, {d['articles']} articles ({d['originals']} originals), {d['size_bytes'] or 0} bytes"
-        )
-        for problem in result.problems:
-            console.print(f"[bold red]problem:[/] {problem}")
+        print_status(data, result.problems)
     if not result.healthy:
         sys.exit(EXIT_ERROR)
+
+
+STATUS_COLUMNS = {
+    "source": "name",
+    "interval": "interval",
+    "last run": "last_run",
+    "last success": "last_success",
+    "next run": "next_run",
+    "status": "last_status",
+    "pages": "pages",
+    "relevant": "relevant",
+    "stored": "stored",
+    "copies": "copies",
+    "errors": "errors",
+    "streak": "error_streak",
+    "last error": "last_error",
+}
+
+
+def print_status(data: dict[str, Any], problems: list[str]) -> None:
+    """A table in a terminal; piped or redirected, one tab-separated line per source with every
+    value whole (a table would cut or wrap them to the width of a terminal there is not)."""
+    console = Console()
+    o, d = data["outbox"], data["database"]
+    lines = [
+        f"outbox: {o['pending']} pending, {o['failed']} failed, {o['sent']} sent; "
+        f"oldest pending: {o['oldest_pending'] or '-'}",
+        f"database: {d['dialect']}, {d['articles']} articles ({d['originals']} originals), "
+        f"{d['size_bytes'] or 0} bytes",
+    ]
+    if not console.is_terminal:
+        click.echo("\t".join(STATUS_COLUMNS))
+        for s in data["sources"]:
+            cells = ("-" if s[key] is None else str(s[key]) for key in STATUS_COLUMNS.values())
+            click.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in cells))
+        for line in [*lines, *(f"problem: {p}" for p in problems)]:
+            click.echo(line)
+        return
+    table = Table(title="sources (times in UTC)", title_justify="left")
+    # In a terminal each error goes below the table, whole, rather than squeezed into a column.
+    columns = {col: key for col, key in STATUS_COLUMNS.items() if key != "last_error"}
+    numbers = {"pages", "relevant", "stored", "copies", "errors", "error_streak"}
+    for col, key in columns.items():
+        table.add_column(col, justify="right" if key in numbers else "left", overflow="fold")
+    times = {"last_run", "last_success", "next_run"}
+    for s in data["sources"]:
+        table.add_row(
+            *(
+                "-"
+                if s[key] is None
+                else escape(str(s[key])[5:16].replace("T", " ") if key in times else str(s[key]))
+                for key in columns.values()
+            ),
+            style="red" if s["failing"] else None,
+        )
+    console.print(table)
+    for s in data["sources"]:
+        if s["last_error"]:
+            console.print(
+                f"[bold]{escape(s['name'])}[/]: {escape(s['last_error'])}", highlight=False
+            )
+    for line in lines:
+        console.print(line, highlight=False)
+    for problem in problems:
+        console.print(f"[bold red]problem:[/] {escape(problem)}", highlight=False)
 
 
 # --- search and the web page (issue 6) -------------------------------------------------------
