@@ -15,6 +15,7 @@ import logging
 import signal
 import threading
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,6 +63,10 @@ class MarsadScheduler(BlockingScheduler):
             self._event.clear()
             wait_seconds = self._process_jobs()
 
+    def resume(self) -> None:
+        """Go on running the jobs as they are, after the loop returned for a flag."""
+        self._main_loop()
+
 
 class Daemon:
     def __init__(
@@ -99,7 +104,6 @@ class Daemon:
         outcome = run_crawl(
             self.config,
             names,
-            config_path=self.config_path,
             log_format=self.log_format,
             stop_requested=self.stop.is_set,
             on_event=on_event,
@@ -107,10 +111,12 @@ class Daemon:
         for summary in outcome.summaries.values():
             if summary.source not in reported:
                 self._report(summary)
+        report_cycle(outcome)
         return outcome
 
     @staticmethod
     def _report(summary: SourceSummary) -> None:
+        """The one line a source gets per crawl: its figures, and why it failed."""
         level = logging.WARNING if summary.failed else logging.INFO
         log.log(
             level,
@@ -122,7 +128,8 @@ class Daemon:
             summary.stored,
             summary.copies,
             summary.errors,
-            f" last error: {summary.last_error}" if summary.failed and summary.last_error else "",
+            f" last error: {summary.last_error}" if summary.last_error else "",
+            extra={"data": asdict(summary)},
         )
 
     def crawl_job(self, name: str) -> None:
@@ -172,17 +179,19 @@ class Daemon:
         return started is not None and time.monotonic() - started < self._interval(name) / 2
 
     def _due_soon(self) -> list[str]:
-        if self.scheduler is None:
-            return []
-        now = datetime.now(UTC)
-        soon = []
-        for job in self.scheduler.get_jobs():
-            if not job.id.startswith("crawl:") or job.next_run_time is None:
-                continue
-            name = job.id.removeprefix("crawl:")
-            if (job.next_run_time - now).total_seconds() < self._interval(name) / 2:
-                soon.append(name)
-        return soon
+        """Sources never crawled, or last started more than half their interval ago.
+
+        Read from the daemon's own record, not the jobs' next run times: jobs that fired
+        together but wait for an executor thread have their next run time moved on already, and
+        at start-up every source would get a crawl process of its own.
+        """
+        now = time.monotonic()
+        return [
+            s.name
+            for s in self.config.sources
+            if s.enabled
+            and now - self._started.get(s.name, -float("inf")) >= self._interval(s.name) / 2
+        ]
 
     def dispatch_job(self, *, draining: bool = False) -> None:
         """Send what is due, batch after batch; a stop interrupts unless this is the last drain."""
@@ -305,16 +314,20 @@ class Daemon:
         )
         return scheduler
 
+    def start_scheduler(self) -> MarsadScheduler:
+        scheduler = self.scheduler = self.build_scheduler()
+        log.info(
+            "marsad running: %d sources, database %s (config: %s)",
+            sum(1 for job in scheduler.get_jobs() if job.id.startswith("crawl:")),
+            self.db.url if self.db and self.db.is_sqlite else "PostgreSQL",
+            self.config.origin,
+        )
+        scheduler.start()
+        return scheduler
+
     def run_forever(self) -> int:
+        scheduler = self.start_scheduler()
         while True:
-            scheduler = self.scheduler = self.build_scheduler()
-            log.info(
-                "marsad running: %d sources, database %s (config: %s)",
-                sum(1 for job in scheduler.get_jobs() if job.id.startswith("crawl:")),
-                self.db.url if self.db and self.db.is_sqlite else "PostgreSQL",
-                self.config.origin,
-            )
-            scheduler.start()
             # The loop returned: a signal arrived.
             self.flags_changed.clear()
             if self.stop.is_set():
@@ -326,16 +339,53 @@ class Daemon:
                 return EXIT_OK
             if self.reload.is_set():
                 self.reload.clear()
-                scheduler.shutdown(wait=True)
-                self.reload_config()
+                config = self.read_config()
+                if config is not None:
+                    scheduler.shutdown(wait=True)
+                    self.config = config
+                    self._dispatcher = None
+                    log.info("config reloaded from %s", config.origin)
+                    scheduler = self.start_scheduler()
+                    continue
+            # Nothing changed (a broken file is reported once): the same jobs go on.
+            scheduler.resume()
 
-    def reload_config(self) -> None:
+    def read_config(self) -> Config | None:
         try:
-            self.config = load_config(self.config_path)
-            self._dispatcher = None
-            log.info("config reloaded from %s", self.config.origin)
+            return load_config(self.config_path)
         except ConfigError as exc:
             log.error("config reload failed, keeping the running config: %s", exc)
+            return None
+
+
+def report_cycle(outcome: CrawlOutcome) -> None:
+    """One line per crawl cycle (one crawl process and the sources it took): what it did."""
+    summaries = list(outcome.summaries.values())
+    failed = [s.source for s in summaries if s.failed]
+    stopped = [s.source for s in summaries if s.status == "stopped"]
+    data = {
+        "sources": len(summaries),
+        "ok": sum(1 for s in summaries if s.status == "ok"),
+        "failed": len(failed),
+        "stopped": len(stopped),
+        "pages": sum(s.pages for s in summaries),
+        "new": sum(s.stored for s in summaries),
+        "copies": sum(s.copies for s in summaries),
+        "alerts_queued": sum(s.alerts for s in summaries),
+    }
+    log.info(
+        "crawl cycle: %d sources ok, %d failed%s%s; %d pages fetched, %d new articles, "
+        "%d copies, %d alerts queued",
+        data["ok"],
+        data["failed"],
+        f" ({', '.join(failed)})" if failed else "",
+        f", {len(stopped)} stopped" if stopped else "",
+        data["pages"],
+        data["new"],
+        data["copies"],
+        data["alerts_queued"],
+        extra={"data": {**data, "failed_sources": failed}},
+    )
 
 
 def main(

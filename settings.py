@@ -16,6 +16,9 @@ DOWNLOAD_MAXSIZE = 5_000_000
 DOWNLOAD_WARNSIZE = 0
 RETRY_ENABLED = True
 RETRY_TIMES = 1
+# The spider's errback counts and reports every request that failed for good, once per source;
+# Scrapy's own "gave up retrying" line would repeat it at ERROR.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 REDIRECT_MAX_TIMES = 5
 # Each callback output gets this many worker tasks; an article page yields one item, so the
 # default of 100 only creates idle tasks (about a fifth of a crawl's CPU on the benchmark).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.config import Config, ConfigError, load_config, resolve_config_path
@@ -192,15 +194,38 @@ def crawl(state: State, sources: tuple[str, ...]) -> None:
         fail("no sources configured", EXIT_CONFIG)
     with state.database():
         pass  # fail fast on an unreachable database, and migrate before the child starts
-    outcome = run_with_progress(state, names)
+    with stop_signals() as received:
+        outcome = run_with_progress(state, names, stop_requested=lambda: bool(received))
     print_summary(outcome.summaries.values())
+    if received:
+        # Stopped, not completed: the shell's code for a process ended by that signal.
+        sys.exit(128 + received[0])
     if outcome.returncode == EXIT_CONFIG:
         sys.exit(EXIT_CONFIG)
     if outcome.all_failed:
         sys.exit(EXIT_ALL_FAILED)
 
 
-def run_with_progress(state: State, names: list[str]) -> Any:
+@contextmanager
+def stop_signals() -> Iterator[list[int]]:
+    """While inside, SIGTERM and SIGINT are only noted in the list yielded: the crawl's wait
+    loop stops the crawl, and the summary of what was done is still printed."""
+    received: list[int] = []
+
+    def note(signum: int, _frame: Any) -> None:
+        received.append(signum)
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_with_progress(
+    state: State, names: list[str], stop_requested: Callable[[], bool] | None = None
+) -> Any:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from crawler.crawl import run_crawl
@@ -232,9 +257,10 @@ def run_with_progress(state: State, names: list[str]) -> Any:
         return run_crawl(
             state.config,
             names,
-            config_path=state.resolved_config_path,
             on_event=on_event,
             log_format=state.log_format,
+            stop_requested=stop_requested,
+            stop_grace=0,
         )
 
 
@@ -265,9 +291,13 @@ def print_summary(summaries: Any) -> None:
             str(s.stored),
             str(s.copies),
             str(s.errors),
-            (s.last_error or "")[:80],
+            escape((s.last_error or "")[:80]),
         )
-    stderr_console().print(table)
+    console = stderr_console()
+    if not console.is_terminal:
+        # A log file or a pipe has no width to wrap to: one line per source.
+        console.width = 1000
+    console.print(table)
 
 
 @cli.command()
@@ -682,48 +712,74 @@ def status(state: State, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        console = Console()
-        table = Table(title="sources", title_justify="left")
-        for col in (
-            "source",
-            "last run",
-            "last success",
-            "next run",
-            "status",
-            "pages",
-            "relevant",
-            "stored",
-            "copies",
-            "errors",
-            "streak",
-        ):
-            table.add_column(col)
-        for s in data["sources"]:
-            table.add_row(
-                s["name"],
-                (s["last_run"] or "-")[:19],
-                (s["last_success"] or "-")[:19],
-                (s["next_run"] or "-")[:19],
-                s["last_status"] or "-",
-                str(s["pages"]),
-                str(s["relevant"]),
-                str(s["stored"]),
-                str(s["copies"]),
-                str(s["errors"]),
-                str(s["error_streak"]),
-            )
-        console.print(table)
-        o, d = data["outbox"], data["database"]
-        console.print(
-            f"outbox: {o['pending']} pending, {o['failed']} failed, {o['sent']} sent; oldest pending: {o['oldest_pending'] or '-'}"
-        )
-        console.print(
-            f"database: {d['dialect']}, {d['articles']} articles ({d['originals']} originals), {d['size_bytes'] or 0} bytes"
-        )
-        for problem in result.problems:
-            console.print(f"[bold red]problem:[/] {problem}")
+        print_status(data, result.problems)
     if not result.healthy:
         sys.exit(EXIT_ERROR)
+
+
+STATUS_COLUMNS = {
+    "source": "name",
+    "interval": "interval",
+    "last run": "last_run",
+    "last success": "last_success",
+    "next run": "next_run",
+    "status": "last_status",
+    "pages": "pages",
+    "relevant": "relevant",
+    "stored": "stored",
+    "copies": "copies",
+    "errors": "errors",
+    "streak": "error_streak",
+    "last error": "last_error",
+}
+
+
+def print_status(data: dict[str, Any], problems: list[str]) -> None:
+    """A table in a terminal; piped or redirected, one tab-separated line per source with every
+    value whole (a table would cut or wrap them to the width of a terminal there is not)."""
+    console = Console()
+    o, d = data["outbox"], data["database"]
+    lines = [
+        f"outbox: {o['pending']} pending, {o['failed']} failed, {o['sent']} sent; "
+        f"oldest pending: {o['oldest_pending'] or '-'}",
+        f"database: {d['dialect']}, {d['articles']} articles ({d['originals']} originals), "
+        f"{d['size_bytes'] or 0} bytes",
+    ]
+    if not console.is_terminal:
+        click.echo("\t".join(STATUS_COLUMNS))
+        for s in data["sources"]:
+            cells = ("-" if s[key] is None else str(s[key]) for key in STATUS_COLUMNS.values())
+            click.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in cells))
+        for line in [*lines, *(f"problem: {p}" for p in problems)]:
+            click.echo(line)
+        return
+    table = Table(title="sources (times in UTC)", title_justify="left")
+    # In a terminal each error goes below the table, whole, rather than squeezed into a column.
+    columns = {col: key for col, key in STATUS_COLUMNS.items() if key != "last_error"}
+    numbers = {"pages", "relevant", "stored", "copies", "errors", "error_streak"}
+    for col, key in columns.items():
+        table.add_column(col, justify="right" if key in numbers else "left", overflow="fold")
+    times = {"last_run", "last_success", "next_run"}
+    for s in data["sources"]:
+        table.add_row(
+            *(
+                "-"
+                if s[key] is None
+                else escape(str(s[key])[5:16].replace("T", " ") if key in times else str(s[key]))
+                for key in columns.values()
+            ),
+            style="red" if s["failing"] else None,
+        )
+    console.print(table)
+    for s in data["sources"]:
+        if s["last_error"]:
+            console.print(
+                f"[bold]{escape(s['name'])}[/]: {escape(s['last_error'])}", highlight=False
+            )
+    for line in lines:
+        console.print(line, highlight=False)
+    for problem in problems:
+        console.print(f"[bold red]problem:[/] {escape(problem)}", highlight=False)
 
 
 # --- search and the web page (issue 6) -------------------------------------------------------

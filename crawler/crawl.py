@@ -2,26 +2,28 @@
 
 The Twisted reactor cannot be restarted, and a hung or leaking crawl must not take the daemon
 (or a test run) down with it. :func:`run_crawl` starts ``python -m crawler.crawl`` in a new
-session, reads its progress events (JSON lines on the child's stdout), and terminates the whole
-process group when the hard timeout passes. The child runs one ``CrawlerProcess`` with one
-crawler per source.
+session, hands it the caller's config on stdin, and reads its progress events (JSON lines on the
+child's stdout). The child runs one ``CrawlerProcess`` with one crawler per source, and closes
+its crawlers itself when the hard timeout passes or it is told to stop (SIGTERM); the parent
+kills the whole process group when the child does not end in time after that.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import pickle
 import selectors
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import func, select, update
@@ -34,18 +36,21 @@ from crawler.models import CrawlRun, SourceHealth
 log = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
-# After SIGTERM, how long a crawl child gets to close before SIGKILL.
+# Past its hard timeout the child closes its crawlers itself; this long after, it is killed.
 KILL_GRACE_SECONDS = 10
 # When the daemon is stopping, how long a running crawl may go on, and then the shorter
 # SIGTERM-to-SIGKILL wait, so that `systemctl stop` returns well within its timeout.
 STOP_GRACE_SECONDS = 6
 STOP_KILL_GRACE_SECONDS = 2
+# The key in Resources.extras saying why the child closes its crawlers early, for the runs it
+# records: ("timeout" or "stopped", message).
+STOPPING = "stopping"
 
 
 @dataclass
 class SourceSummary:
     source: str
-    status: str = "running"  # ok | error | timeout | running
+    status: str = "running"  # ok | error | timeout | stopped | running
     pages: int = 0
     relevant: int = 0
     stored: int = 0
@@ -53,11 +58,13 @@ class SourceSummary:
     revisions: int = 0
     skipped: int = 0
     errors: int = 0
+    alerts: int = 0
     last_error: str | None = None
     error_kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
+        """The source failed this run; a run stopped from outside is no fault of the source."""
         return self.status in {"error", "timeout"}
 
 
@@ -81,6 +88,7 @@ def summary_from_stats(source: str, stats: dict[str, Any], *, final: bool) -> So
         revisions=stats.get("marsad/store/revision", 0),
         skipped=stats.get("marsad/skipped_seen", 0),
         errors=stats.get("marsad/errors", 0),
+        alerts=stats.get("marsad/alerts_queued", 0),
         last_error=stats.get("marsad/last_error"),
         error_kinds=kinds,
     )
@@ -135,18 +143,25 @@ class CrawlRunRecorder:
         self.emit({"event": "progress", **asdict(summary)})
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        resources = self.crawler.settings["MARSAD_RESOURCES"]
         stats = self.crawler.stats.get_stats()
         summary = summary_from_stats(spider.source.name, stats, final=True)
-        if reason not in {"finished"}:
+        stopping = resources.extras.get(STOPPING)
+        if reason == "shutdown" and stopping is not None:
+            summary.status, summary.last_error = stopping
+        elif reason != "finished":
             summary.status = "error"
             summary.last_error = summary.last_error or f"crawl ended: {reason}"
-        record_run(self.db, self.run_id, summary, self.crawler.settings["MARSAD_RESOURCES"].config)
+        summary.alerts += record_run(self.db, self.run_id, summary, resources.config)
         self.emit({"event": "done", **asdict(summary)})
 
 
-def record_run(db: Database, run_id: int | None, summary: SourceSummary, config: Config) -> None:
+def record_run(db: Database, run_id: int | None, summary: SourceSummary, config: Config) -> int:
     """Close a crawl_runs row, move the source's error streak, and queue a source-health alert
-    when the streak reaches the threshold (once) or ends after one was sent (once)."""
+    when the streak reaches the threshold (once) or ends after one was sent (once).
+
+    A stopped run leaves the streak as it was. Returns the outbox rows queued.
+    """
     from alerts.channels import channel_names
     from alerts.outbox import queue
 
@@ -177,8 +192,8 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
         threshold = config.alerts.source_failure_threshold
         incident = f"source-health:{summary.source}:{run_id or now.isoformat()}"
 
-        def health_alert(state: str, note: str) -> None:
-            queue(
+        def health_alert(state: str, note: str) -> int:
+            return queue(
                 session,
                 key=f"{incident}:{state}",
                 kind="source-health",
@@ -186,26 +201,28 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
                 payload={"note": note},
             )
 
+        queued = 0
         if summary.failed:
             health.error_streak += 1
             health.last_error = summary.last_error
             if health.error_streak >= threshold and not health.down_alerted:
                 health.down_alerted = True
-                health_alert(
+                queued = health_alert(
                     "down",
                     f"Source {summary.source} is failing: {health.error_streak} failed runs "
                     f"in a row; last error: {summary.last_error or 'unknown'}",
                 )
-        else:
+        elif summary.status == "ok":
             if health.down_alerted:
                 health.down_alerted = False
-                health_alert(
+                queued = health_alert(
                     "up",
                     f"Source {summary.source} has recovered: the crawl succeeded again after "
                     f"{health.error_streak} failed runs",
                 )
             health.error_streak = 0
             health.last_success_at = now
+    return queued
 
 
 def scrapy_settings(config: Config, resources: Any) -> Any:
@@ -260,7 +277,13 @@ def expects_many_pages(db: Database, sources: Sequence[str], min_pages: int) -> 
 def child_main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.crawl")
     parser.add_argument("--config", default=None)
+    parser.add_argument(
+        "--config-on-stdin",
+        action="store_true",
+        help="read the parent's config (pickled) from stdin instead of a file",
+    )
     parser.add_argument("--source", action="append", default=[])
+    parser.add_argument("--timeout", type=float, help="seconds (default: crawl.hard_timeout)")
     parser.add_argument("--log-format", default="text")
     args = parser.parse_args(argv)
 
@@ -286,7 +309,9 @@ def child_main(argv: Sequence[str] | None = None) -> int:
             parent_gone = True
 
     try:
-        config = load_config(args.config)
+        # The config the parent runs with, not the file as it is now: a daemon keeps its
+        # config when a reload finds the file broken, and so must its crawls.
+        config = pickle.load(sys.stdin.buffer) if args.config_on_stdin else load_config(args.config)
         sources = [config.source(name) for name in args.source] or [
             s for s in config.sources if s.enabled
         ]
@@ -310,9 +335,32 @@ def child_main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.log_format)
     for source in sources:
         process.crawl(SPIDER_FOR_KIND[source.kind], source=source)
-    process.start()
+    timeout = args.timeout or config.crawl.hard_timeout.total_seconds()
+    stop_early(process, resources, timeout)
+    process.start(install_signal_handlers=False)
     resources.close()
     return 0
+
+
+def stop_early(process: Any, resources: Any, timeout: float) -> None:
+    """Close every crawler when SIGTERM or SIGINT arrives, or when `timeout` seconds pass; each
+    records its run as stopped or timed out, and the process then ends as after a full crawl."""
+    # The crawlers above installed Scrapy's reactor; importing it earlier would install another.
+    from twisted.internet import reactor
+
+    def stop(status: str, message: str) -> None:
+        if STOPPING not in resources.extras:
+            resources.extras[STOPPING] = (status, message)
+            process.stop()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        # A signal handler only hands over to the reactor's thread.
+        reason = f"crawl stopped by {signal.Signals(signum).name}"
+        reactor.callFromThread(stop, "stopped", reason)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    reactor.callLater(timeout, stop, "timeout", f"crawl timed out after {timeout:.0f}s")
 
 
 # --- the parent -----------------------------------------------------------------------------
@@ -322,7 +370,6 @@ def child_main(argv: Sequence[str] | None = None) -> int:
 class CrawlOutcome:
     summaries: dict[str, SourceSummary]
     returncode: int | None
-    timed_out: bool = False
 
     @property
     def all_failed(self) -> bool:
@@ -333,81 +380,131 @@ def run_crawl(
     config: Config,
     source_names: Sequence[str],
     *,
-    config_path: str | os.PathLike[str] | None,
     timeout: float | None = None,
     on_event: Callable[[dict[str, Any]], None] | None = None,
     log_format: str = "text",
     stderr: IO[Any] | int | None = None,
     stop_requested: Callable[[], bool] | None = None,
+    stop_grace: float = STOP_GRACE_SECONDS,
 ) -> CrawlOutcome:
-    """Crawl the named sources in a child process and wait for it, at most `timeout` seconds."""
-    cmd = [sys.executable, "-m", "crawler.crawl", "--log-format", log_format]
-    if config_path:
-        cmd += ["--config", str(Path(config_path).resolve())]
+    """Crawl the named sources with `config` in a child process, and wait for it.
+
+    The child closes its crawlers after `timeout` seconds (default: the config's hard timeout).
+    Once `stop_requested()` is true, the crawl may go on for `stop_grace` seconds before the
+    child is told to stop. A child that has not ended soon after either is killed with its
+    process group. Sources that never finished are reported as timed out, stopped or failed.
+    """
+    timeout = timeout if timeout is not None else config.crawl.hard_timeout.total_seconds()
+    cmd = [sys.executable, "-m", "crawler.crawl", "--config-on-stdin", "--timeout", str(timeout)]
+    cmd += ["--log-format", log_format]
     for name in source_names:
         cmd += ["--source", name]
-    timeout = timeout if timeout is not None else config.crawl.hard_timeout.total_seconds()
     summaries = {name: SourceSummary(source=name) for name in source_names}
     child = subprocess.Popen(
         cmd,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=stderr,
-        stdin=subprocess.DEVNULL,
         start_new_session=True,
-        text=True,
-        encoding="utf-8",
     )
-    deadline = time.monotonic() + timeout
-    timed_out = stopping = False
-    assert child.stdout is not None
+    assert child.stdin is not None and child.stdout is not None
     try:
-        with selectors.DefaultSelector() as sel:
-            sel.register(child.stdout, selectors.EVENT_READ)
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    timed_out = True
-                    break
-                if not stopping and stop_requested is not None and stop_requested():
-                    # A shutdown shortens the wait to a grace period, not abandoning the crawl.
-                    stopping = True
-                    deadline = min(deadline, time.monotonic() + STOP_GRACE_SECONDS)
-                if not sel.select(timeout=min(remaining, 0.5)):
-                    continue
-                line = child.stdout.readline()
-                if not line:
-                    break
-                event = _parse_event(line)
-                if event is None:
-                    continue
-                if event.get("source") in summaries and event.get("event") in {"progress", "done"}:
-                    summaries[event["source"]] = summary_of(event)
-                if on_event is not None:
-                    on_event(event)
+        # A child that died at once closed its end; its exit code says why.
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.write(pickle.dumps(config))
+            child.stdin.close()
+        watch = _Watch(child, timeout, stop_requested, stop_grace)
+        for event in watch.events():
+            if event.get("source") in summaries and event.get("event") in {"progress", "done"}:
+                summaries[event["source"]] = summary_of(event)
+            if on_event is not None:
+                on_event(event)
     except BaseException:
         # Whatever went wrong here, the child must not be left running unwatched.
         stop_process_group(child, STOP_KILL_GRACE_SECONDS)
-        child.wait()
-        child.stdout.close()
         raise
-    if timed_out:
-        stop_process_group(child, STOP_KILL_GRACE_SECONDS if stopping else KILL_GRACE_SECONDS)
+    finally:
+        child.stdout.close()
     returncode = child.wait()
-    child.stdout.close()
-    for summary in summaries.values():
-        if summary.status == "running":
-            summary.status = "timeout" if timed_out else "error"
-            summary.last_error = (
-                f"crawl timed out after {timeout:.0f}s"
-                if timed_out
-                else f"crawl process exited with code {returncode}"
-            )
-    if timed_out or returncode != 0:
-        _close_unfinished_runs(config, summaries)
-    return CrawlOutcome(summaries, returncode, timed_out)
+    unfinished = [s for s in summaries.values() if s.status == "running"]
+    for summary in unfinished:
+        if watch.stopping:
+            summary.status, summary.last_error = "stopped", "crawl stopped"
+        elif watch.killed:
+            summary.status = "timeout"
+            summary.last_error = f"crawl timed out after {timeout:.0f}s"
+        else:
+            summary.status = "error"
+            summary.last_error = f"crawl process exited with code {returncode}"
+    if unfinished:
+        _close_unfinished_runs(config, unfinished)
+    return CrawlOutcome(summaries, returncode)
 
 
-def _parse_event(line: str) -> dict[str, Any] | None:
+class _Watch:
+    """The parent's side of one crawl child: its events, and when to stop or kill it."""
+
+    def __init__(
+        self,
+        child: subprocess.Popen[bytes],
+        timeout: float,
+        stop_requested: Callable[[], bool] | None,
+        stop_grace: float,
+    ) -> None:
+        self.child = child
+        self.stop_requested = stop_requested
+        self.stop_grace = stop_grace
+        self.kill_at = time.monotonic() + timeout + KILL_GRACE_SECONDS
+        self.terminate_at: float | None = None
+        self.stopping = False
+        self.killed = False
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Each event the child writes, as soon as it is written, until its pipe closes."""
+        assert self.child.stdout is not None
+        fd = self.child.stdout.fileno()
+        pending = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while self._act(time.monotonic()):
+                wake = min(t for t in (self.kill_at, self.terminate_at) if t is not None)
+                if not sel.select(timeout=min(0.5, max(0.0, wake - time.monotonic()))):
+                    continue
+                # Read what is there, not a buffered line: a line held in a buffer would wait
+                # for the next event before the selector reported it.
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    event = _parse_event(line)
+                    if event is not None:
+                        yield event
+
+    def _act(self, now: float) -> bool:
+        """Stop or kill the child when its time comes; false once it is killed and gone."""
+        if not self.stopping and self.stop_requested is not None and self.stop_requested():
+            self.stopping = True
+            self.terminate_at = now + self.stop_grace
+        if self.terminate_at is not None and now >= self.terminate_at:
+            # The child alone: it closes its own page workers on the way out.
+            self.terminate_at = None
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.child.pid, signal.SIGTERM)
+            self.kill_at = min(self.kill_at, now + STOP_KILL_GRACE_SECONDS)
+        if now >= self.kill_at:
+            if self.killed:
+                # The group is dead; a process outside it that still holds the pipe is no
+                # reason to wait any longer.
+                return False
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.child.pid, signal.SIGKILL)
+            self.killed = True
+            self.kill_at = now + 5
+        return True
+
+
+def _parse_event(line: bytes) -> dict[str, Any] | None:
     try:
         event = json.loads(line)
     except json.JSONDecodeError:
@@ -435,16 +532,14 @@ def stop_process_group(child: subprocess.Popen[Any], grace: float = KILL_GRACE_S
             continue
 
 
-def _close_unfinished_runs(config: Config, summaries: dict[str, SourceSummary]) -> None:
-    """The child died before recording its runs: record them from here."""
+def _close_unfinished_runs(config: Config, unfinished: list[SourceSummary]) -> None:
+    """The child ended without recording these sources' runs: record them from here."""
     try:
         db = Database(config.database.url)
     except DatabaseError:
         return
     try:
-        for summary in summaries.values():
-            if not summary.failed:
-                continue
+        for summary in unfinished:
             with db.read() as session:
                 run_id = session.scalar(
                     select(CrawlRun.id)
@@ -452,7 +547,9 @@ def _close_unfinished_runs(config: Config, summaries: dict[str, SourceSummary]) 
                     .order_by(CrawlRun.id.desc())
                     .limit(1)
                 )
-            record_run(db, run_id, summary, config)
+            if run_id is None and not summary.failed:
+                continue  # stopped before it started: there is no run to record
+            summary.alerts += record_run(db, run_id, summary, config)
     finally:
         db.dispose()
 

@@ -22,11 +22,16 @@ _QUIET = (
 # trafilatura warns for every page it finds too thin (the pipeline counts those itself), and
 # APScheduler warns each time a crawl outlasts its interval (the crawl is not started twice).
 _SILENT = ("trafilatura", "htmldate", "courlan", "apscheduler")
+# Scrapy logs a robots.txt it could not download at ERROR, and then lets the request it guarded
+# go ahead: that request fails or succeeds on its own, and the crawl reports it once per source.
+_ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
 
 
 class _LibraryFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         name = record.name
+        if name == _ROBOTS_LOGGER and str(record.msg).startswith("Error downloading"):
+            return record.levelno >= logging.CRITICAL
         if name.startswith(_SILENT):
             return record.levelno >= logging.ERROR
         if name.startswith(_QUIET):
@@ -40,6 +45,9 @@ class _LibraryFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per record; a record logged with ``extra={"data": {...}}`` carries those
+    fields too (a crawl's figures), for collectors that count rather than read."""
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -47,6 +55,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        data = getattr(record, "data", None)
+        if isinstance(data, dict):
+            entry["data"] = data
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -10,6 +10,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.models import RobotsCache, utcnow
 from crawler.resources import resources_for
@@ -37,7 +38,12 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         return await super().robot_parser(request)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        self._store(f"{urlparse_cached(request).scheme}://{netloc}", response)
+        try:
+            self._store(f"{urlparse_cached(request).scheme}://{netloc}", response)
+        except SQLAlchemyError as exc:
+            # Scrapy would log this as a failed robots.txt download, which the logs leave out
+            # (crawler.logs); the cache only saves a request next time.
+            log.warning("could not cache %s/robots.txt: %s", netloc, exc)
         await super()._parse_robots(response, netloc, request)
 
     def _cached(self, site: str) -> bytes | None:

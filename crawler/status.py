@@ -11,12 +11,15 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from crawler.config import Config
+from crawler.config import Config, format_duration
 from crawler.db import Database
 from crawler.models import Alert, Article, CrawlRun, SourceHealth
 from crawler.queries import iso
 
 STUCK_AFTER = timedelta(minutes=10)
+# Follow-ups parked for the digest wait years by design; a retry waits an hour at most, or what
+# a 429's Retry-After asks.
+PARKED_AFTER = timedelta(days=1)
 
 
 @dataclass
@@ -65,15 +68,26 @@ def _source_status(session: Session, source: Any, threshold: int, problems: list
         .limit(1)
     ).first()
     streak = health.error_streak if health else 0
-    if streak >= threshold:
-        problems.append(f"source {source.name}: {streak} failed runs in a row")
+    last_success = health.last_success_at if health else None
+    last_error = health.last_error if health and streak else None
+    # Tried, and every run so far failed (a run stopped from outside is not counted).
+    never_succeeded = streak > 0 and last_success is None
+    if streak >= threshold or never_succeeded:
+        runs = (
+            f"{streak} failed runs in a row"
+            if last_success
+            else f"never succeeded in {streak} runs"
+        )
+        problems.append(f"source {source.name}: {runs}; last error: {last_error or 'unknown'}")
     last_run = health.last_run_at if health else None
     return {
         "name": source.name,
         "kind": source.kind,
+        "interval": format_duration(source.interval),
         "interval_seconds": int(source.interval.total_seconds()),
+        "failing": streak >= threshold or never_succeeded,
         "last_run": iso(last_run),
-        "last_success": iso(health.last_success_at) if health else None,
+        "last_success": iso(last_success),
         "next_run": iso(_next_run(last_run, source.interval)),
         "last_status": last.status if last else None,
         "pages": last.pages if last else 0,
@@ -82,15 +96,17 @@ def _source_status(session: Session, source: Any, threshold: int, problems: list
         "copies": last.copies if last else 0,
         "errors": last.errors if last else 0,
         "error_streak": streak,
-        "last_error": health.last_error if health and streak else None,
+        "last_error": last_error,
     }
 
 
 def _outbox_status(session: Session, config: Config, now: datetime, problems: list[str]) -> dict:
     counts = dict(session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all())
-    # Follow-ups parked for the digest are waiting by design, not stuck.
-    due_pending = select(Alert).where(Alert.status == "pending", Alert.next_attempt_at <= now)
-    oldest = session.scalars(due_pending.order_by(Alert.created_at).limit(1)).first()
+    # Due or waiting for a retry; follow-ups parked for the digest are waiting by design.
+    pending = select(Alert).where(
+        Alert.status == "pending", Alert.next_attempt_at < now + PARKED_AFTER
+    )
+    oldest = session.scalars(pending.order_by(Alert.created_at).limit(1)).first()
     if counts.get("failed"):
         problems.append(f"{counts['failed']} alerts failed")
     if oldest is not None and now - oldest.created_at > STUCK_AFTER:

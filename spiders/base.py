@@ -269,7 +269,8 @@ class SourceSpider(scrapy.Spider):
         if index:
             # The source itself failed (not one of its pages): this feeds the error streak.
             stats.inc_value("marsad/index_errors")
-        log.warning("[%s] %s: %s", self.source.name, kind, message)
+        # The run's summary line reports the source with its error count and last error.
+        log.debug("[%s] %s: %s", self.source.name, kind, message)
 
 
 class IndexParseError(Exception):

@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,22 @@ def run_marsad(
         cwd=ROOT,
         env=env,
         encoding="utf-8",
+    )
+
+
+def start_marsad(
+    *args: str, config: Path, stderr: IO[bytes] | int, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`marsad --config CONFIG ARGS...` started in a session of its own, as systemd would, so
+    that it and its crawl processes can be stopped as one group; stdout is discarded."""
+    env = {k: v for k, v in (env or os.environ).items() if k != "MARSAD_CONFIG"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "--config", str(config), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        start_new_session=True,
     )
 
 
