@@ -352,7 +352,7 @@ class Daemon:
 
     def read_config(self) -> Config | None:
         try:
-            return load_config(self.config_path)
+            return load_config(self.config_path).with_secrets()
         except ConfigError as exc:
             log.error("config reload failed, keeping the running config: %s", exc)
             return None

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from crawler.config import Config, ConfigError, load_config, resolve_config_path
+from crawler.config import Config, ConfigError, format_duration, load_config, resolve_config_path
 from crawler.db import Database, DatabaseError, open_database
 from crawler.queries import (
     ArticleFilter,
@@ -528,7 +528,7 @@ def sources_list(state: State, fmt: str) -> None:
             "name": s.name,
             "kind": s.kind,
             "url": s.url,
-            "interval": int(s.interval.total_seconds()),
+            "interval": format_duration(s.interval),
             "timezone": s.timezone,
             "enabled": s.enabled,
         }
@@ -541,7 +541,7 @@ def sources_list(state: State, fmt: str) -> None:
     for col in ("name", "kind", "interval", "timezone", "url"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], r["kind"], f"{r['interval']}s", r["timezone"], r["url"])
+        table.add_row(r["name"], r["kind"], r["interval"], r["timezone"], r["url"])
     Console().print(table)
 
 
@@ -706,7 +706,7 @@ def status(state: State, fmt: str) -> None:
     """Sources, outbox and database; exits 1 when something needs attention."""
     from crawler.status import collect_status
 
-    with state.database() as db:
+    with state.database(read_only=True) as db:
         result = collect_status(db, state.config)
     data = result.data
     if fmt == "json":

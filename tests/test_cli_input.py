@@ -215,6 +215,26 @@ def test_a_copy_is_shown_as_itself_with_a_link_to_its_original(stock: Stock) -> 
     assert ORIGINAL_TITLE not in text.stdout
 
 
+def test_the_web_page_shows_a_copy_with_its_own_evidence(stock: Stock, client: TestClient) -> None:
+    page = client.get(f"/articles/{stock.copy}")
+    assert page.status_code == 200
+    evidence = page.text.split('class="evidence"', 1)[1].split("</section>", 1)[0]
+    assert COPY_TITLE in evidence
+    assert ORIGINAL_TITLE not in evidence
+
+
+def test_search_ranks_on_the_web_page_are_whole_scores(stock: Stock, client: TestClient) -> None:
+    page = client.get("/", params={"q": "إس-400"})
+    ranks = re.findall(r'<span class="rank"[^>]*>([^<]*)</span>', page.text)
+    assert ranks and all(r.isdigit() and 0 <= int(r) <= 100 for r in ranks), ranks
+
+
+def test_sources_list_shows_intervals_as_configured(stock: Stock) -> None:
+    result = invoke(stock, "sources", "list", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert {s["name"]: s["interval"] for s in json.loads(result.stdout)}["wire"] == "10m"
+
+
 def test_an_original_still_shows_its_copies(stock: Stock) -> None:
     data = json.loads(
         invoke(stock, "articles", "show", str(stock.original), "--format", "json").stdout

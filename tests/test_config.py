@@ -255,3 +255,18 @@ def test_crawl_queues_alerts_without_the_secrets(unset_config: Path) -> None:
     result = run_marsad("crawl", config=unset_config)
     assert result.returncode == 3, result.stderr
     assert "environment variable" not in result.stderr
+
+
+def test_a_reload_with_a_missing_secret_keeps_the_running_config(
+    unset_config: Path, monkeypatch, caplog
+) -> None:
+    from scheduler import Daemon
+
+    monkeypatch.setenv(HOOK_VAR, "https://hooks.example.org/services/T0/B0/x")
+    monkeypatch.setenv(SMTP_VAR, "mail-password")
+    daemon = Daemon(load_config(unset_config).with_secrets(), config_path=str(unset_config))
+    assert daemon.read_config() is not None
+    monkeypatch.delenv(HOOK_VAR)
+    with caplog.at_level("ERROR"):
+        assert daemon.read_config() is None
+    assert f"environment variable {HOOK_VAR} is not set" in caplog.text

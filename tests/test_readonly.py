@@ -159,6 +159,7 @@ READ_ARGS = [
     ["search", "إس-400", "--format", "json"],
     ["export", "--format", "csv"],
     ["alerts", "list", "--format", "json"],
+    ["status", "--format", "json"],
 ]
 
 

@@ -29,6 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crawler.analysis import Analyzer
 from crawler.config import Config
 from crawler.db import Database
 from crawler.models import Alert, Article, Development
@@ -40,6 +41,7 @@ from crawler.queries import (
     checked_filter,
     copies_of,
     csv_text,
+    own_evidence,
     select_articles,
 )
 from crawler.search import find_spans, parse_query, search, segments
@@ -268,6 +270,11 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
 
         return config or load_config(None)
 
+    @cache
+    def analyzer() -> Analyzer:
+        # Only a copy's page needs one (its own evidence); built once, on first use.
+        return Analyzer.from_config(site_config())
+
     def filters(request: Request, session: Session) -> Filters:
         """The query string's filters, the country as its English name; a value that matches
         nothing known raises FilterError (answered 400)."""
@@ -367,9 +374,15 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
                     )
                     if r.id != article.id
                 ]
+            evidence = (
+                own_evidence(article, analyzer())
+                if article.duplicate_of
+                else dict(article.evidence or {})
+            )
             return render(
                 "article.html",
                 a=article,
+                evidence=evidence,
                 q=q,
                 title=segments(article.title, title_spans),
                 paragraphs=_paragraphs(article.text, body_spans),
