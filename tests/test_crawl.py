@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crawler.crawl import expects_many_pages
-from crawler.db import open_database
-from crawler.models import CrawlRun, SeenUrl
+from crawler.crawl.run import expects_many_pages
+from crawler.storage.db import open_database
+from crawler.storage.models import CrawlRun, SeenUrl
 from tests.conftest import write_config
 from tests.helpers import run_marsad, stored_articles
 
@@ -214,7 +214,9 @@ def test_export_and_list_formats_agree(web, tmp_path: Path) -> None:
 
     for command in (["export", "--format", "csv"], ["articles", "list", "--format", "csv"]):
         result = run_marsad(*command, config=config)
-        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        # A byte-order mark first, so that a spreadsheet reads the Arabic as UTF-8.
+        assert result.stdout.startswith("\ufeff")
+        rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
         assert [int(r["id"]) for r in rows] == [a["id"] for a in articles]
         assert rows[0]["title"] == articles[0]["title"]
         assert rows[0]["topics"] == ";".join(articles[0]["topics"])
