@@ -3,7 +3,7 @@
 Jobs: one crawl per source at its interval (plus jitter), the alert dispatcher every few
 seconds, the daily digest, and maintenance. Every job has an explicit id, ``coalesce=True``,
 ``max_instances=1`` and a ``misfire_grace_time``. Crawls run in child processes (see
-`crawler.crawl`), at most ``crawl.max_parallel_crawls`` at once.
+`crawler.crawl.run`), at most ``crawl.max_parallel_crawls`` at once.
 
 Signals never do work in the handler: SIGTERM/SIGINT set a stop flag and SIGHUP a reload flag,
 and the scheduler's main loop acts on them.
@@ -29,15 +29,13 @@ from alerts.channels import build_transports
 from alerts.digest import queue_digest
 from alerts.outbox import Dispatcher
 from crawler.config import Config, ConfigError, load_config
-from crawler.crawl import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl, summary_of
-from crawler.db import Database, DatabaseError, open_database
-from crawler.locking import AlreadyRunning, InstanceLock
+from crawler.crawl.run import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl, summary_of
+from crawler.storage.db import Database, DatabaseError, open_database
+from crawler.storage.locking import AlreadyRunning, InstanceLock
+from crawler.vocab import ExitCode
 
 log = logging.getLogger("marsad.scheduler")
 
-EXIT_OK = 0
-EXIT_CONFIG = 2
-EXIT_ALL_FAILED = 3
 
 # Sources falling due within this window share one crawl process.
 BATCH_WINDOW_SECONDS = 0.3
@@ -254,14 +252,14 @@ class Daemon:
     def run_once(self) -> int:
         names = [s.name for s in self.config.sources if s.enabled]
         outcome = self.crawl(names) if names else CrawlOutcome({}, 0)
-        if outcome.returncode == EXIT_CONFIG:
-            return EXIT_CONFIG
+        if outcome.returncode == ExitCode.CONFIG:
+            return ExitCode.CONFIG
         # One attempt per due alert; what fails stays pending for the next dispatch.
         report = self.dispatcher().dispatch(limit=100_000)
         log.info(
             "dispatch: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed
         )
-        return EXIT_ALL_FAILED if outcome.all_failed else EXIT_OK
+        return ExitCode.ALL_SOURCES_FAILED if outcome.all_failed else ExitCode.OK
 
     def build_scheduler(self) -> MarsadScheduler:
         scheduler = MarsadScheduler(
@@ -336,7 +334,7 @@ class Daemon:
                 # What became ready while crawls finished still goes out before the exit.
                 self.dispatch_job(draining=True)
                 log.info("stopped")
-                return EXIT_OK
+                return ExitCode.OK
             if self.reload.is_set():
                 self.reload.clear()
                 config = self.read_config()
@@ -396,10 +394,10 @@ def main(
         lock = daemon.open()
     except DatabaseError as exc:
         log.error("%s", exc)
-        return EXIT_CONFIG
+        return ExitCode.CONFIG
     except AlreadyRunning as exc:
         log.error("%s; refusing to start a second instance", exc)
-        return EXIT_CONFIG
+        return ExitCode.CONFIG
     try:
         daemon.install_signal_handlers()
         return daemon.run_once() if once else daemon.run_forever()

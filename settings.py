@@ -1,7 +1,7 @@
 """Scrapy settings for Marsad's crawls: which components run, in what order. No logic here.
 
 Values that come from the config file (delays, timeouts, sizes, robots.txt, the user agent)
-are applied on top of these by `crawler.crawl.scrapy_settings`.
+are applied on top of these by `crawler.crawl.run.scrapy_settings`.
 """
 
 BOT_NAME = "marsad"
@@ -29,8 +29,8 @@ COOKIES_ENABLED = False
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 TELNETCONSOLE_ENABLED = False
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.handlers.HTTPDownloadHandler",
-    "https": "crawler.handlers.HTTPDownloadHandler",
+    "http": "crawler.crawl.handlers.HTTPDownloadHandler",
+    "https": "crawler.crawl.handlers.HTTPDownloadHandler",
 }
 REMOTE_CONTROL_ENABLED = False
 DNS_TIMEOUT = 20
@@ -44,19 +44,19 @@ DEFAULT_REQUEST_HEADERS = {
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
+    "crawler.crawl.middlewares.CachedRobotsTxtMiddleware": 100,
 }
 
 ITEM_PIPELINES = {
-    "crawler.pipelines.ExaminePipeline": 100,
-    "crawler.pipelines.StorePipeline": 400,
+    "crawler.crawl.pipelines.ExaminePipeline": 100,
+    "crawler.crawl.pipelines.StorePipeline": 400,
 }
 
 EXTENSIONS = {
-    "crawler.crawl.CrawlRunRecorder": 500,
+    "crawler.crawl.run.CrawlRunRecorder": 500,
 }
 
-LOG_FORMATTER = "crawler.pipelines.QuietLogFormatter"
+LOG_FORMATTER = "crawler.crawl.pipelines.QuietLogFormatter"
 LOG_LEVEL = "INFO"
 # Marsad installs its own handler (crawler.logs); Scrapy must not add a second one.
 LOG_INSTALL_ROOT_HANDLER = False

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from alerts.channels import channel_names
 from alerts.outbox import queue
 from crawler.config import Config
-from crawler.db import Database
-from crawler.models import Alert, Article, Development, utcnow
+from crawler.storage.db import Database
+from crawler.storage.models import Alert, Article, Development, utcnow
 
 
 def queue_digest(db: Database, config: Config, now: datetime | None = None) -> int:

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from alerts.render import AlertMessage, DigestItem
 from alerts.transport import PermanentError, TransientError, Transport
 from crawler.config import Config
-from crawler.db import Database
-from crawler.models import Alert, Article, utcnow
+from crawler.storage.db import Database
+from crawler.storage.models import Alert, Article, utcnow
 
 log = logging.getLogger("marsad.alerts")
 

@@ -19,24 +19,8 @@ from email.message import EmailMessage
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
-KINDS = ("new", "follow-up", "digest", "summary", "source-health", "test")
-
-TOPIC_LABELS: dict[str, tuple[str, str]] = {
-    "contract": ("عقد", "Contract"),
-    "negotiation": ("مفاوضات", "Negotiation"),
-    "delivery": ("تسليم", "Delivery"),
-    "sanction": ("عقوبات", "Sanction"),
-    "other": ("أخرى", "Other"),
-}
-
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    "new": ("تطور جديد", "New development"),
-    "follow-up": ("متابعة", "Follow-up"),
-    "digest": ("الملخص اليومي", "Daily digest"),
-    "summary": ("تنبيهات إضافية", "More alerts"),
-    "source-health": ("حالة المصادر", "Source health"),
-    "test": ("رسالة اختبار", "Test message"),
-}
+from crawler.vocab import ALERT_KIND_LABELS as KIND_LABELS
+from crawler.vocab import TOPIC_LABELS
 
 # Field captions, Arabic first as in the topic labels.
 _CAPTIONS = {

@@ -8,12 +8,12 @@ same interpreter start-up as the full pipeline's child)::
 It reads each news sitemap, requests every listed URL, and runs trafilatura on each page:
 no item pipelines, no database, no seen-URL check, no robots.txt, no delay. Scrapy settings are
 Marsad's own ``settings.py`` with the pipelines and extensions removed, so that the only
-difference from ``python -m crawler.crawl`` is Marsad's work. One crawler per sitemap, in one
+difference from ``python -m crawler.crawl.run`` is Marsad's work. One crawler per sitemap, in one
 ``CrawlerProcess``, as the full crawl runs one crawler per source.
 
 ``--extractor trafilatura`` (default) calls ``trafilatura.bare_extraction`` with the options
 Marsad passes (fast mode, no metadata); ``--extractor marsad`` calls
-``crawler.extract.extract_article``, Marsad's extraction (trafilatura plus box pruning, title,
+``crawler.analysis.extract.extract_article``, Marsad's extraction (trafilatura plus box pruning, title,
 date and author), which isolates the cost of the pipelines from the cost of extraction.
 
 The last line on stdout is a JSON summary: pages, extracted, seconds (spider open to close).
@@ -35,14 +35,14 @@ from scrapy.http import Request, Response, TextResponse
 def _trafilatura_extract(html: str, url: str) -> bool:
     import trafilatura
 
-    from crawler.extract import _TRAFILATURA_OPTIONS
+    from crawler.analysis.extract import _TRAFILATURA_OPTIONS
 
     doc = trafilatura.bare_extraction(html, url=url, fast=True, **_TRAFILATURA_OPTIONS)
     return bool(doc is not None and getattr(doc, "text", None))
 
 
 def _marsad_extract(html: str, url: str) -> bool:
-    from crawler.extract import extract_article
+    from crawler.analysis.extract import extract_article
 
     return extract_article(html, url) is not None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from crawler.analysis import Analyzer
+from crawler.analysis.analyzer import Analyzer
 
 
 def load_articles(pages: int) -> list[tuple[str, str]]:

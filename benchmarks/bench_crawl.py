@@ -7,8 +7,8 @@ Scrapy settings (download delay 0, robots.txt off, same concurrency):
 - ``bare``: ``benchmarks.bare_spider``, sitemap -> pages -> ``trafilatura.bare_extraction``
   (Marsad's options); no pipelines, no database;
 - ``bare+marsad-extract`` (``--with-extract-baseline``): the same spider calling
-  ``crawler.extract.extract_article``, to split extraction cost from pipeline cost;
-- ``full``: ``python -m crawler.crawl --config X`` on a fresh SQLite database (and, with
+  ``crawler.analysis.extract.extract_article``, to split extraction cost from pipeline cost;
+- ``full``: ``python -m crawler.crawl.run --config X`` on a fresh SQLite database (and, with
   ``--pg``, on a fresh PostgreSQL schema), with ``crawl.workers`` as given (default auto:
   pages are examined and stored in one worker process per core).
 
@@ -156,7 +156,7 @@ def pg_schema_url(base_url: str = PG_URL) -> Iterator[str]:
     """A fresh PostgreSQL schema for one run, dropped afterwards."""
     from sqlalchemy import create_engine
 
-    from crawler.db import normalize_url
+    from crawler.storage.db import normalize_url
 
     schema = f"marsad_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(normalize_url(base_url), isolation_level="AUTOCOMMIT")
@@ -174,7 +174,7 @@ def pg_schema_url(base_url: str = PG_URL) -> Iterator[str]:
 def pg_available(base_url: str = PG_URL) -> bool:
     from sqlalchemy import create_engine
 
-    from crawler.db import normalize_url
+    from crawler.storage.db import normalize_url
 
     try:
         engine = create_engine(normalize_url(base_url), connect_args={"connect_timeout": 3})
@@ -188,7 +188,7 @@ def pg_available(base_url: str = PG_URL) -> bool:
 
 def prepare_database(db_url: str) -> None:
     """Apply the migrations before the timed crawl, as `marsad db upgrade` would."""
-    from crawler.db import open_database
+    from crawler.storage.db import open_database
 
     open_database(db_url).dispose()
 
@@ -241,12 +241,12 @@ def run_full(
     *,
     profile: Path | None = None,
 ) -> CrawlFigures:
-    """`python -m crawler.crawl --config X` in a child; figures from the server's log."""
+    """`python -m crawler.crawl.run --config X` in a child; figures from the server's log."""
     start_index = len(web.requests)  # type: ignore[attr-defined]
     cmd = [sys.executable]
     if profile is not None:
         cmd += ["-m", "cProfile", "-o", str(profile)]
-    cmd += ["-m", "crawler.crawl", "--config", str(config_path)]
+    cmd += ["-m", "crawler.crawl.run", "--config", str(config_path)]
     out, wall, ended, cpu = _run_child(cmd, workdir / f"{label}.log")
     figures = log_figures(web, start_index, label, wall, ended, cpu)
     done = [json.loads(line) for line in out.splitlines() if line.startswith("{")]

@@ -3,7 +3,7 @@
 Builds a database with the real schema (Alembic migrations), bulk-loads N articles and their
 64 band keys each, then times the lookup a crawl makes for every relevant page:
 
-- ``find_original``: ``crawler.store.Store._find_original`` itself, on a fresh session per
+- ``find_original``: ``crawler.storage.store.Store._find_original`` itself, on a fresh session per
   lookup (exact-hash query, the LSH candidate query, loading candidates, scoring them);
 - the candidate SQL alone, as the store builds it (SQLAlchemy ``or_`` of 64
   ``band = ? AND bucket = ?`` pairs), and alternative formulations of the same query run side by
@@ -11,7 +11,7 @@ Builds a database with the real schema (Alembic migrations), bulk-loads N articl
   ``union-all``, ``row-in`` and, on PostgreSQL, ``unnest-join``.
 
 The corpus: ``R`` real texts (the labelled dev corpus plus ``benchmarks.sitegen`` reports) whose
-band keys come from ``crawler.dedup.band_keys(signature(normalize(text)))``, and N - R filler
+band keys come from ``crawler.storage.dedup.band_keys(signature(normalize(text)))``, and N - R filler
 articles with random 64-bit buckets (a filler row never collides, so the candidates found are
 the same at every N and only the index depth changes). Looked up: an edited near-copy of each
 real text (a hit) and as many unseen texts (mostly misses).
@@ -84,7 +84,7 @@ def load_texts(real: int = REAL_TEXTS, seed: int = 7) -> Texts:
     """``real`` stored texts, their near-copies, and ``real`` unseen texts (normalized)."""
     from benchmarks.eval import dev_corpus, read_jsonl
     from benchmarks.sitegen import generate_specs
-    from crawler.arabic import normalize
+    from crawler.text.arabic import normalize
 
     raw: list[str] = []
     if dev_corpus().is_file():
@@ -139,7 +139,7 @@ ARTICLE_INSERT = (
 
 
 def _article_rows(n: int, texts: Texts) -> Iterator[tuple[Any, ...]]:
-    from crawler.dedup import content_hash
+    from crawler.storage.dedup import content_hash
 
     for i, norm in enumerate(texts.stored, start=1):
         yield _article_row(i, norm, content_hash(norm))
@@ -151,7 +151,7 @@ def _band_columns(n: int, texts: Texts, seed: int) -> Iterator[tuple[int, list[i
     """(band, buckets, article ids) per band, sorted by bucket: the primary key's order."""
     import numpy as np
 
-    from crawler.dedup import BANDS, band_keys, signature
+    from crawler.storage.dedup import BANDS, band_keys, signature
 
     real = np.array(
         [[bucket for _band, bucket in band_keys(signature(t))] for t in texts.stored],
@@ -169,7 +169,7 @@ def _band_columns(n: int, texts: Texts, seed: int) -> Iterator[tuple[int, list[i
 def load_sqlite(path: Path, n: int, texts: Texts, seed: int = 11) -> Loaded:
     import sqlite3
 
-    from crawler.db import open_database
+    from crawler.storage.db import open_database
 
     url = f"sqlite:///{path}"
     open_database(url).dispose()  # the real schema, by the migrations
@@ -204,7 +204,7 @@ def load_sqlite(path: Path, n: int, texts: Texts, seed: int = 11) -> Loaded:
 def load_postgres(url: str, n: int, texts: Texts, seed: int = 11) -> Loaded:
     import psycopg
 
-    from crawler.db import open_database
+    from crawler.storage.db import open_database
 
     open_database(url).dispose()
     started = time.perf_counter()
@@ -247,7 +247,7 @@ def load_postgres(url: str, n: int, texts: Texts, seed: int = 11) -> Loaded:
 
 
 def _keys(norm: str) -> list[tuple[int, int]]:
-    from crawler.dedup import band_keys, signature
+    from crawler.storage.dedup import band_keys, signature
 
     return band_keys(signature(norm))
 
@@ -310,9 +310,9 @@ class Timing:
 
 def time_find_original(url: str, queries: list[str]) -> tuple[Timing, Timing]:
     """Store._find_original per query, on a new session each: (near-copies, unseen texts)."""
-    from crawler.db import Database
-    from crawler.dedup import content_hash
-    from crawler.store import Fingerprint, Store
+    from crawler.storage.db import Database
+    from crawler.storage.dedup import content_hash
+    from crawler.storage.store import Fingerprint, Store
 
     db = Database(url)
     store = Store(db)
@@ -346,9 +346,9 @@ def time_orm_candidates(url: str, queries: list[str]) -> Timing:
     """The candidate query exactly as Store._find_original builds it (SQLAlchemy or_)."""
     from sqlalchemy import func, or_, select
 
-    from crawler.db import Database
-    from crawler.models import LshBand
-    from crawler.store import MAX_CANDIDATES
+    from crawler.storage.db import Database
+    from crawler.storage.models import LshBand
+    from crawler.storage.store import MAX_CANDIDATES
 
     db = Database(url)
     keys = [_keys(q) for q in queries]
@@ -398,7 +398,7 @@ def _raw_cursor(url: str) -> Iterator[tuple[Any, str]]:
 
 
 def time_raw_variants(url: str, queries: list[str], variants: Sequence[str]) -> list[Timing]:
-    from crawler.store import MAX_CANDIDATES
+    from crawler.storage.store import MAX_CANDIDATES
 
     keys = [_keys(q) for q in queries]
     out = []
@@ -419,7 +419,7 @@ def time_raw_variants(url: str, queries: list[str], variants: Sequence[str]) -> 
 
 
 def explain(url: str, variant: str, keys: list[tuple[int, int]]) -> str:
-    from crawler.store import MAX_CANDIDATES
+    from crawler.storage.store import MAX_CANDIDATES
 
     with _raw_cursor(url) as (cur, param):
         sql = candidate_sql(variant, len(keys), param, MAX_CANDIDATES)
@@ -528,7 +528,7 @@ def _database(tmp: Path, n: int, postgres: bool) -> Iterator[str]:
         yield f"sqlite:///{tmp / f'lsh-{n}.db'}"
         return
     from benchmarks.bench_crawl import pg_schema_url
-    from crawler.db import normalize_url
+    from crawler.storage.db import normalize_url
 
     with pg_schema_url() as url:
         yield normalize_url(url)

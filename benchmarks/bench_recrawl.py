@@ -1,7 +1,7 @@
 """The cost of a no-change re-crawl, against the first crawl of the same site.
 
 Serves N generated pages (``benchmarks.sitegen``, three outlets, one news-sitemap source each),
-crawls them with the full pipeline (``python -m crawler.crawl``, fresh SQLite database), then
+crawls them with the full pipeline (``python -m crawler.crawl.run``, fresh SQLite database), then
 crawls again with nothing changed. Requests, body bytes and statuses come from the fixture
 web's request log. Expected: the re-crawl makes one conditional request per sitemap, answered
 304, and no article request at all.

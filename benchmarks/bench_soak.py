@@ -283,11 +283,11 @@ def story_bank(
     intended topic and a buyer state, is no near-duplicate of another (or of an `existing`
     (title, body) already on the web) and joins no other's development. Drafts are drawn per (country, topic), up to `attempts` times, and kept
     greedily, so the bank is as large as the phrase bank allows (~100) and reproducible."""
-    from crawler.arabic import normalize
-    from crawler.classify import Classifier
-    from crawler.dedup import is_near_duplicate, scores
-    from crawler.developments import SELLERS, DevelopmentKey, same_development
-    from crawler.matcher import Matcher
+    from crawler.analysis.classify import Classifier
+    from crawler.analysis.matcher import Matcher
+    from crawler.storage.dedup import is_near_duplicate, scores
+    from crawler.storage.developments import SELLERS, DevelopmentKey, same_development
+    from crawler.text.arabic import normalize
 
     rng = random.Random(seed)
     matcher, classifier = Matcher(), Classifier.load()

@@ -40,12 +40,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from crawler.analysis import Analysis, Analyzer  # noqa: E402
-from crawler.classify import ALERT_TOPICS, TOPIC_ORDER  # noqa: E402
-from crawler.dedup import is_near_duplicate, scores, shingled  # noqa: E402
-from crawler.developments import assign_developments  # noqa: E402
-from crawler.grouping import development_key  # noqa: E402
-from crawler.pages import fingerprint  # noqa: E402
+from crawler.analysis.analyzer import Analysis, Analyzer  # noqa: E402
+from crawler.crawl.pages import fingerprint  # noqa: E402
+from crawler.storage.dedup import is_near_duplicate, scores, shingled  # noqa: E402
+from crawler.storage.developments import assign_developments  # noqa: E402
+from crawler.storage.grouping import development_key  # noqa: E402
+from crawler.vocab import EVENT_TOPICS, TOPICS  # noqa: E402
 
 THRESHOLDS = ROOT / "benchmarks" / "eval_thresholds.toml"
 # Figures where more is worse: the threshold is a ceiling.
@@ -155,7 +155,7 @@ def topic_scores(
 ) -> dict[str, tuple[float, float, float]]:
     """Per-topic (precision, recall, F1) over every row: an irrelevant row has no topics."""
     out = {}
-    for t in TOPIC_ORDER:
+    for t in TOPICS:
         tp = sum(t in r.topics and t in got[r.id].topics for r in rows)
         fp = sum(t not in r.topics and t in got[r.id].topics for r in rows)
         fn = sum(t in r.topics and t not in got[r.id].topics for r in rows)
@@ -164,7 +164,7 @@ def topic_scores(
 
 
 def macro_f1(per_topic: dict[str, tuple[float, float, float]]) -> float:
-    return sum(per_topic[t][2] for t in ALERT_TOPICS) / len(ALERT_TOPICS)
+    return sum(per_topic[t][2] for t in EVENT_TOPICS) / len(EVENT_TOPICS)
 
 
 def country_accuracy(rows: Sequence[Row], got: dict[str, Analysis]) -> float:
@@ -300,10 +300,10 @@ def evaluate(rows: Sequence[Row], *, details: bool) -> Report:
     out(f"{'topic':<20} {'P':>5}  {'R':>5}  {'F1':>5}")
     for t, (tp_, tr, tf) in per_topic.items():
         out(f"{t:<20} {tp_:.3f}  {tr:.3f}  {tf:.3f}")
-        if t in ALERT_TOPICS:
+        if t in EVENT_TOPICS:
             rep.figures[f"{t}_f1"] = tf
     rep.figures["macro_f1"] = macro_f1(per_topic)
-    out(f"macro-F1 ({', '.join(ALERT_TOPICS)}): {rep.figures['macro_f1']:.3f}")
+    out(f"macro-F1 ({', '.join(EVENT_TOPICS)}): {rep.figures['macro_f1']:.3f}")
     for row in rows:
         if row.topics != set(got[row.id].topics):
             out(_wrong("topics", row.id, row.topics, got[row.id].topics, details))

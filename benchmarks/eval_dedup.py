@@ -1,4 +1,4 @@
-"""Calibration report for crawler.dedup: score distributions and the chosen thresholds.
+"""Calibration report for crawler.storage.dedup: score distributions and the chosen thresholds.
 
 Prints, for the labelled corpus (../shared/corpus/dev.jsonl, as `make eval` finds it) and the
 hand-written pairs (tests/data/dedup_pairs.jsonl):
@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.eval import Row, dev_corpus, dev_rows, read_jsonl  # noqa: E402
-from crawler import dedup  # noqa: E402
-from crawler.arabic import normalize  # noqa: E402
+from crawler.storage import dedup  # noqa: E402
+from crawler.text.arabic import normalize  # noqa: E402
 
 PAIRS = ROOT / "tests" / "data" / "dedup_pairs.jsonl"
 

@@ -36,8 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-TOPICS = ("contract", "negotiation", "delivery", "sanction", "other")
-ALERTING_TOPICS_DEFAULT = ["contract", "negotiation", "delivery", "sanction"]
+from crawler.vocab import ALERTING_TOPICS_DEFAULT, SourceKind, Topic
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -176,7 +175,7 @@ class CrawlConfig(_Section):
 
 class Source(_Section):
     name: str = Field(min_length=1)
-    kind: Literal["rss", "sitemap", "listing"]
+    kind: SourceKind
     url: str
     interval: Duration = timedelta(minutes=10)
     timezone: TimeZoneName = "UTC"
@@ -279,9 +278,7 @@ class EmailConfig(_Section):
 
 
 class AlertsConfig(_Section):
-    topics: list[Literal["contract", "negotiation", "delivery", "sanction", "other"]] = Field(
-        default_factory=lambda: list(ALERTING_TOPICS_DEFAULT)
-    )
+    topics: list[Topic] = Field(default_factory=lambda: list(ALERTING_TOPICS_DEFAULT))
     max_age: Duration = timedelta(days=3)
     max_per_run: int = Field(20, ge=1)
     follow_ups: Literal["digest", "thread"] = "digest"

@@ -25,8 +25,8 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from crawler.config import Source
-from crawler.resources import Resources, resources_for
-from crawler.urls import canonicalize_url
+from crawler.crawl.resources import Resources, resources_for
+from crawler.text.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine
 
-from crawler.db import Database, normalize_url, open_database
+from crawler.storage.db import Database, normalize_url, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("MARSAD_TEST_DATABASE_URL")

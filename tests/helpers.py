@@ -68,9 +68,9 @@ recipients = ["desk@example.org"]
 
 def store_analysed(db: Any, source: str, url: str, title: str, body: str, published_at: Any) -> Any:
     """Analyse an article as the crawl does, and store it with the real storing code."""
-    from crawler.analysis import Analyzer
-    from crawler.pages import fingerprint
-    from crawler.store import ArticleRecord, Store
+    from crawler.analysis.analyzer import Analyzer
+    from crawler.crawl.pages import fingerprint
+    from crawler.storage.store import ArticleRecord, Store
 
     analysis = Analyzer().analyze(title, body)
     record = ArticleRecord(

@@ -13,7 +13,7 @@ import pytest
 from alerts.channels import build_transports
 from alerts.outbox import Dispatcher
 from crawler.config import load_config
-from crawler.db import open_database
+from crawler.storage.db import open_database
 from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack, SlackReply
 from tests.fakes.smtp import FakeSmtp

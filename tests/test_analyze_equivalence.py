@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from benchmarks.eval import read_jsonl
-from crawler.analysis import Analyzer
-from crawler.matcher import S400, TermMatch, WatchlistEntry
+from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.matcher import S400, TermMatch, WatchlistEntry
 from tests.fixtures import LABELLED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +117,7 @@ if __name__ == "__main__":
 
 def _reference_normalize_with_map(text: str) -> tuple[str, list[int]]:
     """The original character-by-character normalizer, kept here as the specification."""
-    from crawler.arabic import _fold
+    from crawler.text.arabic import _fold
 
     out: list[str] = []
     mapping: list[int] = []
@@ -150,7 +150,7 @@ def _corpus_texts() -> list[str]:
 def test_fast_normalizer_matches_reference() -> None:
     import random
 
-    from crawler.arabic import normalize, normalize_with_map, normalize_with_map_shared
+    from crawler.text.arabic import normalize, normalize_with_map, normalize_with_map_shared
 
     rng = random.Random(7)
     # Letters, harakat, tatweel, controls, bidi marks, presentation forms (multi-char
@@ -183,8 +183,8 @@ def test_fast_normalizer_matches_reference() -> None:
 
 def test_required_literals_never_reject_a_match() -> None:
     """Every lexicon and matcher regex that matches a sentence has a needle in it."""
-    from crawler.classify import Classifier
-    from crawler.matcher import Matcher, required_literals
+    from crawler.analysis.classify import Classifier
+    from crawler.analysis.matcher import Matcher, required_literals
 
     clf = Classifier.load()
     families = clf._prefiltered()
@@ -192,7 +192,7 @@ def test_required_literals_never_reject_a_match() -> None:
     pats += [r.regex for r in Matcher(EXTRA_WATCHLIST)._rules]
     with_needles = [(p, required_literals(p)) for p in pats]
     assert sum(1 for _, n in with_needles if n) > 0.9 * len(with_needles)
-    from crawler.arabic import normalize
+    from crawler.text.arabic import normalize
 
     sentences = [normalize(line) for t in _corpus_texts() for line in t.split("\n")]
     checked = 0
@@ -212,7 +212,7 @@ def test_required_literals_never_reject_a_match() -> None:
 def test_fuzzy_gate_passes_every_close_spelling() -> None:
     import random
 
-    from crawler.matcher import _ROSO_CANONICAL, _may_be_rosoboronexport, _roso_distance
+    from crawler.analysis.matcher import _ROSO_CANONICAL, _may_be_rosoboronexport, _roso_distance
 
     rng = random.Random(3)
     letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءrosbnexpt"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.arabic import normalize, normalize_with_map
+from crawler.text.arabic import normalize, normalize_with_map
 
 # Characters the normalizer has rules for, so generated text hits them often.
 _INTERESTING = (

@@ -45,7 +45,7 @@ def _free_port() -> int:
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
-    from crawler.web.app import create_app
+    from crawler.review.web.app import create_app
     from tests.test_web import crawled_site
 
     with crawled_site("sqlite", tmp_path_factory.mktemp("browser")) as site:

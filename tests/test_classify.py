@@ -15,8 +15,9 @@ from benchmarks.eval import (
     read_jsonl,
     topic_scores,
 )
-from crawler.classify import ALERT_TOPICS, Classification, Classifier, compile_entry
-from crawler.matcher import Matcher
+from crawler.analysis.classify import Classification, Classifier, compile_entry
+from crawler.analysis.matcher import Matcher
+from crawler.vocab import EVENT_TOPICS
 from tests.fixtures import LABELLED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,7 @@ def test_own_fixtures_meet_thresholds() -> None:
     rows = dev_rows(FIXTURES)
     assert len(rows) >= 25
     covered = {t for r in rows for t in r.topics}
-    assert covered == set(ALERT_TOPICS) | {"other"}
+    assert covered == set(EVENT_TOPICS) | {"other"}
     macro, countries = _scores(FIXTURES)
     assert macro >= 0.9
     assert countries >= 0.8
@@ -60,7 +61,7 @@ def test_own_fixtures_meet_thresholds() -> None:
 
 def test_labelled_fixture_meets_thresholds() -> None:
     rows = dev_rows(LABELLED)
-    assert {t for r in rows for t in r.topics} == set(ALERT_TOPICS) | {"other"}
+    assert {t for r in rows for t in r.topics} == set(EVENT_TOPICS) | {"other"}
     macro, countries = _scores(LABELLED)
     assert macro >= 0.9
     assert countries >= 0.8
@@ -403,7 +404,7 @@ def test_bare_figures_are_not_amounts(clf: Classifier, matcher: Matcher) -> None
 
 def test_lexicon_entries_fold_spelling_variants() -> None:
     pat = compile_entry("توقيع .. عقد")
-    from crawler.arabic import normalize
+    from crawler.text.arabic import normalize
 
     assert pat.search(normalize("وتوقيعُ العقدِ"))
     assert pat.search(normalize("لتوقيع أول عقد"))
@@ -411,7 +412,7 @@ def test_lexicon_entries_fold_spelling_variants() -> None:
 
 
 def test_lexicon_dir_is_configurable(tmp_path: Path, matcher: Matcher) -> None:
-    src = Path(__file__).resolve().parent.parent / "crawler" / "lexicons"
+    src = Path(__file__).resolve().parent.parent / "crawler" / "analysis" / "lexicons"
     for f in src.glob("*.toml"):
         shutil.copy(f, tmp_path / f.name)
     topics = (tmp_path / "topics.toml").read_text(encoding="utf-8")

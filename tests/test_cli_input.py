@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from crawler.cli import cli
 from crawler.config import load_config
-from crawler.db import Database
+from crawler.storage.db import Database
 from tests.conftest import write_config
 from tests.helpers import store_analysed
 
@@ -26,7 +26,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from crawler.web.app import create_app  # noqa: E402
+from crawler.review.web.app import create_app  # noqa: E402
 
 NOW = datetime(2024, 5, 20, 9, 0, tzinfo=UTC)
 

@@ -14,8 +14,8 @@ from subprocess import CompletedProcess
 import pytest
 from sqlalchemy import select
 
-from crawler.db import open_database
-from crawler.models import Article, SeenUrl
+from crawler.storage.db import open_database
+from crawler.storage.models import Article, SeenUrl
 from tests.conftest import DB_KINDS, write_config
 from tests.fixtureweb import FixtureWeb
 from tests.helpers import run_marsad, stored_articles

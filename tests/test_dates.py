@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.dates import ParsedDate, find_arabic_dates, parse_arabic_date
+from crawler.text.dates import ParsedDate, find_arabic_dates, parse_arabic_date
 
 NOW = datetime(2021, 9, 15, 12, 0, tzinfo=UTC)
 

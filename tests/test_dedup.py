@@ -1,4 +1,4 @@
-"""crawler.dedup: hashes, MinHash/LSH keys, scores, and the calibrated decision."""
+"""crawler.storage.dedup: hashes, MinHash/LSH keys, scores, and the calibrated decision."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.eval import copy_links, dev_rows, read_jsonl
-from crawler import dedup
-from crawler.arabic import normalize
+from crawler.storage import dedup
+from crawler.text.arabic import normalize
 from tests.fixtures import LABELLED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def test_identical_text_gives_identical_band_keys() -> None:
 def test_band_keys_are_stable_across_processes() -> None:
     # A different PYTHONHASHSEED in the child proves nothing depends on hash().
     code = (
-        "import json,sys; from crawler import dedup; from crawler.arabic import normalize;"
+        "import json,sys; from crawler.storage import dedup; from crawler.text.arabic import normalize;"
         "print(json.dumps(dedup.band_keys(dedup.signature(normalize(sys.stdin.read())))))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

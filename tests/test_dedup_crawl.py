@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from crawler.db import open_database
-from crawler.models import CrawlRun
-from crawler.store import Store
+from crawler.storage.db import open_database
+from crawler.storage.models import CrawlRun
+from crawler.storage.store import Store
 from tests.conftest import write_config
 from tests.fixtureweb import ArticleSpec, Expected, FixtureWeb, default_outlets
 from tests.helpers import run_marsad, stored_articles

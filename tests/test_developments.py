@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.eval import analyze_all, dev_rows, grouping
-from crawler.developments import (
+from crawler.storage.developments import (
     DevelopmentKey,
     assign_developments,
     best_match,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import Extracted, decode_html, extract_article
+from crawler.analysis.extract import Extracted, decode_html, extract_article
 
 PAGES = Path(__file__).parent / "data" / "pages"
 

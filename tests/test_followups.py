@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alerts.digest import queue_digest
 from crawler.config import load_config
-from crawler.db import open_database
+from crawler.storage.db import open_database
 from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack
 from tests.fakes.smtp import FakeSmtp

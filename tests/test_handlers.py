@@ -1,4 +1,4 @@
-"""crawler.handlers: closing the HTTP handler when the connections close at the last moment."""
+"""crawler.crawl.handlers: closing the HTTP handler when the connections close at the last moment."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock, deferLater
 
-import crawler.handlers
-from crawler.handlers import HTTPDownloadHandler
+import crawler.crawl.handlers
+from crawler.crawl.handlers import HTTPDownloadHandler
 
 
 class _PoolClosingAt:
@@ -50,7 +50,7 @@ def _close_with_clock(
         # a timer due in the same moment runs first.
         return d.addCallback(lambda result: deferLater(clock, 0, lambda: result))
 
-    monkeypatch.setattr(crawler.handlers, "maybe_deferred_to_future", resumed_on_a_later_call)
+    monkeypatch.setattr(crawler.crawl.handlers, "maybe_deferred_to_future", resumed_on_a_later_call)
     # Only close() is under test: no reactor, no crawler, just what close() reads.
     handler = handler_class.__new__(handler_class)
     handler._disconnect_timeout = 1

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.eval import analyze_all, dev_rows, relevance
-from crawler.matcher import Matcher, TermMatch, WatchlistEntry
+from crawler.analysis.matcher import Matcher, TermMatch, WatchlistEntry
 from tests.fixtures import LABELLED, SEED
 
 S400 = "S-400"

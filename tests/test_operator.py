@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from crawler.cli import cli
 from crawler.config import format_duration, load_config, parse_duration
-from crawler.crawl import SourceSummary, record_run, run_crawl
-from crawler.db import open_database
-from crawler.models import Alert, Article, CrawlRun, utcnow
+from crawler.crawl.run import SourceSummary, record_run, run_crawl
+from crawler.storage.db import open_database
+from crawler.storage.models import Alert, Article, CrawlRun, utcnow
 from tests.conftest import write_config
 from tests.helpers import run_marsad, start_marsad
 from tests.test_daemon import fast_config

@@ -21,14 +21,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 
 from crawler.cli import cli
-from crawler.db import (
+from crawler.storage.db import (
     Database,
     DatabaseError,
     alembic_config,
     current_revision,
     open_database,
 )
-from crawler.models import Article, FeedState
+from crawler.storage.models import Article, FeedState
 from tests.conftest import ROOT, write_config
 from tests.helpers import store_analysed
 
@@ -36,7 +36,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from crawler.web.app import create_app  # noqa: E402
+from crawler.review.web.app import create_app  # noqa: E402
 
 TITLE = "وصول الدفعة الأولى من منظومة إس-400 إلى قاعدة جوية تركية"
 BODY = (

@@ -1,7 +1,7 @@
 """Arabic full-text search: spelling variants fold alike, results are ranked, the index follows
 the articles table (insert, revision, delete), and `marsad search` prints ranked rows.
 
-Articles go in through the real storing code (crawler.store), on SQLite and PostgreSQL.
+Articles go in through the real storing code (crawler.storage.store), on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,20 +13,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from crawler.db import Database, open_database
-from crawler.models import Article
-from crawler.pages import fingerprint
-from crawler.queries import ArticleFilter, article_json
-from crawler.search import (
+from crawler.crawl.pages import fingerprint
+from crawler.review.queries import ArticleFilter, article_json
+from crawler.review.search import (
     find_spans,
     parse_query,
     search,
-    search_form,
     search_ids,
     segments,
-    stem,
 )
-from crawler.store import ArticleRecord, Store
+from crawler.storage.db import Database, open_database
+from crawler.storage.models import Article
+from crawler.storage.store import ArticleRecord, Store
+from crawler.text.searchform import search_form, stem
 from tests.conftest import write_config
 from tests.helpers import run_marsad
 
@@ -291,7 +290,7 @@ def test_migration_backfills_existing_articles(tmp_path: Path) -> None:
     from alembic import command
     from sqlalchemy import text
 
-    from crawler.db import Database, alembic_config
+    from crawler.storage.db import Database, alembic_config
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     db = Database(url)

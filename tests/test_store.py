@@ -1,4 +1,4 @@
-"""crawler.store on SQLite and PostgreSQL: copies, revisions, re-pointing, seen URLs, feed
+"""crawler.storage.store on SQLite and PostgreSQL: copies, revisions, re-pointing, seen URLs, feed
 validators, and the races that unique constraints and locks must make harmless."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crawler import pages
-from crawler.db import Database
-from crawler.models import Article, Development, FeedState, LshBand, SeenUrl
-from crawler.store import ArticleRecord, Fingerprint, Store
+from crawler.crawl import pages
+from crawler.storage.db import Database
+from crawler.storage.models import Article, Development, FeedState, LshBand, SeenUrl
+from crawler.storage.store import ArticleRecord, Fingerprint, Store
 from tests.test_dedup_crawl import (
     ALGERIA_COPY_AGENCY,
     ALGERIA_COPY_LEAD,
@@ -207,7 +207,7 @@ def test_a_revised_url_is_not_fetched_again_for_the_same_listed_date(database: D
 def test_a_batch_of_set_aside_pages_inserts_new_urls_and_updates_known_ones(
     database: Database,
 ) -> None:
-    from crawler.store import SeenEntry
+    from crawler.storage.store import SeenEntry
 
     store = Store(database)
     store.mark_seen(["http://a.test/known"], "sawt", "article", article_id=None, listed_at=T0)

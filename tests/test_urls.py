@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from crawler.urls import canonicalize_url, resolve_canonical
+from crawler.text.urls import canonicalize_url, resolve_canonical
 
 ARTICLE = "https://news.example/ar/article/2021/09/15/s400"
 

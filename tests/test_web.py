@@ -26,10 +26,10 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from crawler.config import Config, load_config
-from crawler.db import Database, normalize_url, open_database
-from crawler.models import Alert, Article, Development
-from crawler.search import find_spans
-from crawler.status import collect_status
+from crawler.review.search import find_spans
+from crawler.review.status import collect_status
+from crawler.storage.db import Database, normalize_url, open_database
+from crawler.storage.models import Alert, Article, Development
 from tests.conftest import DB_KINDS, PG_URL, ROOT, _pg_schema_url, write_config
 from tests.fixtureweb import INJECTION_PAYLOAD, FixtureWeb, default_web
 from tests.helpers import run_marsad, stored_articles
@@ -39,7 +39,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from crawler.web.app import create_app  # noqa: E402
+from crawler.review.web.app import create_app  # noqa: E402
 
 
 @dataclass

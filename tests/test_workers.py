@@ -1,4 +1,4 @@
-"""crawler.pages.examine and crawler.workers.PageWorkers: the same verdicts and stores in
+"""crawler.crawl.pages.examine and crawler.crawl.workers.PageWorkers: the same verdicts and stores in
 worker processes as in the crawl process, a worker that dies, and the SQLite write lock that
 the workers' stores queue on."""
 
@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from crawler.analysis import Analyzer
+from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.extract import extract_article
 from crawler.config import ConfigError, load_config
-from crawler.db import Database, open_database
-from crawler.extract import extract_article
-from crawler.models import Article
-from crawler.pages import Origin, Page, article_record, examine
-from crawler.resources import Resources
-from crawler.workers import WorkerError, worker_count
+from crawler.crawl.pages import Origin, Page, article_record, examine
+from crawler.crawl.resources import Resources
+from crawler.crawl.workers import WorkerError, worker_count
+from crawler.storage.db import Database, open_database
+from crawler.storage.models import Article
 from tests.fixtureweb import FIXED_ANCHOR, default_outlets, starter_specs
 from tests.fixtureweb.templates import render_article
 
@@ -189,7 +189,7 @@ def test_a_pool_that_cannot_start_leaves_the_crawl_in_process(
 def test_each_worker_has_pages_queued_but_not_the_whole_crawl(
     tmp_path: Path, analyzer: Analyzer
 ) -> None:
-    from crawler.workers import PAGES_QUEUED_PER_WORKER
+    from crawler.crawl.workers import PAGES_QUEUED_PER_WORKER
 
     resources = pooled_resources(tmp_path, f"sqlite:///{tmp_path / 'm.db'}")
     workers = resources.workers
@@ -232,7 +232,10 @@ def _warm_state() -> tuple[bool, bool]:
 
     import trafilatura.external
 
-    return "crawler.forkserver_warmup" in sys.modules, trafilatura.external.JT_STOPLIST is not None
+    return (
+        "crawler.crawl.forkserver_warmup" in sys.modules,
+        trafilatura.external.JT_STOPLIST is not None,
+    )
 
 
 def test_workers_inherit_what_the_fork_server_built(tmp_path: Path) -> None:
@@ -245,7 +248,7 @@ def test_workers_inherit_what_the_fork_server_built(tmp_path: Path) -> None:
         resources.close()
     # No page has been extracted in the worker, so only the fork server can have built it.
     assert warmed == (True, True)
-    assert "crawler.forkserver_warmup" not in sys.modules, "imported by the fork server only"
+    assert "crawler.crawl.forkserver_warmup" not in sys.modules, "imported by the fork server only"
 
 
 def test_small_crawl_stays_in_process(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from crawler.classify import Classifier
-from crawler.matcher import Matcher, TermMatch, WatchlistEntry
+from crawler.analysis.classify import Classifier
+from crawler.analysis.matcher import Matcher, TermMatch, WatchlistEntry
 
 
 @dataclass

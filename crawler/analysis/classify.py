@@ -1,8 +1,8 @@
 """Topics, evidence, acting countries and money amounts of a relevant article.
 
-The rules live in `crawler/lexicons/*.toml` so an analyst can read and extend them;
+The rules live in `crawler/analysis/lexicons/*.toml` so an analyst can read and extend them;
 this module only knows how to apply them. Everything is matched on text folded by
-:func:`crawler.arabic.normalize` (lexicon entries are folded the same way), while
+:func:`crawler.text.arabic.normalize` (lexicon entries are folded the same way), while
 evidence sentences and amount texts are cut from the original text.
 
 How a topic is decided, in short:
@@ -33,11 +33,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from crawler.arabic import normalize, normalize_with_map_shared
-from crawler.matcher import required_literals
-
-TOPIC_ORDER = ("contract", "negotiation", "delivery", "sanction", "other")
-ALERT_TOPICS = ("contract", "negotiation", "delivery", "sanction")
+from crawler.analysis.matcher import required_literals
+from crawler.text.arabic import normalize, normalize_with_map_shared
+from crawler.vocab import EVENT_TOPICS
 
 DEFAULT_LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -338,7 +336,7 @@ class Classifier:
             return _Pat(self._place_filter.add(source), source)
 
         self.topics: list[_Topic] = []
-        for name in ALERT_TOPICS:
+        for name in EVENT_TOPICS:
             spec = topics.get("topics", {}).get(name, {})
             self.topics.append(
                 _Topic(
@@ -489,7 +487,7 @@ class Classifier:
                 if best is None or weight > best[0]:
                     evidence[topic] = (weight, s.index, s.text)
 
-        topics = [t for t in ALERT_TOPICS if scores.get(t, 0.0) >= self.threshold]
+        topics = [t for t in EVENT_TOPICS if scores.get(t, 0.0) >= self.threshold]
         if not topics:
             topics = ["other"]
             term_sentences = [s for s in sentences if s.has_term]
@@ -590,7 +588,7 @@ class Classifier:
         for h in hits:
             background = background_cue and not h.future
             out[h.topic] = out.get(h.topic, True) and background
-        return [(t, out[t]) for t in ALERT_TOPICS if t in out]
+        return [(t, out[t]) for t in EVENT_TOPICS if t in out]
 
     def _apply_denials(self, s: _Sentence, hits: list[_Hit]) -> list[_Hit]:
         """Rewrite the hits that sit inside a denial ("نفى صحة تقارير عن توقيع عقد").

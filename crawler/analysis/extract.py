@@ -22,14 +22,14 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.dates import (
+from crawler.text.dates import (
     ParsedDate,
     find_arabic_dates,
     local_date,
     local_to_utc,
     parse_arabic_date,
 )
-from crawler.urls import resolve_canonical
+from crawler.text.urls import resolve_canonical
 
 
 @dataclass
@@ -136,7 +136,6 @@ _CHROME_RE = re.compile(
 )
 # Marks of the article's own container: its header holds the headline and byline.
 _ARTICLE_MARKS_RE = re.compile(r"article|story|post|entry|news-detail|content", re.IGNORECASE)
-_CHROME_TAGS = {"nav", "aside", "footer", "header"}
 _IN_ARTICLE_OR_MAIN = etree.XPath("boolean(ancestor::article or ancestor::main)")
 
 

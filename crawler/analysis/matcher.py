@@ -1,6 +1,6 @@
 """The watchlist matcher: S-400, Rosoboronexport, and entries from the config.
 
-Everything is matched on `crawler.arabic.normalize` output, so hamza/alef forms,
+Everything is matched on `crawler.text.arabic.normalize` output, so hamza/alef forms,
 diacritics, tatweel, invisible controls, digit scripts, dash and quote variants and
 Latin case are already folded; the patterns here only deal with what is left:
 separators between letters and digits, proclitics glued to a term or to its
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from crawler.arabic import normalize, normalize_with_map_shared
+from crawler.text.arabic import normalize, normalize_with_map_shared
 
 S400 = "S-400"
 ROSOBORONEXPORT = "Rosoboronexport"

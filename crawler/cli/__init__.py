@@ -21,8 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from crawler.config import Config, ConfigError, format_duration, load_config, resolve_config_path
-from crawler.db import Database, DatabaseError, open_database
-from crawler.queries import (
+from crawler.review.queries import (
     ArticleFilter,
     FilterError,
     article_json,
@@ -33,15 +32,14 @@ from crawler.queries import (
     own_evidence,
     parse_since,
 )
+from crawler.storage.db import Database, DatabaseError, not_created_yet, open_database
+from crawler.vocab import TOPICS, ExitCode
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 log = logging.getLogger("marsad")
 
-EXIT_ERROR = 1
-EXIT_CONFIG = 2
-EXIT_ALL_FAILED = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,7 +98,7 @@ class State:
             raise click.BadParameter(str(exc), param_hint=f"--{exc.option}") from None
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> None:
+def fail(message: str, code: int = ExitCode.ERROR) -> None:
     click.echo(f"marsad: {message}", err=True)
     sys.exit(code)
 
@@ -113,7 +111,7 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (ConfigError, DatabaseError) as exc:
-            fail(str(exc), EXIT_CONFIG)
+            fail(str(exc), ExitCode.CONFIG)
 
     return wrapper  # type: ignore[return-value]
 
@@ -127,7 +125,7 @@ def article_filters(func: F) -> F:
         click.option("--originals", is_flag=True, help="Leave copies out."),
         click.option(
             "--topic",
-            type=click.Choice(["contract", "negotiation", "delivery", "sanction", "other"]),
+            type=click.Choice([t.value for t in TOPICS]),
         ),
         click.option(
             "--country", help='English short name or Arabic name, e.g. "Turkey" or "تركيا".'
@@ -191,7 +189,7 @@ def crawl(state: State, sources: tuple[str, ...]) -> None:
         s.name for s in config.sources if s.enabled
     ]
     if not names:
-        fail("no sources configured", EXIT_CONFIG)
+        fail("no sources configured", ExitCode.CONFIG)
     with state.database():
         pass  # fail fast on an unreachable database, and migrate before the child starts
     with stop_signals() as received:
@@ -200,10 +198,10 @@ def crawl(state: State, sources: tuple[str, ...]) -> None:
     if received:
         # Stopped, not completed: the shell's code for a process ended by that signal.
         sys.exit(128 + received[0])
-    if outcome.returncode == EXIT_CONFIG:
-        sys.exit(EXIT_CONFIG)
+    if outcome.returncode == ExitCode.CONFIG:
+        sys.exit(ExitCode.CONFIG)
     if outcome.all_failed:
-        sys.exit(EXIT_ALL_FAILED)
+        sys.exit(ExitCode.ALL_SOURCES_FAILED)
 
 
 @contextmanager
@@ -228,7 +226,7 @@ def run_with_progress(
 ) -> Any:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from crawler.crawl import run_crawl
+    from crawler.crawl.run import run_crawl
 
     console = stderr_console()
     with Progress(
@@ -323,7 +321,7 @@ def run(state: State, once: bool) -> None:
 @reports_errors
 def analyze(state: State, file: Any) -> None:
     """JSONL {"id","title","body"} in, one analysis per line out."""
-    from crawler.analysis import Analyzer
+    from crawler.analysis.analyzer import Analyzer
 
     analyzer = Analyzer.from_config(state.config)
     out = sys.stdout
@@ -419,8 +417,8 @@ def articles_show(state: State, article_id: int, fmt: str) -> None:
 
     A copy shows its own title, text, URL and evidence, and names its original.
     """
-    from crawler.analysis import Analyzer
-    from crawler.models import Article
+    from crawler.analysis.analyzer import Analyzer
+    from crawler.storage.models import Article
 
     with state.database(read_only=True) as db, db.read() as session:
         article = session.get(Article, article_id)
@@ -500,7 +498,7 @@ def db() -> None:
 @reports_errors
 def db_upgrade(state: State) -> None:
     """Apply the schema migrations."""
-    from crawler.db import current_revision, redact, upgrade
+    from crawler.storage.db import current_revision, redact, upgrade
 
     with state.database(migrate=False) as database:
         applied = upgrade(database)
@@ -551,7 +549,7 @@ def sources_list(state: State, fmt: str) -> None:
 @reports_errors
 def sources_check(state: State, names: tuple[str, ...]) -> None:
     """Fetch each source's feed, sitemap or listing once and report what it lists."""
-    from crawler.sourcecheck import check_source
+    from crawler.crawl.sourcecheck import check_source
 
     config = state.config
     selected = [config.source(n) for n in names] or config.sources
@@ -571,7 +569,7 @@ def sources_check(state: State, names: tuple[str, ...]) -> None:
         )
     Console().print(table)
     if failures:
-        sys.exit(EXIT_ERROR)
+        sys.exit(ExitCode.ERROR)
 
 
 # --- alerts and health -----------------------------------------------------------------------
@@ -583,7 +581,7 @@ def alerts() -> None:
 
 
 def alert_json(row: Any) -> dict[str, Any]:
-    from crawler.queries import iso
+    from crawler.review.queries import iso
 
     return {
         "id": row.id,
@@ -609,7 +607,7 @@ def alerts_list(state: State, fmt: str) -> None:
     """Every alert row: one per channel per alert."""
     from sqlalchemy import select
 
-    from crawler.models import Alert
+    from crawler.storage.models import Alert
 
     with state.database(read_only=True) as db, db.read() as session:
         rows = [alert_json(r) for r in session.scalars(select(Alert).order_by(Alert.id))]
@@ -670,7 +668,7 @@ def alerts_test(state: State) -> None:
         else:
             click.echo(f"{name}: sent", err=True)
     if failures:
-        sys.exit(EXIT_ERROR)
+        sys.exit(ExitCode.ERROR)
 
 
 @alerts.command("retry")
@@ -679,7 +677,7 @@ def alerts_test(state: State) -> None:
 @reports_errors
 def alerts_retry(state: State, alert_id: int) -> None:
     """Make a failed (or waiting) alert due again, with a fresh count of attempts."""
-    from crawler.models import Alert, utcnow
+    from crawler.storage.models import Alert, utcnow
 
     with state.database() as db, db.write() as session:
         row = session.get(Alert, alert_id)
@@ -704,9 +702,12 @@ def alerts_retry(state: State, alert_id: int) -> None:
 @reports_errors
 def status(state: State, fmt: str) -> None:
     """Sources, outbox and database; exits 1 when something needs attention."""
-    from crawler.status import collect_status
+    from crawler.review.status import collect_status
 
-    with state.database(read_only=True) as db:
+    # Read-only, so that an analyst who may only read the file can check it; a fresh install
+    # whose database does not exist yet is created, and reported healthy and empty.
+    fresh = not_created_yet(state.config.database.url)
+    with state.database(read_only=not fresh) as db:
         result = collect_status(db, state.config)
     data = result.data
     if fmt == "json":
@@ -714,7 +715,7 @@ def status(state: State, fmt: str) -> None:
     else:
         print_status(data, result.problems)
     if not result.healthy:
-        sys.exit(EXIT_ERROR)
+        sys.exit(ExitCode.ERROR)
 
 
 STATUS_COLUMNS = {
@@ -797,8 +798,8 @@ def search(state: State, query: str, fmt: str, **filters: Any) -> None:
     """Full-text search with Arabic spelling folded; best matches first."""
     from rich.text import Text
 
-    from crawler.search import parse_query
-    from crawler.search import search as run_search
+    from crawler.review.search import parse_query
+    from crawler.review.search import search as run_search
 
     if not parse_query(query):
         raise click.BadParameter("the query has no words to search for", param_hint="QUERY")
@@ -843,7 +844,7 @@ def web(state: State, host: str, port: int) -> None:
     """The read-only review page: articles, search, developments, sources."""
     import uvicorn
 
-    from crawler.web.app import create_app
+    from crawler.review.web.app import create_app
 
     with state.database(read_only=True) as database:
         app = create_app(database, config=state.config)

@@ -12,8 +12,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.models import RobotsCache, utcnow
-from crawler.resources import resources_for
+from crawler.crawl.resources import resources_for
+from crawler.storage.models import RobotsCache, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 :func:`examine` extracts the page, checks that it has Arabic main text, matches the watchlist
 and classifies it, and computes what storing needs from the text (dedup fingerprint, search
 forms). It is a pure function of the page and the analyzer, so the crawl can run it in worker
-processes (`crawler.workers`) as well as in its own process, with the same result.
+processes (`crawler.crawl.workers`) as well as in its own process, with the same result.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler.analysis import Analysis, Analyzer
-from crawler.arabic import normalize
-from crawler.dedup import band_keys, content_hash, signature
-from crawler.extract import Extracted, find_main_text
-from crawler.search import search_form, search_form_of_normalized
-from crawler.store import ArticleRecord, Fingerprint, StoreResult
+from crawler.analysis.analyzer import Analysis, Analyzer
+from crawler.analysis.extract import Extracted, find_main_text
+from crawler.storage.dedup import band_keys, content_hash, signature
+from crawler.storage.store import ArticleRecord, Fingerprint, StoreResult
+from crawler.text.arabic import normalize
+from crawler.text.searchform import search_form, search_form_of_normalized
 
 _ARABIC_LETTERS = re.compile(r"[\u0621-\u064A\u0671-\u06D3]+")
 _LATIN_LETTERS = re.compile(r"[A-Za-z]+")
@@ -50,7 +50,7 @@ class Verdict:
     """The outcome of :func:`examine`: either `rejected` names why, or the page is relevant.
 
     `stored` is set when a worker process has stored the relevant page already (see
-    :meth:`crawler.workers.PageWorkers.examine`).
+    :meth:`crawler.crawl.workers.PageWorkers.examine`).
     """
 
     extracted: Extracted | None

@@ -17,9 +17,9 @@ from scrapy.logformatter import LogFormatter
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.pages import Origin, Page, Verdict, article_record
-from crawler.resources import resources_for
-from crawler.store import SeenEntry, Store, StoreResult
+from crawler.crawl.pages import Origin, Page, Verdict, article_record
+from crawler.crawl.resources import resources_for
+from crawler.storage.store import SeenEntry, Store, StoreResult
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ class QuietLogFormatter(LogFormatter):
 class ExaminePipeline:
     """Extracts, validates, matches and classifies each page; only relevant pages go on.
 
-    The work is :func:`crawler.pages.examine`, run in worker processes on a big crawl
-    (`crawler.workers`); a page set aside here says why: empty, not_arabic or irrelevant.
+    The work is :func:`crawler.crawl.pages.examine`, run in worker processes on a big crawl
+    (`crawler.crawl.workers`); a page set aside here says why: empty, not_arabic or irrelevant.
     """
 
     def __init__(self, crawler: Crawler) -> None:

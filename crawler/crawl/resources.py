@@ -12,12 +12,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from crawler.config import Config
-from crawler.db import Database
+from crawler.storage.db import Database
 
 if TYPE_CHECKING:
-    from crawler.analysis import Analyzer
-    from crawler.store import Store
-    from crawler.workers import PageWorkers
+    from crawler.analysis.analyzer import Analyzer
+    from crawler.crawl.workers import PageWorkers
+    from crawler.storage.store import Store
 
 
 @dataclass
@@ -28,20 +28,20 @@ class Resources:
 
     @cached_property
     def analyzer(self) -> Analyzer:
-        from crawler.analysis import Analyzer
+        from crawler.analysis.analyzer import Analyzer
 
         return Analyzer.from_config(self.config)
 
     @cached_property
     def store(self) -> Store:
-        from crawler.grouping import DevelopmentRecorder
-        from crawler.store import Store
+        from crawler.storage.grouping import DevelopmentRecorder
+        from crawler.storage.store import Store
 
         return Store(self.database, DevelopmentRecorder(self.config))
 
     @cached_property
     def workers(self) -> PageWorkers:
-        from crawler.workers import PageWorkers, worker_count
+        from crawler.crawl.workers import PageWorkers, worker_count
 
         return PageWorkers(
             self.config,

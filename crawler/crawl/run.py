@@ -1,7 +1,7 @@
 """Running crawls: always in a child interpreter, never in the caller's process.
 
 The Twisted reactor cannot be restarted, and a hung or leaking crawl must not take the daemon
-(or a test run) down with it. :func:`run_crawl` starts ``python -m crawler.crawl`` in a new
+(or a test run) down with it. :func:`run_crawl` starts ``python -m crawler.crawl.run`` in a new
 session, hands it the caller's config on stdin, and reads its progress events (JSON lines on the
 child's stdout). The child runs one ``CrawlerProcess`` with one crawler per source, and closes
 its crawlers itself when the hard timeout passes or it is told to stop (SIGTERM); the parent
@@ -30,12 +30,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.config import Config, ConfigError, load_config
-from crawler.db import Database, DatabaseError, open_database
-from crawler.models import CrawlRun, SourceHealth
+from crawler.storage.db import Database, DatabaseError, open_database
+from crawler.storage.models import CrawlRun, SourceHealth
+from crawler.vocab import ExitCode
 
 log = logging.getLogger(__name__)
 
-EXIT_CONFIG = 2
 # Past its hard timeout the child closes its crawlers itself; this long after, it is killed.
 KILL_GRACE_SECONDS = 10
 # When the daemon is stopping, how long a running crawl may go on, and then the shorter
@@ -275,7 +275,7 @@ def expects_many_pages(db: Database, sources: Sequence[str], min_pages: int) -> 
 
 
 def child_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.crawl")
+    parser = argparse.ArgumentParser(prog="python -m crawler.crawl.run")
     parser.add_argument("--config", default=None)
     parser.add_argument(
         "--config-on-stdin",
@@ -319,11 +319,11 @@ def child_main(argv: Sequence[str] | None = None) -> int:
         db = open_database(config.database.url, migrate=False)
     except (ConfigError, DatabaseError) as exc:
         log.error("%s", exc)
-        return EXIT_CONFIG
+        return ExitCode.CONFIG
 
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.resources import Resources
+    from crawler.crawl.resources import Resources
     from spiders import SPIDER_FOR_KIND
 
     resources = Resources(config, db, extras={"emit": emit})
@@ -395,7 +395,14 @@ def run_crawl(
     process group. Sources that never finished are reported as timed out, stopped or failed.
     """
     timeout = timeout if timeout is not None else config.crawl.hard_timeout.total_seconds()
-    cmd = [sys.executable, "-m", "crawler.crawl", "--config-on-stdin", "--timeout", str(timeout)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "crawler.crawl.run",
+        "--config-on-stdin",
+        "--timeout",
+        str(timeout),
+    ]
     cmd += ["--log-format", log_format]
     for name in source_names:
         cmd += ["--source", name]

@@ -3,7 +3,7 @@
 Scrapy runs a crawl on one thread, and Python threads share one core. Downloading a page costs
 little CPU; extracting, analysing and storing it costs several times more. So a crawl with many
 new pages is bound by one core while the others idle. :class:`PageWorkers` runs
-:func:`crawler.pages.examine` and :meth:`crawler.store.Store.store_article` in a pool of
+:func:`crawler.crawl.pages.examine` and :meth:`crawler.storage.store.Store.store_article` in a pool of
 processes instead, each with its own database connections, and the crawl process only
 downloads. The database keeps storing race-free across processes as it does across crawls:
 SQLite serializes writers (``BEGIN IMMEDIATE``), PostgreSQL takes advisory locks on the LSH
@@ -30,13 +30,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crawler.db import normalize_url
-from crawler.pages import Origin, Page, Verdict, article_record, examine
+from crawler.crawl.pages import Origin, Page, Verdict, article_record, examine
+from crawler.storage.db import normalize_url
 
 if TYPE_CHECKING:
-    from crawler.analysis import Analyzer
+    from crawler.analysis.analyzer import Analyzer
     from crawler.config import Config
-    from crawler.store import ArticleRecord, Fingerprint, Store, StoreResult
+    from crawler.storage.store import ArticleRecord, Fingerprint, Store, StoreResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,13 +48,13 @@ PAGES_QUEUED_PER_WORKER = 8
 # Imported once by the fork server, so that every worker forked from it has them already; the
 # last one also builds what each worker would otherwise build at start.
 PRELOAD = (
-    "crawler.workers",
-    "crawler.analysis",
-    "crawler.grouping",
+    "crawler.crawl.workers",
+    "crawler.analysis.analyzer",
+    "crawler.storage.grouping",
     "trafilatura",
     "htmldate",
     "dateparser",
-    "crawler.forkserver_warmup",
+    "crawler.crawl.forkserver_warmup",
 )
 
 
@@ -70,10 +70,10 @@ _worker: _WorkerState | None = None
 
 def _start_worker(config: Config) -> None:
     global _worker
-    from crawler.analysis import Analyzer
-    from crawler.db import Database
-    from crawler.grouping import DevelopmentRecorder
-    from crawler.store import Store
+    from crawler.analysis.analyzer import Analyzer
+    from crawler.storage.db import Database
+    from crawler.storage.grouping import DevelopmentRecorder
+    from crawler.storage.store import Store
 
     store = Store(Database(config.database.url), DevelopmentRecorder(config))
     _worker = _WorkerState(Analyzer.from_config(config), store)

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from crawler.classify import Classifier
-from crawler.config import TOPICS
-from crawler.models import Article
+from crawler.analysis.classify import Classifier
+from crawler.storage.models import Article
+from crawler.vocab import TOPICS
 
 if TYPE_CHECKING:
-    from crawler.analysis import Analyzer
+    from crawler.analysis.analyzer import Analyzer
 
 
 @dataclass(frozen=True)

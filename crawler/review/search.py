@@ -5,7 +5,7 @@ Both databases index the *search form* of an article, computed in Python by
 columns; triggers created by migration 0002 copy it into ``articles_fts`` on every insert,
 update and delete. Queries go through the same function, so spelling variants fold alike:
 
-- :func:`crawler.arabic.normalize` (hamza/alef, ة/ه, ى/ي, diacritics, tatweel, digits);
+- :func:`crawler.text.arabic.normalize` (hamza/alef, ة/ه, ى/ي, diacritics, tatweel, digits);
 - every non-alphanumeric character becomes a space, so "اس-400", "اس 400" and "اس400"
   are the same two tokens (FTS5 and PostgreSQL would otherwise split them differently);
 - a light proclitic strip (و, the article ال and its بال/لل forms, a leading ب/ل on long
@@ -28,13 +28,11 @@ from sqlalchemy import Float, column, func, literal_column, select, table
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from crawler.arabic import normalize, normalize_with_map
-from crawler.models import Article
-from crawler.queries import ArticleFilter, article_json, select_articles
+from crawler.review.queries import ArticleFilter, article_json, select_articles
+from crawler.storage.models import Article
+from crawler.text.arabic import normalize, normalize_with_map
+from crawler.text.searchform import token_spans, tokens
 
-# A token is a run of letters or a run of digits: the boundary between "اس" and "400" splits.
-_TOKEN = re.compile(r"[^\W\d_]+|\d+")
-_ARTICLE_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 _QUOTED = re.compile(r'"([^"]*)"')
 
 # How a title match weighs against a body match (FTS5 bm25 column weights).
@@ -43,57 +41,6 @@ BODY_WEIGHT = 1.0
 DEFAULT_LIMIT = 50
 # How many of the newest matching articles are ranked (see search_ids).
 RANK_WINDOW = 2000
-
-
-def stem(token: str) -> str:
-    """Strip the commonest Arabic proclitics from one normalized token.
-
-    Deliberately light: only prefixes, and only when enough of the word remains, so that
-    short words ("ولد", "بلد") survive. Exactness is not the aim; folding both the index and
-    the query the same way is.
-    """
-    if token.isdigit() or not token:
-        return token
-    if token.startswith("و") and len(token) >= 4:
-        token = token[1:]
-    for prefix in _ARTICLE_PREFIXES:
-        if token.startswith(prefix) and len(token) - len(prefix) >= 2:
-            return token[len(prefix) :]
-    if token[0] in "بلفك" and len(token) >= 5:
-        return token[1:]
-    return token
-
-
-# Latin system designators as Arabic news transliterates them, when a number follows: a
-# query for "S-400" finds "إس-400" and the other way round (index and query fold alike).
-_LATIN_DESIGNATORS = {"s": "اس", "su": "سو", "f": "اف", "mig": "ميغ", "t": "تي"}
-
-
-def _token_spans(normalized: str) -> list[tuple[str, int, int]]:
-    """(search token, start, end) in normalized text: what is indexed and what is highlighted."""
-    found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(normalized)]
-    out = []
-    for i, (tok, start, end) in enumerate(found):
-        arabic = _LATIN_DESIGNATORS.get(tok)
-        if arabic is not None and i + 1 < len(found) and found[i + 1][0].isdigit():
-            tok = arabic
-        out.append((stem(tok), start, end))
-    return out
-
-
-def tokens(text: str) -> list[str]:
-    """The search tokens of raw text, in order."""
-    return [tok for tok, _, _ in _token_spans(normalize(text))]
-
-
-def search_form(text: str | None) -> str:
-    """What is indexed for a title or body: its search tokens joined by spaces."""
-    return search_form_of_normalized(normalize(text or ""))
-
-
-def search_form_of_normalized(normalized: str) -> str:
-    """:func:`search_form` of a text already passed through `crawler.arabic.normalize`."""
-    return " ".join(tok for tok, _, _ in _token_spans(normalized))
 
 
 @dataclass(frozen=True)
@@ -287,7 +234,7 @@ def find_spans(text: str, query: str | ParsedQuery) -> list[tuple[int, int]]:
     if not parsed or not text:
         return []
     normalized, mapping = normalize_with_map(text)
-    toks = _token_spans(normalized)
+    toks = token_spans(normalized)
     spans: list[tuple[int, int]] = []
     stems = [t[0] for t in toks]
     for phrase in parsed.phrases:
@@ -351,19 +298,3 @@ def segments(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, boo
     if pos < len(text):
         out.append((text[pos:], False))
     return out
-
-
-def rebuild_index(session: Session) -> int:
-    """Recompute every article's search form (and so, via the triggers, the index).
-
-    For databases filled before the search columns existed, or after the stemming rules
-    change. Returns the number of articles touched.
-    """
-    count = 0
-    for article in session.scalars(select(Article).execution_options(yield_per=500)):
-        title, body = search_form(article.title), search_form(article.text)
-        if article.search_title != title or article.search_body != body:
-            article.search_title, article.search_body = title, body
-            count += 1
-    session.flush()
-    return count

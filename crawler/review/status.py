@@ -12,9 +12,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from crawler.config import Config, format_duration
-from crawler.db import Database
-from crawler.models import Alert, Article, CrawlRun, SourceHealth
-from crawler.queries import iso
+from crawler.review.queries import iso
+from crawler.storage.db import Database
+from crawler.storage.models import Alert, Article, CrawlRun, SourceHealth
 
 STUCK_AFTER = timedelta(minutes=10)
 # Follow-ups parked for the digest wait years by design; a retry waits an hour at most, or what

@@ -204,6 +204,12 @@ class _SqliteWriteLock:
             self._fd = None
 
 
+def not_created_yet(url: str) -> bool:
+    """True for an SQLite file that does not exist yet (a fresh install before its first run)."""
+    path = _sqlite_file(url)
+    return path is not None and not path.exists()
+
+
 def _sqlite_file(url: str) -> Path | None:
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -300,7 +306,7 @@ def alembic_config(db: Database) -> Any:
     from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(resources.files("crawler") / "migrations"))
+    cfg.set_main_option("script_location", str(resources.files("crawler.storage") / "migrations"))
     cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
     return cfg
 

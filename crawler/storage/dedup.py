@@ -1,6 +1,6 @@
 """Content dedup: exact hash, MinHash signatures, LSH band keys, and pair scores.
 
-Everything here is a pure function of normalized text (`crawler.arabic.normalize`);
+Everything here is a pure function of normalized text (`crawler.text.arabic.normalize`);
 the database side (band-key table, locking) lives in the store.
 
 What to pass in: ``normalize(body)``, the main text only (the same for the stored

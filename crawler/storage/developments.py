@@ -12,7 +12,7 @@ A development is one event. A later report joins it when all of these hold:
 - it is published within `window` of the earlier report (a second contract
   years later, or new sanctions after earlier ones, is new);
 - its title and evidence say much the same thing: the overlap of their content
-  words, folded by `crawler.arabic.normalize` and stripped of clitics, reaches
+  words, folded by `crawler.text.arabic.normalize` and stripped of clitics, reaches
   `min_similarity`. When the two share a buyer or target (a principal country
   that is neither a seller nor a sanctioning state) the same topic, state and
   week already pin the event
@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TypeVar
 
-from crawler.arabic import normalize
+from crawler.text.arabic import normalize
 
 Id = TypeVar("Id", bound=Hashable)
 

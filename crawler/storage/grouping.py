@@ -1,6 +1,6 @@
 """Joining a stored report to its development, and queuing the alerts that follow from it.
 
-Runs inside the storing transaction (see `crawler.store.DevelopmentHook`): the article, its
+Runs inside the storing transaction (see `crawler.storage.store.DevelopmentHook`): the article, its
 development and its outbox rows are committed together or not at all.
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from alerts.channels import can_thread, channel_names
 from alerts.outbox import PARKED, queue
 from crawler.config import Config
-from crawler.developments import WINDOW, DevelopmentKey, best_match
-from crawler.models import Article, Development, utcnow
+from crawler.storage.developments import WINDOW, DevelopmentKey, best_match
+from crawler.storage.models import Article, Development, utcnow
 
 # How many earlier reports in the window are compared with a new one, newest first.
 MAX_CANDIDATES = 400

@@ -7,7 +7,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from sqlalchemy.engine import make_url
 
-from crawler.db import Database
+from crawler.storage.db import Database
 
 # Names Marsad's daemon lock among PostgreSQL advisory locks; the second key is the schema, so
 # installs sharing one database in different schemas do not block each other.
@@ -24,11 +24,6 @@ class InstanceLock:
         self.db = db
         self._file_lock: FileLock | None = None
         self._connection = None
-
-    def describe(self) -> str:
-        if self.db.is_sqlite:
-            return str(self._lock_path())
-        return "PostgreSQL advisory lock"
 
     def _lock_path(self) -> Path:
         database = make_url(self.db.url).database or "marsad.db"

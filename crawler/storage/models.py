@@ -71,7 +71,7 @@ class Article(Base):
     text: Mapped[str] = mapped_column(Text)
     # Normalized title + text: what search and near-duplicate confirmation read.
     normalized_text: Mapped[str] = mapped_column(Text)
-    # Search forms (crawler.search.search_form) of title and text; triggers index them.
+    # Search forms (crawler.review.search.search_form) of title and text; triggers index them.
     search_title: Mapped[str] = mapped_column(Text, default="")
     search_body: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64), index=True)

@@ -23,10 +23,10 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crawler.db import Database
-from crawler.dedup import Scores, Shingled, is_near_duplicate, scores, shingled
-from crawler.models import Alert, Article, Development, FeedState, LshBand, SeenUrl, utcnow
-from crawler.search import search_form
+from crawler.storage.db import Database
+from crawler.storage.dedup import Scores, Shingled, is_near_duplicate, scores, shingled
+from crawler.storage.models import Alert, Article, Development, FeedState, LshBand, SeenUrl, utcnow
+from crawler.text.searchform import search_form
 
 log = logging.getLogger(__name__)
 

@@ -29,11 +29,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crawler.analysis import Analyzer
+from crawler.analysis.analyzer import Analyzer
 from crawler.config import Config
-from crawler.db import Database
-from crawler.models import Alert, Article, Development
-from crawler.queries import (
+from crawler.review.queries import (
     CSV_FIELDS,
     ArticleFilter,
     FilterError,
@@ -44,18 +42,13 @@ from crawler.queries import (
     own_evidence,
     select_articles,
 )
-from crawler.search import find_spans, parse_query, search, segments
+from crawler.review.search import find_spans, parse_query, search, segments
+from crawler.storage.db import Database
+from crawler.storage.models import Alert, Article, Development
+from crawler.vocab import ALERT_KIND_LABELS, TOPIC_LABELS, TOPICS
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 50
-TOPICS = ["contract", "negotiation", "delivery", "sanction", "other"]
-TOPIC_LABELS = {
-    "contract": "عقد",
-    "negotiation": "مفاوضات",
-    "delivery": "تسليم",
-    "sanction": "عقوبات",
-    "other": "أخرى",
-}
 # Countries are stored as English short names; these are the ones the gazetteer knows best.
 COUNTRY_LABELS = {
     "Russia": "روسيا",
@@ -84,13 +77,6 @@ COUNTRY_LABELS = {
     "Cyprus": "قبرص",
 }
 STATUS_LABELS = {"pending": "معلّق", "sent": "أُرسل", "failed": "فشل", "skipped": "تُخطّي"}
-KIND_LABELS = {
-    "new": "جديد",
-    "follow-up": "متابعة",
-    "digest": "ملخص",
-    "summary": "موجز",
-    "source-health": "صحة المصدر",
-}
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -246,10 +232,10 @@ def _environment() -> Environment:
     )
     env.filters["dt"] = _fmt_dt
     env.globals.update(
-        topic_label=lambda t: TOPIC_LABELS.get(t, t),
+        topic_label=lambda t: TOPIC_LABELS[t][0] if t in TOPIC_LABELS else t,
         country_label=lambda c: COUNTRY_LABELS.get(c, c),
         status_label=lambda s: STATUS_LABELS.get(s, s),
-        kind_label=lambda k: KIND_LABELS.get(k, k),
+        kind_label=lambda k: ALERT_KIND_LABELS[k][0] if k in ALERT_KIND_LABELS else k,
         safe_href=_safe_href,
         TOPICS=TOPICS,
     )
@@ -439,7 +425,7 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             )
 
     def sources_page(request: Request) -> Response:
-        from crawler.status import collect_status
+        from crawler.review.status import collect_status
 
         status = collect_status(database, site_config())
         return render("sources.html", status=status.data, page="sources")

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from crawler.models import Base
+from crawler.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -8,7 +8,7 @@ SQLite gets a contentless FTS5 table, PostgreSQL a side table with a weighted ts
 GIN index. Either way ``articles_fts`` is filled by triggers on ``articles``, so every writer
 (crawl children, the daemon, a script) keeps the index in step without knowing about it.
 
-The triggers index ``search_title`` / ``search_body`` (crawler.search.search_form, computed in
+The triggers index ``search_title`` / ``search_body`` (crawler.review.search.search_form, computed in
 Python when an article is stored) and fall back to the raw title and ``normalized_text`` for a
 row written without them, so such a row is still findable. The fallback turns '-' into a space:
 PostgreSQL's parser would read "اس-400" as "اس" and the signed number "-400".
@@ -110,7 +110,7 @@ PG_DOWN = [
 
 def _backfill(conn: sa.Connection) -> None:
     """Search forms for rows stored before this revision, computed by the same Python code."""
-    from crawler.search import search_form
+    from crawler.text.searchform import search_form
 
     articles = sa.table(
         "articles",

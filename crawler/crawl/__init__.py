@@ -1,0 +1,1 @@
+"""The crawl child: Scrapy run, pipelines, middlewares, the page worker pool, source checks."""
