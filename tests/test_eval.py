@@ -16,6 +16,9 @@ ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
+    """`make eval` on the given corpora; the shipped held-out set only when named."""
+    if "--heldout" not in args:
+        args = (*args, "--heldout", "/nonexistent/heldout.jsonl")
     code = ev.main([str(a) for a in args])
     return code, capsys.readouterr().out
 
@@ -140,7 +143,15 @@ def test_unknown_figure_in_thresholds_is_an_error(capsys, tmp_path: Path) -> Non
     limits = thresholds(tmp_path, "[dev]\nmacro_f = 0.9\n")
     with pytest.raises(SystemExit, match="unknown figure 'macro_f'"):
         ev.main(
-            ["--dev", str(LABELLED), "--realdev", str(tmp_path / "x"), "--thresholds", str(limits)]
+            [
+                "--dev",
+                str(LABELLED),
+                "--realdev",
+                str(tmp_path / "x"),
+                "--heldout",
+                str(tmp_path / "y"),
+            ]
+            + ["--thresholds", str(limits)]
         )
 
 
@@ -148,6 +159,23 @@ def test_recorded_thresholds_name_known_figures() -> None:
     limits = ev.tomllib.loads(ev.THRESHOLDS.read_text(encoding="utf-8"))
     rows = ev.dev_rows(LABELLED)
     figures = ev.evaluate(rows, details=True).figures
-    assert set(limits) <= {"dev", "real-dev"}
+    assert set(limits) <= {"dev", "real-dev", "heldout"}
     for section in limits.values():
         assert set(section) <= set(figures)
+
+
+def test_the_heldout_corpus_ships_with_the_repository_and_is_judged(capsys) -> None:
+    assert ev.HELDOUT.is_file()
+    rows = ev.excerpt_rows(ev.HELDOUT)
+    assert len(rows) >= 60 and any(not r.relevant for r in rows)
+    code, out = run(
+        capsys,
+        "--dev",
+        "/nonexistent/dev.jsonl",
+        "--realdev",
+        "/nonexistent/r.jsonl",
+        "--heldout",
+        ev.HELDOUT,
+    )
+    assert code == 0, out
+    assert f"== heldout: {ev.HELDOUT}" in out and "macro-F1" in out
