@@ -78,7 +78,7 @@ def test_smtp_auth_login_delivers_rtl_mail(smtp_auth: FakeSmtp) -> None:
     assert '<html dir="rtl" lang="ar">' in html_part
     assert "<!channel>" not in html_part and "<script>" not in html_part
     assert (
-        "&lt;!channel&gt; &lt;@U123&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;"
+        "&lt;!channel&gt; &lt;@U123&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;x&#34;"
         in html_part
     )
     assert "<strong>إس-400</strong>" in html_part

@@ -5,18 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from alerts.render import (
-    SLACK_HEADER_LIMIT,
-    SLACK_SECTION_LIMIT,
-    AlertMessage,
-    DigestItem,
-    alert_message_id,
-    development_message_id,
-    render_email,
-    render_slack,
-    slack_escape,
-    topic_label,
-)
+from alerts.render import AlertMessage, DigestItem, render_email, render_slack
+from alerts.render.mail import alert_message_id, development_message_id
+from alerts.render.message import topic_label
+from alerts.render.slack import SLACK_HEADER_LIMIT, SLACK_SECTION_LIMIT, slack_escape
 
 HOSTILE = '<!channel> <@U123> <script>alert(1)</script> & "x"'
 EVIDENCE = "وقالت الوكالة إن أنقرة تسلمت الدفعة الثانية من منظومة إس-400 الروسية هذا الأسبوع."
@@ -202,9 +194,18 @@ def test_email_html_escapes_article_text() -> None:
     assert "<script>" not in html_part and "<!channel>" not in html_part
     assert "<img" not in html_part and "<i>outlet" not in html_part
     assert (
-        "&lt;!channel&gt; &lt;@U123&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;"
+        "&lt;!channel&gt; &lt;@U123&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;x&#34;"
         in html_part
     )
+
+
+def test_email_escapes_a_highlighted_piece_and_keeps_the_text_body_raw() -> None:
+    em = _email(_msg(evidence="نص فيه <script>x</script> وإس-400", highlight_terms=["<script>"]))
+    html_part = em.get_body(("html",)).get_content()
+    assert "<strong>&lt;script&gt;</strong>x&lt;/script&gt;" in html_part
+    assert "<script>" not in html_part
+    # The plain-text body is no markup: nothing in it is escaped.
+    assert "نص فيه <script>x</script> وإس-400" in em.get_body(("plain",)).get_content()
 
 
 def test_email_subject_cannot_inject_headers() -> None:

@@ -15,16 +15,11 @@ from sqlalchemy import delete, select
 
 from crawler.crawl.pages import fingerprint
 from crawler.review.queries import ArticleFilter, article_json
-from crawler.review.search import (
-    find_spans,
-    parse_query,
-    search,
-    search_ids,
-    segments,
-)
+from crawler.review.search import find_spans, parse_query, search, search_ids
 from crawler.storage.db import Database, open_database
 from crawler.storage.models import Article
 from crawler.storage.store import ArticleRecord, Store
+from crawler.text.display import segments
 from crawler.text.searchform import search_form, stem
 from tests.conftest import write_config
 from tests.helpers import run_marsad

@@ -1,1 +1,2 @@
-"""The read side: queries, full-text search, status, and the read-only web page."""
+"""The read side, which never writes: queries and filters (`queries`), full-text search
+(`search`), the health report (`status`), and the read-only web page (`web`)."""

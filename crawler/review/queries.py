@@ -28,6 +28,8 @@ class ArticleFilter:
     source: str | None = None
     since: datetime | None = None
     limit: int | None = None
+    # Exclusive, unlike `since`: the web page's "to" day ends where the next one starts.
+    until: datetime | None = None
 
 
 class FilterError(ValueError):
@@ -64,9 +66,9 @@ def checked_filter(
     if flt.source and flt.source not in configured:
         stored = session.scalar(select(Article.id).where(Article.source == flt.source).limit(1))
         if stored is None:
-            known = sorted({*configured, *session.scalars(select(Article.source).distinct())})
+            sources = sorted({*configured, *session.scalars(select(Article.source).distinct())})
             raise FilterError(
-                "source", f"unknown source {flt.source!r}; known: {', '.join(known) or 'none'}"
+                "source", f"unknown source {flt.source!r}; known: {', '.join(sources) or 'none'}"
             )
     return flt
 
@@ -104,6 +106,8 @@ def select_articles(flt: ArticleFilter) -> Any:
         stmt = stmt.where(Article.source == flt.source)
     if flt.since:
         stmt = stmt.where(when >= flt.since)
+    if flt.until:
+        stmt = stmt.where(when < flt.until)
     if flt.limit:
         stmt = stmt.limit(flt.limit)
     return stmt

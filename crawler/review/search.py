@@ -19,9 +19,8 @@ normalized text with an offset map back to the original.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Float, column, func, literal_column, select, table
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 from crawler.review.queries import ArticleFilter, article_json, select_articles
 from crawler.storage.models import Article
 from crawler.text.arabic import normalize, normalize_with_map
+from crawler.text.display import merge_spans
 from crawler.text.searchform import token_spans, tokens
 
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -114,8 +114,8 @@ class SearchHit:
     title_spans: list[tuple[int, int]]
     snippet_spans: list[tuple[int, int]]
 
-    def to_json(self) -> dict[str, Any]:
-        data = article_json(self.article)
+    def to_json(self, *, with_text: bool = False) -> dict[str, Any]:
+        data = article_json(self.article, with_text=with_text)
         data["rank"] = round(self.rank, 1)
         data["snippet"] = self.snippet
         return data
@@ -129,7 +129,6 @@ def search_ids(
     query: str | ParsedQuery,
     flt: ArticleFilter | None = None,
     *,
-    until: datetime | None = None,
     offset: int = 0,
     window: int = RANK_WINDOW,
 ) -> list[tuple[int, float]]:
@@ -140,7 +139,7 @@ def search_ids(
     score of the order of 1e-6.
 
     ``flt`` filters as ``articles list`` does; its ``limit`` caps the result
-    (:data:`DEFAULT_LIMIT` when unset). ``until`` is an exclusive upper date bound.
+    (:data:`DEFAULT_LIMIT` when unset).
 
     Ranking is exact when at most ``window`` articles match. Beyond that, the newest
     ``window`` matches (by article id, i.e. by arrival) are ranked: a query such as "اس 400"
@@ -153,10 +152,8 @@ def search_ids(
     flt = flt or ArticleFilter()
     limit = flt.limit or DEFAULT_LIMIT
     window = max(window, limit + offset)
-    filtered = select_articles(ArticleFilter(**{**flt.__dict__, "limit": None}))
+    filtered = select_articles(replace(flt, limit=None))
     conditions = [filtered.whereclause] if filtered.whereclause is not None else []
-    if until is not None:
-        conditions.append(func.coalesce(Article.published_at, Article.fetched_at) < until)
     if session.get_bind().dialect.name == "sqlite":
         # bm25() is negative (smaller is better) and exists only inside the FTS5 query.
         key = _FTS.c.rowid
@@ -201,13 +198,12 @@ def search(
     query: str,
     flt: ArticleFilter | None = None,
     *,
-    until: datetime | None = None,
     offset: int = 0,
     snippet_width: int = 200,
 ) -> list[SearchHit]:
     """Ranked hits with their articles, a snippet of the body and the match spans."""
     parsed = parse_query(query)
-    ranked = search_ids(session, parsed, flt, until=until, offset=offset)
+    ranked = search_ids(session, parsed, flt, offset=offset)
     if not ranked:
         return []
     articles = {
@@ -248,16 +244,6 @@ def find_spans(text: str, query: str | ParsedQuery) -> list[tuple[int, int]]:
     return merge_spans(spans)
 
 
-def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def make_snippet(
     text: str, spans: Sequence[tuple[int, int]], width: int = 200
 ) -> tuple[str, list[tuple[int, int]]]:
@@ -282,19 +268,3 @@ def make_snippet(
     suffix = "…" if end < len(flat) else ""
     shift = len(prefix)
     return prefix + flat[start:end] + suffix, [(s + shift, e + shift) for s, e in inside]
-
-
-def segments(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
-    """``text`` cut into (piece, highlighted) pairs, for escaping renderers (Jinja2, rich)."""
-    out: list[tuple[str, bool]] = []
-    pos = 0
-    for start, end in merge_spans(s for s in spans if 0 <= s[0] < s[1] <= len(text)):
-        if start < pos:
-            continue
-        if start > pos:
-            out.append((text[pos:start], False))
-        out.append((text[start:end], True))
-        pos = end
-    if pos < len(text):
-        out.append((text[pos:], False))
-    return out

@@ -8,247 +8,48 @@ stored ``<script>`` would not run.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
-from jinja2 import Environment, FileSystemLoader
-from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from crawler.analysis.analyzer import Analyzer
 from crawler.config import Config
 from crawler.review.queries import (
-    CSV_FIELDS,
-    ArticleFilter,
     FilterError,
-    article_json,
     checked_filter,
     copies_of,
-    csv_text,
     own_evidence,
     select_articles,
 )
-from crawler.review.search import find_spans, parse_query, search, segments
+from crawler.review.search import find_spans, parse_query, search
+from crawler.review.web.exports import KINDS, export_response
+from crawler.review.web.filters import Filters
+from crawler.review.web.security import ReadOnly
+from crawler.review.web.templating import environment
 from crawler.storage.db import Database
 from crawler.storage.models import Alert, Article, Development
-from crawler.vocab import ALERT_KIND_LABELS, TOPIC_LABELS, TOPICS
+from crawler.text.display import segments
+from crawler.vocab import TOPICS
 
-HERE = Path(__file__).resolve().parent
+STATIC = Path(__file__).resolve().with_name("static")
 PAGE_SIZE = 50
-# Countries are stored as English short names; these are the ones the gazetteer knows best.
-COUNTRY_LABELS = {
-    "Russia": "روسيا",
-    "Turkey": "تركيا",
-    "India": "الهند",
-    "China": "الصين",
-    "United States": "الولايات المتحدة",
-    "United Kingdom": "المملكة المتحدة",
-    "Saudi Arabia": "السعودية",
-    "United Arab Emirates": "الإمارات",
-    "Qatar": "قطر",
-    "Egypt": "مصر",
-    "Algeria": "الجزائر",
-    "Iran": "إيران",
-    "Iraq": "العراق",
-    "Syria": "سوريا",
-    "Belarus": "بيلاروسيا",
-    "Greece": "اليونان",
-    "Israel": "إسرائيل",
-    "Ukraine": "أوكرانيا",
-    "Vietnam": "فيتنام",
-    "Morocco": "المغرب",
-    "Pakistan": "باكستان",
-    "Indonesia": "إندونيسيا",
-    "Serbia": "صربيا",
-    "Cyprus": "قبرص",
-}
-STATUS_LABELS = {"pending": "معلّق", "sent": "أُرسل", "failed": "فشل", "skipped": "تُخطّي"}
-SECURITY_HEADERS = [
-    (
-        b"content-security-policy",
-        b"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        b"base-uri 'none'; frame-ancestors 'none'",
-    ),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-]
-
-
-class ReadOnly:
-    """ASGI middleware: 405 for every method but GET and HEAD; security headers on the rest."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] not in ("GET", "HEAD"):
-            response = PlainTextResponse(
-                "read-only: only GET and HEAD", status_code=405, headers={"Allow": "GET, HEAD"}
-            )
-            await response(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-# --- filters from the query string -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    q: str = ""
-    topic: str = ""
-    country: str = ""
-    source: str = ""
-    date_from: str = ""
-    date_to: str = ""
-    originals: bool = False
-    page: int = 1
-
-    @classmethod
-    def from_request(cls, request: Request) -> Filters:
-        p = request.query_params
-        try:
-            page = max(1, int(p.get("page", "1")))
-        except ValueError:
-            page = 1
-        return cls(
-            q=p.get("q", "").strip()[:300],
-            topic=p.get("topic", "").strip()[:100],
-            country=p.get("country", "").strip()[:100],
-            source=p.get("source", "").strip()[:200],
-            date_from=_valid_day(p.get("from", "")),
-            date_to=_valid_day(p.get("to", "")),
-            originals=p.get("originals", "") in ("1", "on", "true"),
-            page=page,
-        )
-
-    def article_filter(self, limit: int | None = None) -> ArticleFilter:
-        since = _day(self.date_from)
-        return ArticleFilter(
-            originals=self.originals,
-            topic=self.topic or None,
-            country=self.country or None,
-            source=self.source or None,
-            since=since,
-            limit=limit,
-        )
-
-    @property
-    def until(self) -> datetime | None:
-        day = _day(self.date_to)
-        # The "to" day is inclusive.
-        return day + timedelta(days=1) if day else None
-
-    def params(self, **overrides: Any) -> dict[str, str]:
-        values = {
-            "q": self.q,
-            "topic": self.topic,
-            "country": self.country,
-            "source": self.source,
-            "from": self.date_from,
-            "to": self.date_to,
-            "originals": "1" if self.originals else "",
-            "page": str(self.page) if self.page > 1 else "",
-        }
-        values.update({k: str(v) if v else "" for k, v in overrides.items()})
-        return {k: v for k, v in values.items() if v}
-
-    def qs(self, **overrides: Any) -> str:
-        params = self.params(**overrides)
-        return "?" + urlencode(params) if params else ""
-
-    @property
-    def active(self) -> bool:
-        return bool(self.params(page=""))
-
-
-def _valid_day(value: str) -> str:
-    value = value.strip()
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return ""
-    return value
-
-
-def _day(value: str) -> datetime | None:
-    if not value:
-        return None
-    return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
-
-
-# --- template helpers ------------------------------------------------------------------------
-
-
-def _fmt_dt(value: datetime | None, precision: str | None = None) -> Markup:
-    """A UTC date, isolated left-to-right so that RTL text around it cannot reorder it."""
-    if value is None:
-        return Markup("—")
-    value = value.astimezone(UTC)
-    text = (
-        value.strftime("%Y-%m-%d") if precision == "day" else value.strftime("%Y-%m-%d %H:%M UTC")
-    )
-    return Markup('<bdi dir="ltr">{}</bdi>').format(text)
-
-
-def _safe_href(url: str | None) -> str | None:
-    """Only http(s) URLs become links; a stored ``javascript:`` URL stays plain text."""
-    if not url:
-        return None
-    return url if urlsplit(url).scheme in ("http", "https") else None
-
-
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(HERE / "templates")),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["dt"] = _fmt_dt
-    env.globals.update(
-        topic_label=lambda t: TOPIC_LABELS[t][0] if t in TOPIC_LABELS else t,
-        country_label=lambda c: COUNTRY_LABELS.get(c, c),
-        status_label=lambda s: STATUS_LABELS.get(s, s),
-        kind_label=lambda k: ALERT_KIND_LABELS[k][0] if k in ALERT_KIND_LABELS else k,
-        safe_href=_safe_href,
-        TOPICS=TOPICS,
-    )
-    return env
-
-
-# --- the application -------------------------------------------------------------------------
 
 
 def create_app(database: Database, config: Config | None = None) -> ASGIApp:
     """The review app over an open database. ``config`` names the sources for the sources
     page (the built-in default when omitted)."""
-    env = _environment()
+    env = environment()
 
     @cache
     def site_config() -> Config:
@@ -311,7 +112,7 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
         if f.q:
             if not parse_query(f.q):
                 return []
-            hits = search(session, f.q, flt, until=f.until, offset=offset)
+            hits = search(session, f.q, flt, offset=offset)
             return [
                 {
                     "article": h.article,
@@ -321,13 +122,9 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
                 }
                 for h in hits
             ]
-        stmt = select_articles(flt).offset(offset)
-        if f.until:
-            when = func.coalesce(Article.published_at, Article.fetched_at)
-            stmt = stmt.where(when < f.until)
         return [
             {"article": a, "rank": None, "title": [(a.title, False)], "snippet": None}
-            for a in session.scalars(stmt)
+            for a in session.scalars(select_articles(flt).offset(offset))
         ]
 
     def article_page(request: Request) -> Response:
@@ -392,8 +189,9 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
                 and (not f.country or f.country in (d.countries or []))
             ][:300]
             ids = [d.id for d in devs]
-            reports: dict[int, list[Article]] = defaultdict(list)
-            alerts: dict[int, list[Alert]] = defaultdict(list)
+            # Keyed by the rows' nullable column; only rows of ``ids`` are read.
+            reports: dict[int | None, list[Article]] = defaultdict(list)
+            alerts: dict[int | None, list[Alert]] = defaultdict(list)
             if ids:
                 when = func.coalesce(Article.published_at, Article.fetched_at)
                 for a in session.scalars(
@@ -401,11 +199,11 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
                     .where(Article.development_id.in_(ids))
                     .order_by(when, Article.id)
                 ):
-                    reports[a.development_id].append(a)  # type: ignore[index]
+                    reports[a.development_id].append(a)
                 for al in session.scalars(
                     select(Alert).where(Alert.development_id.in_(ids)).order_by(Alert.id)
                 ):
-                    alerts[al.development_id].append(al)  # type: ignore[index]
+                    alerts[al.development_id].append(al)
             by_topic: dict[str, list[dict[str, Any]]] = {t: [] for t in TOPICS}
             for d in devs:
                 items = reports.get(d.id, [])
@@ -432,42 +230,12 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
 
     def export(request: Request) -> Response:
         kind = request.path_params["kind"]
+        if kind not in KINDS:
+            return PlainTextResponse("export is .csv or .jsonl", status_code=404)
         # Checked before the response starts: a stream cannot turn into a 400 halfway.
         with database.read() as session:
             f = filters(request, session)
-        body = _export_csv(f) if kind == "csv" else _export_jsonl(f)
-        media = "text/csv; charset=utf-8" if kind == "csv" else "application/x-ndjson"
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-        return StreamingResponse(
-            body,
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="marsad-{stamp}.{kind}"'},
-        )
-
-    def _export_rows(f: Filters) -> Iterator[dict[str, Any]]:
-        with database.read() as session:
-            if f.q:
-                if not parse_query(f.q):
-                    return
-                limit = 10_000
-                for h in search(session, f.q, f.article_filter(limit=limit), until=f.until):
-                    row = article_json(h.article, with_text=True)
-                    row.update(rank=round(h.rank, 1), snippet=h.snippet)
-                    yield row
-                return
-            stmt = select_articles(f.article_filter())
-            if f.until:
-                when = func.coalesce(Article.published_at, Article.fetched_at)
-                stmt = stmt.where(when < f.until)
-            for a in session.scalars(stmt.execution_options(yield_per=500)):
-                yield article_json(a, with_text=True)
-
-    def _export_jsonl(f: Filters) -> Iterator[str]:
-        for row in _export_rows(f):
-            yield json.dumps(row, ensure_ascii=False) + "\n"
-
-    def _export_csv(f: Filters) -> Iterator[str]:
-        return csv_text(_export_rows(f), CSV_FIELDS + (["rank"] if f.q else []))
+        return export_response(database, f, kind)
 
     def not_found(request: Request, exc: Exception) -> Response:
         return render("missing.html", status_code=404, what="الصفحة", page="")
@@ -481,24 +249,15 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             Route("/articles/{article_id:int}", article_page, methods=["GET"]),
             Route("/developments", developments_page, methods=["GET"]),
             Route("/sources", sources_page, methods=["GET"]),
-            Route("/export.{kind:str}", _only_exports(export), methods=["GET"]),
-            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+            Route("/export.{kind:str}", export, methods=["GET"]),
+            Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
         ],
         exception_handlers={404: not_found, FilterError: bad_filter},
     )
     return ReadOnly(app)
 
 
-def _only_exports(endpoint: Any) -> Any:
-    def wrapped(request: Request) -> Response:
-        if request.path_params["kind"] not in ("csv", "jsonl"):
-            return PlainTextResponse("export is .csv or .jsonl", status_code=404)
-        return endpoint(request)
-
-    return wrapped
-
-
-def _copy_counts(session: Session, articles: list[Article]) -> dict[int, int]:
+def _copy_counts(session: Session, articles: list[Article]) -> dict[int | None, int]:
     """Copies per story root, for the list's "copies" column."""
     roots = {a.duplicate_of or a.id for a in articles}
     if not roots:

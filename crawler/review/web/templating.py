@@ -1,0 +1,44 @@
+"""The page's Jinja2 environment: autoescaped templates, and the helpers they call to show
+dates, labels, countries and links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+from crawler.analysis.country_names import arabic_country_name
+from crawler.text.display import arabic_label, format_date, safe_url
+from crawler.vocab import ALERT_KIND_LABELS, TOPIC_LABELS, TOPICS
+
+TEMPLATES = Path(__file__).resolve().with_name("templates")
+STATUS_LABELS = {"pending": "معلّق", "sent": "أُرسل", "failed": "فشل", "skipped": "تُخطّي"}
+
+
+def _dt(value: datetime | None, precision: str | None = None) -> Markup:
+    """A UTC date, isolated left-to-right so that RTL text around it cannot reorder it."""
+    if value is None:
+        return Markup("—")
+    return Markup('<bdi dir="ltr">{}</bdi>').format(format_date(value, day=precision == "day"))
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["dt"] = _dt
+    env.globals.update(
+        topic_label=lambda t: arabic_label(TOPIC_LABELS, t),
+        country_label=arabic_country_name,
+        status_label=lambda s: STATUS_LABELS.get(s, s),
+        kind_label=lambda k: arabic_label(ALERT_KIND_LABELS, k),
+        # Only http(s) URLs become links; a stored ``javascript:`` URL stays plain text.
+        safe_href=safe_url,
+        TOPICS=TOPICS,
+    )
+    return env
