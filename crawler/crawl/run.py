@@ -32,7 +32,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler.config import Config, ConfigError, load_config
 from crawler.storage.db import Database, DatabaseError, open_database
 from crawler.storage.models import CrawlRun, SourceHealth
-from crawler.vocab import ExitCode
+from crawler.storage.outbox import channel_names, queue
+from crawler.vocab import AlertKind, ExitCode
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +163,6 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
 
     A stopped run leaves the streak as it was. Returns the outbox rows queued.
     """
-    from alerts.channels import channel_names
-    from alerts.outbox import queue
-
     now = datetime.now(UTC)
     with db.write() as session:
         if run_id is not None:
@@ -196,7 +194,7 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
             return queue(
                 session,
                 key=f"{incident}:{state}",
-                kind="source-health",
+                kind=AlertKind.SOURCE_HEALTH,
                 channels=channel_names(config.alerts),
                 payload={"note": note},
             )
