@@ -14,9 +14,8 @@ from datetime import datetime
 
 from crawler.analysis.analyzer import Analysis, Analyzer
 from crawler.analysis.extract import Extracted, find_main_text
-from crawler.storage.dedup import band_keys, content_hash, signature
-from crawler.storage.store import ArticleRecord, Fingerprint, StoreResult
-from crawler.text.arabic import normalize
+from crawler.storage.dedup import Fingerprint, fingerprint
+from crawler.storage.store import ArticleRecord, StoreResult
 from crawler.text.searchform import search_form, search_form_of_normalized
 
 _ARABIC_LETTERS = re.compile(r"[\u0621-\u064A\u0671-\u06D3]+")
@@ -71,15 +70,6 @@ def rejection(text: str) -> str | None:
     if arabic < MIN_ARABIC_SHARE * (arabic + latin):
         return "not_arabic"
     return None
-
-
-def fingerprint(text: str) -> Fingerprint:
-    normalized = normalize(text)
-    return Fingerprint(
-        normalized=normalized,
-        content_hash=content_hash(normalized),
-        band_keys=band_keys(signature(normalized)),
-    )
 
 
 def examine(page: Page, analyzer: Analyzer) -> Verdict:

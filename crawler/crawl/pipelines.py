@@ -19,7 +19,8 @@ from twisted.internet.threads import deferToThread
 
 from crawler.crawl.pages import Origin, Page, Verdict, article_record
 from crawler.crawl.resources import resources_for
-from crawler.storage.store import SeenEntry, Store, StoreResult
+from crawler.storage.seen import SeenEntry
+from crawler.storage.store import Store, StoreResult
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class StorePipeline:
         batch, self.set_aside = self.set_aside, []
         if not batch or self.store is None:
             return None
-        return deferToThread(self.store.mark_seen_many, batch).addErrback(
+        return deferToThread(self.store.mark_seen, batch).addErrback(
             self._log_failure, {"source": batch[0].source, "url": f"{len(batch)} pages"}
         )
 

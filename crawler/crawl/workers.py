@@ -36,7 +36,8 @@ from crawler.storage.db import normalize_url
 if TYPE_CHECKING:
     from crawler.analysis.analyzer import Analyzer
     from crawler.config import Config
-    from crawler.storage.store import ArticleRecord, Fingerprint, Store, StoreResult
+    from crawler.storage.dedup import Fingerprint
+    from crawler.storage.store import ArticleRecord, Store, StoreResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
