@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -339,7 +339,12 @@ def stop_early(process: Any, resources: Any, timeout: float) -> None:
     """Close every crawler when SIGTERM or SIGINT arrives, or when `timeout` seconds pass; each
     records its run as stopped or timed out, and the process then ends as after a full crawl."""
     # The crawlers above installed Scrapy's reactor; importing it earlier would install another.
-    from twisted.internet import reactor
+    from twisted.internet import reactor as installed
+    from twisted.internet.base import ReactorBase
+
+    # Typed by zope interfaces, which mypy reads without their self argument; every Twisted
+    # reactor is a ReactorBase.
+    reactor = cast(ReactorBase, installed)
 
     def stop(status: str, message: str) -> None:
         if STOPPING not in resources.extras:
