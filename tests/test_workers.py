@@ -8,7 +8,9 @@ import asyncio
 import dataclasses
 import multiprocessing
 import os
+import threading
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -206,33 +208,37 @@ def test_a_pool_that_cannot_start_leaves_the_crawl_in_process(
 
 
 def test_each_worker_has_pages_queued_but_not_the_whole_crawl(
-    tmp_path: Path, analyzer: Analyzer
+    tmp_path: Path, analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from crawler.crawl.workers import PAGES_QUEUED_PER_WORKER
 
     resources = pooled_resources(tmp_path, f"sqlite:///{tmp_path / 'm.db'}")
     workers = resources.workers
     pages = list(fixture_pages().values()) * 3
-    most_in_pool = 0
+    # Calls submitted to the pool and not yet answered, counted as pages flow.
+    lock = threading.Lock()
+    in_pool = most_in_pool = 0
+    submit = ProcessPoolExecutor.submit
 
-    async def watch(done: asyncio.Event) -> None:
-        # The executor's own table of submitted, unanswered calls, read while pages flow.
-        nonlocal most_in_pool
-        while not done.is_set():
-            pool = workers._pool
-            if pool is not None:
-                most_in_pool = max(most_in_pool, len(pool._pending_work_items))
-            await asyncio.sleep(0)
+    def answered(_: Future[Any]) -> None:
+        nonlocal in_pool
+        with lock:
+            in_pool -= 1
+
+    def counted_submit(pool: ProcessPoolExecutor, fn: Any, /, *args: Any) -> Future[Any]:
+        nonlocal in_pool, most_in_pool
+        future = submit(pool, fn, *args)
+        with lock:
+            in_pool += 1
+            most_in_pool = max(most_in_pool, in_pool)
+        future.add_done_callback(answered)
+        return future
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counted_submit)
 
     async def run() -> list[Any]:
         workers.expect(len(pages))
-        done = asyncio.Event()
-        watcher = asyncio.create_task(watch(done))
-        try:
-            return await asyncio.gather(*(workers.handle(p) for p in pages))
-        finally:
-            done.set()
-            await watcher
+        return await asyncio.gather(*(workers.handle(p) for p in pages))
 
     try:
         outcomes = asyncio.run(run())
