@@ -48,8 +48,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {
-    "crawler.crawl.pipelines.ExaminePipeline": 100,
-    "crawler.crawl.pipelines.StorePipeline": 400,
+    "crawler.crawl.pipelines.PagePipeline": 100,
 }
 
 EXTENSIONS = {

@@ -1,6 +1,8 @@
 """The configured alert channels, built from `[alerts.slack]` and `[alerts.email]`.
 
-With no channel configured, alerts go to the log so that `make run` still shows them.
+With no channel configured, alerts go to the log so that `make run` still shows them. Which
+channels there are, and which can thread, is storage's to say
+(`crawler.storage.outbox.channel_names`): it queues the rows.
 """
 
 from __future__ import annotations
@@ -23,21 +25,6 @@ class LogTransport:
     def send(self, msg: AlertMessage, *, reply_to: str | None = None) -> str | None:
         log.warning("ALERT %s", render_slack(msg)["text"])
         return None
-
-
-def channel_names(alerts: AlertsConfig) -> list[str]:
-    names = []
-    if alerts.slack is not None:
-        names.append("slack")
-    if alerts.email is not None:
-        names.append("email")
-    return names or ["log"]
-
-
-def can_thread(alerts: AlertsConfig, channel: str) -> bool:
-    if channel == "slack":
-        return alerts.slack is not None and alerts.slack.bot_token is not None
-    return channel == "email"
 
 
 def build_transports(alerts: AlertsConfig) -> dict[str, Transport]:

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from alerts.channels import channel_names
-from alerts.outbox import queue
 from crawler.config import Config
 from crawler.storage.db import Database
 from crawler.storage.models import Alert, Article, Development, utcnow
+from crawler.storage.outbox import channel_names, queue
+from crawler.vocab import AlertKind
 
 
 def queue_digest(db: Database, config: Config, now: datetime | None = None) -> int:
@@ -31,7 +31,7 @@ def queue_digest(db: Database, config: Config, now: datetime | None = None) -> i
                 items.append([article.title, article.url, article.source, list(dev.topics or [])])
         waiting = session.scalars(
             select(Alert).where(
-                Alert.kind == "follow-up",
+                Alert.kind == AlertKind.FOLLOW_UP,
                 Alert.status == "pending",
                 Alert.next_attempt_at > now,
             )
@@ -51,7 +51,7 @@ def queue_digest(db: Database, config: Config, now: datetime | None = None) -> i
         queue(
             session,
             key=f"digest:{now.date().isoformat()}",
-            kind="digest",
+            kind=AlertKind.DIGEST,
             channels=channel_names(config.alerts),
             payload={
                 "items": items,

@@ -1,4 +1,4 @@
-"""The alert outbox: queueing rows inside the storing transaction, and dispatching them.
+"""The alert outbox: dispatching the rows storage queued (`crawler.storage.outbox`).
 
 A row is one alert on one channel. Its unique ``key`` makes queuing idempotent. The
 dispatcher claims due rows with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -25,51 +25,12 @@ from alerts.transport import PermanentError, TransientError, Transport
 from crawler.config import Config
 from crawler.storage.db import Database
 from crawler.storage.models import Alert, Article, utcnow
+from crawler.storage.outbox import queue
+from crawler.vocab import AlertKind
 
 log = logging.getLogger("marsad.alerts")
 
 MAX_BACKOFF_SECONDS = 3600.0
-# Follow-ups that wait for the digest are parked this far ahead; the digest sends them.
-PARKED = timedelta(days=3650)
-
-
-def queue(
-    session: Session,
-    *,
-    key: str,
-    kind: str,
-    channels: Iterable[str],
-    development_id: int | None = None,
-    article_id: int | None = None,
-    payload: Mapping[str, Any] | None = None,
-    status: str = "pending",
-    next_attempt_at: datetime | None = None,
-) -> int:
-    """Queue one row per channel unless that key is already queued; returns rows added."""
-    added = 0
-    now = utcnow()
-    for channel in channels:
-        row_key = f"{key}:{channel}"
-        if session.scalar(select(Alert.id).where(Alert.key == row_key)) is not None:
-            continue
-        session.add(
-            Alert(
-                key=row_key,
-                kind=kind,
-                channel=channel,
-                development_id=development_id,
-                article_id=article_id,
-                status=status,
-                attempts=0,
-                created_at=now,
-                next_attempt_at=next_attempt_at or now,
-                sent_at=now if status == "sent" else None,
-                payload=dict(payload or {}),
-            )
-        )
-        added += 1
-    session.flush()
-    return added
 
 
 def backoff_seconds(attempts: int, base: float, retry_after: float | None = None) -> float:
@@ -140,7 +101,7 @@ class Dispatcher:
             rows = list(session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)))
             by_channel: dict[str, list[Alert]] = {}
             for row in rows:
-                if row.kind == "new":
+                if row.kind == AlertKind.NEW:
                     by_channel.setdefault(row.channel, []).append(row)
             folded: set[int] = set()
             summary_keys: list[str] = []
@@ -161,7 +122,7 @@ class Dispatcher:
                 queue(
                     session,
                     key=key,
-                    kind="summary",
+                    kind=AlertKind.SUMMARY,
                     channels=[channel],
                     payload={"items": items},
                 )
@@ -250,12 +211,14 @@ class Dispatcher:
 def build_message(session: Session, row: Alert) -> tuple[AlertMessage, str | None]:
     """The renderable message for an outbox row, and the id of the message it replies to."""
     payload = row.payload or {}
-    if row.kind in {"digest", "summary"}:
-        items = [DigestItem(*item) for item in payload.get("items", [])]
+    if row.kind in {AlertKind.DIGEST, AlertKind.SUMMARY}:
+        items: list[DigestItem | tuple[Any, ...]] = [
+            DigestItem(*item) for item in payload.get("items", [])
+        ]
         return AlertMessage(
             kind=row.kind, alert_id=row.id, items=items, note=payload.get("note")
         ), None
-    if row.kind in {"source-health", "test"}:
+    if row.kind in {AlertKind.SOURCE_HEALTH, AlertKind.TEST}:
         return AlertMessage(
             kind=row.kind,
             alert_id=row.id,
@@ -284,11 +247,11 @@ def build_message(session: Session, row: Alert) -> tuple[AlertMessage, str | Non
         thread_key=f"dev-{row.development_id}" if row.development_id else None,
     )
     reply_to = None
-    if row.kind == "follow-up" and row.development_id is not None:
+    if row.kind == AlertKind.FOLLOW_UP and row.development_id is not None:
         reply_to = session.scalar(
             select(Alert.external_id).where(
                 Alert.development_id == row.development_id,
-                Alert.kind == "new",
+                Alert.kind == AlertKind.NEW,
                 Alert.channel == row.channel,
                 Alert.status == "sent",
             )

@@ -44,8 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from crawler.analysis.analyzer import Analysis, Analyzer  # noqa: E402
-from crawler.crawl.pages import fingerprint  # noqa: E402
-from crawler.storage.dedup import is_near_duplicate, scores, shingled  # noqa: E402
+from crawler.storage.dedup import fingerprint, is_near_duplicate, scores, shingled  # noqa: E402
 from crawler.storage.developments import assign_developments  # noqa: E402
 from crawler.storage.grouping import development_key  # noqa: E402
 from crawler.vocab import EVENT_TOPICS, TOPICS  # noqa: E402

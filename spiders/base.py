@@ -89,6 +89,9 @@ class SourceSpider(scrapy.Spider):
     """Base class; subclasses implement :meth:`parse_index`."""
 
     kind = ""
+    # Set in from_crawler: what the crawl process shares, and the cap on article requests.
+    res: Resources
+    max_articles: int
 
     def __init__(self, source: Source, **kwargs: Any) -> None:
         super().__init__(name=f"{self.name}:{source.name}", **kwargs)
@@ -108,7 +111,7 @@ class SourceSpider(scrapy.Spider):
         from scrapy import signals
 
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.resources = resources_for(crawler)
+        spider.res = resources_for(crawler)
         spider.max_articles = crawler.settings.getint("MARSAD_MAX_ARTICLES_PER_RUN", 500)
         crawler.signals.connect(spider._on_item_error, signal=signals.item_error)
         return spider
@@ -117,10 +120,6 @@ class SourceSpider(scrapy.Spider):
         # A page that failed in a pipeline (say, the database) is neither stored nor marked seen;
         # saving the feed's validators now would hide it behind a 304 until the feed changes.
         self.item_errors += 1
-
-    @property
-    def res(self) -> Resources:
-        return self.resources
 
     # --- index ------------------------------------------------------------------------------
 
@@ -181,7 +180,7 @@ class SourceSpider(scrapy.Spider):
     def on_index_error(self, failure: Failure) -> None:
         from scrapy.spidermiddlewares.httperror import HttpError
 
-        request = failure.request
+        request = _request_of(failure)
         exc = failure.value
         if (
             request.meta.get(REMEMBERED_META)
@@ -244,7 +243,7 @@ class SourceSpider(scrapy.Spider):
 
     def on_article_error(self, failure: Failure) -> None:
         self.article_errors += 1
-        self.count_error(error_kind(failure), f"{failure.request.url}: {failure.value}")
+        self.count_error(error_kind(failure), f"{_request_of(failure).url}: {failure.value}")
 
     def closed(self, reason: str) -> None:
         stats = self.crawler.stats
@@ -280,3 +279,8 @@ class IndexParseError(Exception):
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def _request_of(failure: Failure) -> Request:
+    # Scrapy sets it on the failures it hands to errbacks; Failure does not declare it.
+    return failure.request  # type: ignore[attr-defined]

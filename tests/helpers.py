@@ -69,7 +69,7 @@ recipients = ["desk@example.org"]
 def store_analysed(db: Any, source: str, url: str, title: str, body: str, published_at: Any) -> Any:
     """Analyse an article as the crawl does, and store it with the real storing code."""
     from crawler.analysis.analyzer import Analyzer
-    from crawler.crawl.pages import fingerprint
+    from crawler.storage.dedup import fingerprint
     from crawler.storage.store import ArticleRecord, Store
 
     analysis = Analyzer().analyze(title, body)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from crawler.crawl.pages import fingerprint
 from crawler.review.queries import ArticleFilter, article_json
 from crawler.review.search import find_spans, parse_query, search, search_ids
 from crawler.storage.db import Database, open_database
+from crawler.storage.dedup import fingerprint
 from crawler.storage.models import Article
 from crawler.storage.store import ArticleRecord, Store
 from crawler.text.display import segments

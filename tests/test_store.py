@@ -13,10 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crawler.crawl import pages
 from crawler.storage.db import Database
+from crawler.storage.dedup import Fingerprint
+from crawler.storage.dedup import fingerprint as fingerprint_of
 from crawler.storage.models import Article, Development, FeedState, LshBand, SeenUrl
-from crawler.storage.store import ArticleRecord, Fingerprint, Store
+from crawler.storage.originals import OriginalFinder
+from crawler.storage.seen import SeenEntry, SeenStatus
+from crawler.storage.store import ArticleRecord, Store
 from tests.test_dedup_crawl import (
     ALGERIA_COPY_AGENCY,
     ALGERIA_COPY_LEAD,
@@ -60,7 +63,7 @@ def record(
 
 
 def fingerprint(text: str, *, with_bands: bool = True) -> Fingerprint:
-    fp = pages.fingerprint(text)
+    fp = fingerprint_of(text)
     return fp if with_bands else Fingerprint(fp.normalized, fp.content_hash, [])
 
 
@@ -86,6 +89,17 @@ class DevelopmentRecorder:
         session.add(dev)
         session.flush()
         return dev.id, 1
+
+
+def mark_seen(
+    store: Store,
+    urls: list[str],
+    status: SeenStatus,
+    *,
+    listed_at: datetime | None = None,
+    source: str = "sawt",
+) -> None:
+    store.mark_seen([SeenEntry(urls, source, status, None, listed_at)])
 
 
 def rows(database: Database) -> list[Article]:
@@ -186,8 +200,8 @@ def test_revision_keeps_the_id_and_unchanged_text_is_a_no_op(database: Database)
 def test_a_revised_url_is_not_fetched_again_for_the_same_listed_date(database: Database) -> None:
     store = Store(database)
     day = T0
-    store.mark_seen(["http://a.test/1"], "sawt", "irrelevant", listed_at=day)
-    store.mark_seen(["http://a.test/2"], "sawt", "article")
+    mark_seen(store, ["http://a.test/1"], SeenStatus.IRRELEVANT, listed_at=day)
+    mark_seen(store, ["http://a.test/2"], SeenStatus.ARTICLE)
     listed = {
         "http://a.test/1": day,  # same date: seen
         "http://a.test/2": day,  # known without a date: a date alone is no revision
@@ -197,28 +211,29 @@ def test_a_revised_url_is_not_fetched_again_for_the_same_listed_date(database: D
     assert store.urls_to_fetch({"http://a.test/1": day + timedelta(minutes=5)}) == [
         "http://a.test/1"
     ]
-    store.mark_seen(["http://a.test/1"], "sawt", "irrelevant", listed_at=day + timedelta(minutes=5))
+    mark_seen(
+        store, ["http://a.test/1"], SeenStatus.IRRELEVANT, listed_at=day + timedelta(minutes=5)
+    )
     assert store.urls_to_fetch({"http://a.test/1": day + timedelta(minutes=5)}) == []
     # An older listed date never moves the stored one back.
-    store.mark_seen(["http://a.test/1"], "sawt", "irrelevant", listed_at=day)
+    mark_seen(store, ["http://a.test/1"], SeenStatus.IRRELEVANT, listed_at=day)
     assert store.urls_to_fetch({"http://a.test/1": day + timedelta(minutes=5)}) == []
 
 
 def test_a_batch_of_set_aside_pages_inserts_new_urls_and_updates_known_ones(
     database: Database,
 ) -> None:
-    from crawler.storage.store import SeenEntry
-
     store = Store(database)
-    store.mark_seen(["http://a.test/known"], "sawt", "article", article_id=None, listed_at=T0)
+    mark_seen(store, ["http://a.test/known"], SeenStatus.ARTICLE, listed_at=T0)
     later = T0 + timedelta(hours=1)
-    store.mark_seen_many(
+    irrelevant, invalid = SeenStatus.IRRELEVANT, SeenStatus.INVALID
+    store.mark_seen(
         [
-            SeenEntry(["http://a.test/1", "http://a.test/1?utm_source=x"], "sawt", "irrelevant"),
-            SeenEntry(["http://a.test/known"], "sawt", "irrelevant", None, later),
-            SeenEntry(["http://a.test/2", None], "ain", "invalid", None, T0),  # type: ignore[list-item]
+            SeenEntry(["http://a.test/1", "http://a.test/1?utm_source=x"], "sawt", irrelevant),
+            SeenEntry(["http://a.test/known"], "sawt", irrelevant, None, later),
+            SeenEntry(["http://a.test/2", None], "ain", invalid, None, T0),  # type: ignore[list-item]
             # The same page twice in one batch: the later verdict is the one kept.
-            SeenEntry(["http://a.test/2"], "ain", "irrelevant", None, later),
+            SeenEntry(["http://a.test/2"], "ain", irrelevant, None, later),
         ]
     )
     with database.read() as session:
@@ -300,11 +315,11 @@ def test_integrity_error_on_insert_is_retried_as_a_copy(
     first = store.store_article(*record("http://a.test/dz", ALGERIA_ORIGINAL))
     # As if another writer committed the same text between our lookup and our insert: the
     # first lookup misses, the unique index on originals' hashes refuses the second original.
-    real = Store._find_original
+    real = OriginalFinder.find
     misses = iter([True])
     errors: list[BaseException] = []
 
-    def stale_lookup(self: Store, session: Session, fp: Fingerprint) -> Any:
+    def stale_lookup(self: OriginalFinder, session: Session, fp: Fingerprint) -> Any:
         if next(misses, False):
             return None, None
         return real(self, session, fp)
@@ -317,7 +332,7 @@ def test_integrity_error_on_insert_is_retried_as_a_copy(
             raise
 
     real_store = Store._store
-    monkeypatch.setattr(Store, "_find_original", stale_lookup)
+    monkeypatch.setattr(OriginalFinder, "find", stale_lookup)
     monkeypatch.setattr(Store, "_store", spy)
     result = store.store_article(*record("http://b.test/dz", ALGERIA_ORIGINAL, hours=1))
     assert len(errors) == 1
@@ -344,15 +359,15 @@ def _race(
     """Store `jobs` from one thread each, all at once, with every lookup held open a moment
     so that each writer has checked before any has inserted (unless something serializes)."""
     store = Store(database)
-    real = Store._find_original
+    real = OriginalFinder.find
     barrier = threading.Barrier(len(jobs))
 
-    def slow_lookup(self: Store, session: Session, fp: Fingerprint) -> Any:
+    def slow_lookup(self: OriginalFinder, session: Session, fp: Fingerprint) -> Any:
         found = real(self, session, fp)
         threading.Event().wait(0.3)
         return found
 
-    monkeypatch.setattr(Store, "_find_original", slow_lookup)
+    monkeypatch.setattr(OriginalFinder, "find", slow_lookup)
     results: list[Any] = [None] * len(jobs)
 
     def work(i: int) -> None:
@@ -441,7 +456,9 @@ def test_seen_urls_and_validators_are_upserts(database: Database) -> None:
     urls = [f"http://a.test/{i}" for i in range(20)]
     errors = _at_once(
         4,
-        lambda i: store.mark_seen(urls, "sawt", "irrelevant", listed_at=T0 + timedelta(minutes=i)),
+        lambda i: mark_seen(
+            store, urls, SeenStatus.IRRELEVANT, listed_at=T0 + timedelta(minutes=i)
+        ),
     )
     assert errors == []
     assert store.urls_to_fetch(dict.fromkeys(urls, T0 + timedelta(minutes=3))) == []
@@ -469,3 +486,14 @@ def test_child_sitemaps_are_remembered_per_source(database: Database) -> None:
     store.forget_index_child(children[1])
     assert store.index_children("sawt") == children[:1]
     assert store.feed_validators(children[1]) == (None, None)
+
+
+def test_a_page_seen_as_an_article_stays_one_when_an_index_lists_it(database: Database) -> None:
+    store = Store(database)
+    page = "http://a.test/2021/09/s400.html"
+    mark_seen(store, [page], SeenStatus.ARTICLE, listed_at=T0)
+    store.remember_index_children("sawt", [page, "http://a.test/news-sitemap.xml"])
+    assert store.index_children("sawt") == ["http://a.test/news-sitemap.xml"]
+    with database.read() as session:
+        row = session.get(SeenUrl, page)
+        assert row is not None and (row.status, row.listed_at) == ("article", T0)

@@ -1,13 +1,16 @@
-"""crawler.crawl.pages.examine and crawler.crawl.workers.PageWorkers: the same verdicts and stores in
-worker processes as in the crawl process, a worker that dies, and the SQLite write lock that
-the workers' stores queue on."""
+"""crawler.crawl.pages and crawler.crawl.workers.PageWorkers: the same pass over a page (examine,
+then store) in worker processes as in the crawl process, a worker that dies, and the SQLite
+write lock that the workers' stores queue on."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import multiprocessing
 import os
+import threading
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +20,11 @@ from sqlalchemy import select
 from crawler.analysis.analyzer import Analyzer
 from crawler.analysis.extract import extract_article
 from crawler.config import ConfigError, load_config
-from crawler.crawl.pages import Origin, Page, article_record, examine
+from crawler.crawl.pages import Outcome, Page, examine
 from crawler.crawl.resources import Resources
 from crawler.crawl.workers import WorkerError, worker_count
 from crawler.storage.db import Database, open_database
-from crawler.storage.models import Article
+from crawler.storage.models import Article, SeenUrl
 from tests.fixtureweb import FIXED_ANCHOR, default_outlets, starter_specs
 from tests.fixtureweb.templates import render_article
 
@@ -32,7 +35,9 @@ def fixture_pages() -> dict[str, Page]:
     pages = {}
     for spec in starter_specs(FIXED_ANCHOR):
         url = outlet.url_for(spec)
-        pages[spec.key] = Page(url=url, html=render_article(outlet, spec))
+        pages[spec.key] = Page(
+            url=url, html=render_article(outlet, spec), source="sawt", fetched_at=FIXED_ANCHOR
+        )
     return pages
 
 
@@ -42,8 +47,11 @@ def analyzer() -> Analyzer:
 
 
 def test_examine_sets_aside_what_is_not_a_relevant_arabic_article(analyzer: Analyzer) -> None:
+    def page(url: str, html: str) -> Page:
+        return Page(url, html, source="sawt", fetched_at=FIXED_ANCHOR)
+
     empty = examine(
-        Page("https://x.example/a", "<html><body><nav>قائمة</nav></body></html>"), analyzer
+        page("https://x.example/a", "<html><body><nav>قائمة</nav></body></html>"), analyzer
     )
     assert empty.rejected == "empty"
     english = (
@@ -51,33 +59,44 @@ def test_examine_sets_aside_what_is_not_a_relevant_arabic_article(analyzer: Anal
     )
     assert (
         examine(
-            Page("https://x.example/b", english + "</article></body></html>"), analyzer
+            page("https://x.example/b", english + "</article></body></html>"), analyzer
         ).rejected
         == "not_arabic"
     )
 
     specs = {s.key: s for s in starter_specs(FIXED_ANCHOR)}
-    for key, page in fixture_pages().items():
-        verdict = examine(page, analyzer)
+    for key, fixture in fixture_pages().items():
+        verdict = examine(fixture, analyzer)
         if specs[key].expected.relevant:
             assert verdict.rejected is None, key
-            assert verdict.analysis is not None and verdict.analysis.relevant
+            record = verdict.record
+            assert record is not None and record.terms and record.topics
             assert verdict.fingerprint is not None and verdict.fingerprint.band_keys
-            assert verdict.search_body and verdict.search_title
+            assert record.search_forms and all(record.search_forms)
+            assert (record.source, record.fetched_at) == ("sawt", FIXED_ANCHOR)
             # A kept page is read in full: what extract_article gives.
-            assert verdict.extracted == extract_article(
-                page.html, page.url, tz=page.timezone, listed_at=page.listed_at
+            extracted = extract_article(
+                fixture.html, fixture.url, tz=fixture.timezone, listed_at=fixture.listed_at
+            )
+            assert verdict.extracted == extracted and extracted is not None
+            assert (record.url, record.text, record.published_at) == (
+                extracted.canonical_url,
+                extracted.text,
+                extracted.published_at,
             )
         else:
             # Includes the page whose sidebar alone names S-400.
             assert verdict.rejected in {"irrelevant", "empty"}, key
+            assert verdict.record is None and verdict.fingerprint is None
             # A page set aside is read no further than deciding that took.
             if verdict.extracted is not None:
                 assert verdict.extracted.published_at is None and verdict.extracted.language is None
 
 
-def pooled_resources(tmp_path: Path, db_url: str, processes: int = 2) -> Resources:
-    config_path = tmp_path / "marsad.toml"
+def pooled_resources(
+    tmp_path: Path, db_url: str, processes: int = 2, name: str = "marsad.toml"
+) -> Resources:
+    config_path = tmp_path / name
     config_path.write_text(
         f'[database]\nurl = "{db_url}"\n\n[crawl]\nworkers = {processes}\nworkers_min_pages = 1\n',
         encoding="utf-8",
@@ -85,80 +104,82 @@ def pooled_resources(tmp_path: Path, db_url: str, processes: int = 2) -> Resourc
     return Resources(load_config(config_path), open_database(db_url))
 
 
-def test_pool_gives_the_same_verdicts_and_stores_in_the_database(
-    tmp_path: Path, db_url: str, analyzer: Analyzer
-) -> None:
-    resources = pooled_resources(tmp_path, db_url)
-    workers = resources.workers
-    pages = fixture_pages()
-
-    async def run() -> list[Any]:
-        workers.expect(len(pages))
-        assert workers.pooled
-        verdicts = await asyncio.gather(*(workers.examine(p) for p in pages.values()))
-        stored = []
-        for verdict in verdicts:
-            if verdict.rejected is None:
-                record = article_record(verdict, Origin("sawt", FIXED_ANCHOR), None)
-                stored.append(await workers.store(record, verdict.fingerprint))
-        return [verdicts, stored]
+def handle_all(resources: Resources, pages: list[Page], *, pool: bool) -> list[Outcome]:
+    async def run() -> list[Outcome]:
+        if pool:
+            resources.workers.start()
+            assert resources.workers.pooled
+        return list(await asyncio.gather(*(resources.workers.handle(p) for p in pages)))
 
     try:
-        verdicts, stored = asyncio.run(run())
+        return asyncio.run(run())
     finally:
         resources.close()
-    assert verdicts == [examine(p, analyzer) for p in pages.values()]
-    assert stored and {r.status for r in stored} <= {"new", "copy"}
+
+
+def stored_rows(db_url: str) -> list[Any]:
     db = Database(db_url)
     try:
         with db.read() as session:
-            rows = session.execute(select(Article.id, Article.search_body)).all()
-    finally:
-        db.dispose()
-    assert sorted(r.article_id for r in stored) == sorted(row.id for row in rows)
-    assert all(row.search_body for row in rows), "search forms computed in the worker are kept"
-
-
-def test_a_pooled_page_is_stored_where_it_was_examined(tmp_path: Path, analyzer: Analyzer) -> None:
-    db_url = f"sqlite:///{tmp_path / 'm.db'}"
-    resources = pooled_resources(tmp_path, db_url, processes=1)
-    specs = {s.key: s for s in starter_specs(FIXED_ANCHOR)}
-    pages = fixture_pages()
-    origin = Origin("sawt", FIXED_ANCHOR, "http://127.0.0.1/listed")
-
-    async def run() -> list[Any]:
-        resources.workers.start()
-        return list(
-            await asyncio.gather(
-                *(resources.workers.examine(p, store_as=origin) for p in pages.values())
+            return list(
+                session.execute(
+                    select(Article.id, Article.source, Article.fetched_at, Article.search_body)
+                )
             )
-        )
-
-    try:
-        verdicts = dict(zip(pages, asyncio.run(run()), strict=True))
     finally:
-        resources.close()
-    relevant = {key for key in pages if specs[key].expected.relevant}
-    assert relevant and {k for k, v in verdicts.items() if v.rejected is None} == relevant
-    for key in relevant:
-        stored = verdicts[key].stored
-        assert stored is not None and stored.status in {"new", "copy"}, key
-        # The text's fingerprint and search forms stay in the worker that stored them.
-        assert verdicts[key].fingerprint is None and not verdicts[key].search_body
-    assert all(v.stored is None for k, v in verdicts.items() if k not in relevant)
-    # So does every page's text: the crawl process counts pages, it does not read them.
-    assert all(v.extracted is None or v.extracted.text == "" for v in verdicts.values())
-    assert any(v.extracted is not None and v.extracted.title for v in verdicts.values())
+        db.dispose()
+
+
+def test_pool_and_crawl_process_make_the_same_pass_over_pages(tmp_path: Path, db_url: str) -> None:
+    pages = list(fixture_pages().values())
+    pooled = handle_all(pooled_resources(tmp_path, db_url), pages, pool=True)
+    local_url = f"sqlite:///{tmp_path / 'local.db'}"
+    local = handle_all(
+        pooled_resources(tmp_path, local_url, processes=0, name="local.toml"), pages, pool=False
+    )
+
+    def seen_from_outside(o: Outcome) -> tuple[Any, ...]:
+        return (o.url, o.title, o.published_at, o.rejected, o.stored is not None)
+
+    assert [seen_from_outside(o) for o in pooled] == [seen_from_outside(o) for o in local]
+    for outcomes, url in ((pooled, db_url), (local, local_url)):
+        stored = [o.stored for o in outcomes if o.stored is not None]
+        assert stored and {r.status for r in stored} <= {"new", "copy"}
+        rows = stored_rows(url)
+        assert sorted(r.article_id for r in stored) == sorted(row.id for row in rows)
+        assert {(row.source, row.fetched_at) for row in rows} == {("sawt", FIXED_ANCHOR)}
+        assert all(row.search_body for row in rows), "search forms computed in the pass are kept"
+
+
+def test_a_pooled_page_is_stored_where_it_was_examined_with_its_urls(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'm.db'}"
+    specs = {s.key: s for s in starter_specs(FIXED_ANCHOR)}
+    fixtures = fixture_pages()
+    listed = {key: f"http://127.0.0.1/listed/{key}" for key in fixtures}
+    pages = [dataclasses.replace(p, requested_url=listed[key]) for key, p in fixtures.items()]
+    outcomes = dict(
+        zip(
+            fixtures,
+            handle_all(pooled_resources(tmp_path, db_url, 1), pages, pool=True),
+            strict=True,
+        )
+    )
+    relevant = {key for key in fixtures if specs[key].expected.relevant}
+    assert relevant and {k for k, o in outcomes.items() if o.rejected is None} == relevant
+    assert all((o.stored is not None) == (k in relevant) for k, o in outcomes.items())
     db = Database(db_url)
     try:
         with db.read() as session:
-            rows = session.execute(select(Article.id, Article.source, Article.fetched_at)).all()
+            seen = dict(session.execute(select(SeenUrl.url, SeenUrl.article_id)).all())
     finally:
         db.dispose()
-    assert sorted(row.id for row in rows) == sorted(
-        v.stored.article_id for v in verdicts.values() if v.stored is not None
-    )
-    assert {(row.source, row.fetched_at) for row in rows} == {("sawt", FIXED_ANCHOR)}
+    # The article and the URL it was requested by are seen in the same transaction; the pages
+    # set aside are the crawl's to record, in batches.
+    for key in relevant:
+        stored = outcomes[key].stored
+        assert stored is not None
+        assert seen[listed[key]] == seen[outcomes[key].url] == stored.article_id, key
+    assert not {listed[key] for key in fixtures if key not in relevant} & set(seen)
 
 
 def test_a_pool_that_cannot_start_leaves_the_crawl_in_process(
@@ -175,51 +196,58 @@ def test_a_pool_that_cannot_start_leaves_the_crawl_in_process(
 
     async def run() -> Any:
         workers.expect(10)
-        return await workers.examine(page, store_as=Origin("sawt", FIXED_ANCHOR))
+        return await workers.handle(page)
 
     try:
-        verdict = asyncio.run(run())
+        outcome = asyncio.run(run())
     finally:
         resources.close()
-    assert verdict.extracted is not None and verdict.stored is None
+    assert outcome.url is not None and (outcome.stored is None) == (outcome.rejected is not None)
     assert workers.processes == 0 and not workers.pooled
     assert "could not start page worker processes (fork server refused" in caplog.text
 
 
 def test_each_worker_has_pages_queued_but_not_the_whole_crawl(
-    tmp_path: Path, analyzer: Analyzer
+    tmp_path: Path, analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from crawler.crawl.workers import PAGES_QUEUED_PER_WORKER
 
     resources = pooled_resources(tmp_path, f"sqlite:///{tmp_path / 'm.db'}")
     workers = resources.workers
     pages = list(fixture_pages().values()) * 3
-    most_in_pool = 0
+    # Calls submitted to the pool and not yet answered, counted as pages flow.
+    lock = threading.Lock()
+    in_pool = most_in_pool = 0
+    submit = ProcessPoolExecutor.submit
 
-    async def watch(done: asyncio.Event) -> None:
-        # The executor's own table of submitted, unanswered calls, read while pages flow.
-        nonlocal most_in_pool
-        while not done.is_set():
-            pool = workers._pool
-            if pool is not None:
-                most_in_pool = max(most_in_pool, len(pool._pending_work_items))
-            await asyncio.sleep(0)
+    def answered(_: Future[Any]) -> None:
+        nonlocal in_pool
+        with lock:
+            in_pool -= 1
+
+    def counted_submit(pool: ProcessPoolExecutor, fn: Any, /, *args: Any) -> Future[Any]:
+        nonlocal in_pool, most_in_pool
+        future = submit(pool, fn, *args)
+        with lock:
+            in_pool += 1
+            most_in_pool = max(most_in_pool, in_pool)
+        future.add_done_callback(answered)
+        return future
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counted_submit)
 
     async def run() -> list[Any]:
         workers.expect(len(pages))
-        done = asyncio.Event()
-        watcher = asyncio.create_task(watch(done))
-        try:
-            return await asyncio.gather(*(workers.examine(p) for p in pages))
-        finally:
-            done.set()
-            await watcher
+        return await asyncio.gather(*(workers.handle(p) for p in pages))
 
     try:
-        verdicts = asyncio.run(run())
+        outcomes = asyncio.run(run())
     finally:
         resources.close()
-    assert verdicts == [examine(p, analyzer) for p in pages]
+    verdicts = [examine(p, analyzer) for p in pages]
+    assert [(o.url, o.rejected) for o in outcomes] == [
+        (v.extracted and v.extracted.canonical_url, v.rejected) for v in verdicts
+    ]
     assert len(pages) > 2 * PAGES_QUEUED_PER_WORKER * 2
     # Enough waiting to keep both workers fed (more than the two per worker that left them
     # idle), and never the whole crawl at once; each worker's start-up probe counts as well.
@@ -257,8 +285,8 @@ def test_small_crawl_stays_in_process(tmp_path: Path) -> None:
     resources.workers.expect(49)
     assert not resources.workers.pooled
     page = next(iter(fixture_pages().values()))
-    verdict = asyncio.run(resources.workers.examine(page))
-    assert verdict.extracted is not None and not resources.workers.pooled
+    outcome = asyncio.run(resources.workers.handle(page))
+    assert outcome.url is not None and not resources.workers.pooled
     resources.close()
 
 
@@ -286,7 +314,7 @@ def test_a_dead_worker_costs_one_retry_and_a_doubly_fatal_page_fails_alone(
         first = await workers._in_pool(_die_once, marker, what="page-a")
         with pytest.raises(WorkerError, match="died twice on page-b") as failed:
             await workers._in_pool(_always_die, what="page-b")
-        after = await workers.examine(next(iter(fixture_pages().values())))
+        after = await workers.handle(next(iter(fixture_pages().values())))
         return first, failed.value, after
 
     try:
@@ -294,7 +322,7 @@ def test_a_dead_worker_costs_one_retry_and_a_doubly_fatal_page_fails_alone(
     finally:
         resources.close()
     assert first == "done" and os.path.exists(marker)
-    assert after.extracted is not None, "the crawl goes on with a fresh pool"
+    assert after.url is not None, "the crawl goes on with a fresh pool"
 
 
 def test_worker_count_and_its_config_errors(tmp_path: Path) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.base import ReactorBase
 from twisted.internet.defer import Deferred
 
 
@@ -17,8 +20,11 @@ class HTTPDownloadHandler(HTTP11DownloadHandler):
     """
 
     async def close(self) -> None:
-        from twisted.internet import reactor
+        from twisted.internet import reactor as installed
 
+        # The reactor is typed by zope interfaces, which mypy reads without their self argument;
+        # every Twisted reactor is a ReactorBase.
+        reactor = cast(ReactorBase, installed)
         closed: Deferred[None] = Deferred()
 
         def finish(_: object = None) -> None:

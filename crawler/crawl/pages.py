@@ -1,9 +1,11 @@
-"""What happens to one downloaded article page before the database sees it.
+"""What happens to one downloaded article page, in one pass: extract, validate, analyze,
+fingerprint, store.
 
-:func:`examine` extracts the page, checks that it has Arabic main text, matches the watchlist
-and classifies it, and computes what storing needs from the text (dedup fingerprint, search
-forms). It is a pure function of the page and the analyzer, so the crawl can run it in worker
-processes (`crawler.crawl.workers`) as well as in its own process, with the same result.
+:func:`examine` is the pure part: it reads the page's main text, sets the page aside when that
+text is empty, not Arabic or names no watched term, and otherwise reads the page in full and
+makes the record the store keeps. :func:`settle` stores a relevant page. The crawl runs both in a
+worker process (`crawler.crawl.workers`) on a big crawl and in its own process on a small one,
+with the same result; only the small :class:`Outcome` travels back.
 """
 
 from __future__ import annotations
@@ -12,11 +14,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler.analysis.analyzer import Analysis, Analyzer
+from crawler.analysis.analyzer import Analyzer
 from crawler.analysis.extract import Extracted, find_main_text
-from crawler.storage.dedup import band_keys, content_hash, signature
-from crawler.storage.store import ArticleRecord, Fingerprint, StoreResult
-from crawler.text.arabic import normalize
+from crawler.storage.dedup import Fingerprint, fingerprint
+from crawler.storage.store import ArticleRecord, Store, StoreResult
 from crawler.text.searchform import search_form, search_form_of_normalized
 
 _ARABIC_LETTERS = re.compile(r"[\u0621-\u064A\u0671-\u06D3]+")
@@ -27,38 +28,42 @@ MIN_ARABIC_SHARE = 0.5
 
 @dataclass(frozen=True)
 class Page:
-    """A downloaded article page, as the spider hands it on."""
+    """A downloaded article page as the spider hands it on, and where it was fetched."""
 
     url: str
     html: str
-    timezone: str = "UTC"
+    source: str
+    fetched_at: datetime
+    requested_url: str | None = None
     listed_at: datetime | None = None
+    timezone: str = "UTC"
     selectors: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
-class Origin:
-    """Where a page was fetched, as its stored article records it."""
-
-    source: str
-    fetched_at: datetime
-    requested_url: str | None = None
-
-
-@dataclass(frozen=True)
 class Verdict:
-    """The outcome of :func:`examine`: either `rejected` names why, or the page is relevant.
+    """What :func:`examine` made of a page: either `rejected` says why it is set aside (empty,
+    not_arabic, irrelevant), or `record` and `fingerprint` are what the store keeps of it.
 
-    `stored` is set when a worker process has stored the relevant page already (see
-    :meth:`crawler.crawl.workers.PageWorkers.examine`).
+    `extracted` is the page as far as it was read: a page set aside has no date, author or
+    language, since deciding did not need them.
     """
 
     extracted: Extracted | None
-    rejected: str | None = None  # empty | not_arabic | irrelevant
-    analysis: Analysis | None = None
+    rejected: str | None = None
+    record: ArticleRecord | None = None
     fingerprint: Fingerprint | None = None
-    search_title: str = ""
-    search_body: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a page, as the crawl process counts it: no text, so that a worker process
+    sends back little. `url` is the page's canonical URL, None when no text could be read."""
+
+    url: str | None
+    title: str | None
+    published_at: datetime | None
+    rejected: str | None = None
     stored: StoreResult | None = None
 
 
@@ -73,63 +78,57 @@ def rejection(text: str) -> str | None:
     return None
 
 
-def fingerprint(text: str) -> Fingerprint:
-    normalized = normalize(text)
-    return Fingerprint(
-        normalized=normalized,
-        content_hash=content_hash(normalized),
-        band_keys=band_keys(signature(normalized)),
-    )
-
-
 def examine(page: Page, analyzer: Analyzer) -> Verdict:
-    """The verdict on one page. A page set aside is read only as far as deciding that took: its
-    `extracted` has no date, author or language."""
+    """Extract, validate, analyze and fingerprint one page."""
     main = find_main_text(
-        page.html,
-        page.url,
-        tz=page.timezone,
-        listed_at=page.listed_at,
-        selectors=page.selectors,
+        page.html, page.url, tz=page.timezone, listed_at=page.listed_at, selectors=page.selectors
     )
-    reason = rejection(main.text if main else "")
+    if main is None:
+        return Verdict(None, rejected="empty")
+    reason = rejection(main.text)
     if reason is not None:
-        return Verdict(main and main.without_details(), rejected=reason)
-    assert main is not None  # an absent page has no text, so it was rejected above
+        return Verdict(main.without_details(), rejected=reason)
     analysis = analyzer.analyze(main.title, main.text)
     if not analysis.relevant:
         return Verdict(main.without_details(), rejected="irrelevant")
-    extracted = main.complete()
-    fp = fingerprint(extracted.text)
-    return Verdict(
-        extracted,
-        analysis=analysis,
-        fingerprint=fp,
-        search_title=search_form(extracted.title),
-        # The fingerprint has normalized the body already; the index folds the same text.
-        search_body=search_form_of_normalized(fp.normalized),
-    )
-
-
-def article_record(verdict: Verdict, origin: Origin, listed_at: datetime | None) -> ArticleRecord:
-    """What the store keeps of a relevant page."""
-    extracted, analysis = verdict.extracted, verdict.analysis
-    assert extracted is not None and analysis is not None, "only a relevant page is stored"
-    return ArticleRecord(
-        source=origin.source,
-        url=extracted.canonical_url,
-        requested_url=origin.requested_url,
-        title=extracted.title or "",
-        text=extracted.text,
-        fetched_at=origin.fetched_at,
-        published_at=extracted.published_at,
-        published_precision=extracted.published_precision,
-        listed_at=listed_at,
-        author=extracted.author,
+    # Most pages stop above: only a page kept is read for its date, author and language.
+    article = main.complete()
+    fp = fingerprint(article.text)
+    record = ArticleRecord(
+        source=page.source,
+        url=article.canonical_url,
+        requested_url=page.requested_url,
+        title=article.title or "",
+        text=article.text,
+        fetched_at=page.fetched_at,
+        published_at=article.published_at,
+        published_precision=article.published_precision,
+        listed_at=page.listed_at,
+        author=article.author,
         terms=analysis.terms_json(),
         topics=analysis.topics,
         countries=analysis.countries,
         evidence=analysis.evidence,
         amounts=analysis.amounts,
-        search_forms=(verdict.search_title, verdict.search_body),
+        # The fingerprint has normalized the body already; the index folds the same text.
+        search_forms=(search_form(article.title), search_form_of_normalized(fp.normalized)),
+    )
+    return Verdict(article, record=record, fingerprint=fp)
+
+
+def settle(verdict: Verdict, store: Store) -> Outcome:
+    """Store a relevant page (its article and the URLs it was fetched by, in one transaction),
+    and say what became of the page. A page set aside is recorded by the crawl, in batches."""
+    stored = None
+    if verdict.record is not None and verdict.fingerprint is not None:
+        stored = store.store_article(verdict.record, verdict.fingerprint)
+    extracted = verdict.extracted
+    if extracted is None:
+        return Outcome(None, None, None, verdict.rejected)
+    return Outcome(
+        extracted.canonical_url,
+        extracted.title,
+        extracted.published_at,
+        verdict.rejected,
+        stored,
     )

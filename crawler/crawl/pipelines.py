@@ -1,7 +1,8 @@
-"""Item pipelines, in order: examine (extract, validate, analyze, fingerprint), then store.
+"""The item pipeline: each downloaded page examined and, when relevant, stored, in one pass
+(`crawler.crawl.pages`), in a worker process on a big crawl.
 
-Every page that leaves the chain early is dropped with a :class:`Rejected` that carries a
-counted reason and the seen-URL status to remember it by, so it is never fetched again.
+Every page set aside is dropped with a :class:`Rejected` that carries a counted reason and the
+seen-URL status to remember it by, so it is never fetched again; those are recorded in batches.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Response
-from scrapy.logformatter import LogFormatter
+from scrapy.logformatter import LogFormatter, LogFormatterResult
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.crawl.pages import Origin, Page, Verdict, article_record
+from crawler.crawl.pages import Page
 from crawler.crawl.resources import resources_for
-from crawler.storage.store import SeenEntry, Store, StoreResult
+from crawler.storage.seen import SeenEntry, SeenStatus
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +30,18 @@ SEEN_BATCH = 50
 class Rejected(DropItem):
     """A page the crawl looked at and set aside; `status` is what the seen-URL table records."""
 
-    def __init__(self, reason: str, status: str) -> None:
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.status = status
+        self.status = SeenStatus.IRRELEVANT if reason == "irrelevant" else SeenStatus.INVALID
 
 
 class QuietLogFormatter(LogFormatter):
     """Dropped pages are routine (irrelevant news); log them at DEBUG, without the item."""
 
-    def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any) -> dict:
+    def dropped(
+        self, item: Any, exception: BaseException, response: Any, spider: Any
+    ) -> LogFormatterResult:
         entry = super().dropped(item, exception, response, spider)
         entry["level"] = logging.DEBUG
         entry["msg"] = "Dropped %(exception)s: %(url)s"
@@ -46,22 +49,22 @@ class QuietLogFormatter(LogFormatter):
         return entry
 
 
-class ExaminePipeline:
-    """Extracts, validates, matches and classifies each page; only relevant pages go on.
-
-    The work is :func:`crawler.crawl.pages.examine`, run in worker processes on a big crawl
-    (`crawler.crawl.workers`); a page set aside here says why: empty, not_arabic or irrelevant.
-    """
+class PagePipeline:
+    """Examines each page and stores it when relevant (:meth:`PageWorkers.handle`); remembers
+    every page set aside (empty, not_arabic or irrelevant) as seen."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
+        self.set_aside: list[SeenEntry] = []
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ExaminePipeline:
+    def from_crawler(cls, crawler: Crawler) -> PagePipeline:
         if crawler.settings.get("MARSAD_RESOURCES") is None:
             raise NotConfigured("no Marsad resources configured for this crawl")
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        return pipeline
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         resources = resources_for(self.crawler)
@@ -69,56 +72,29 @@ class ExaminePipeline:
         page = Page(
             url=item.pop("page_url", item["url"]),
             html=item.pop("html", ""),
-            timezone=source.timezone,
+            source=item["source"],
+            fetched_at=item["fetched_at"],
+            requested_url=item.get("requested_url"),
             listed_at=item.get("listed_at"),
-            selectors=source.selectors,
+            timezone=source.timezone,
+            selectors=dict(source.selectors.items()) if source.selectors else None,
         )
-        origin = Origin(item["source"], item["fetched_at"], item.get("requested_url"))
-        verdict = await resources.workers.examine(page, store_as=origin)
-        extracted = verdict.extracted
-        if extracted is not None:
-            item.update(
-                url=extracted.canonical_url,
-                title=extracted.title,
-                published_at=extracted.published_at,
-            )
-        if verdict.rejected is not None:
-            self.stats.inc_value(f"marsad/dropped/{verdict.rejected}")
-            status = "irrelevant" if verdict.rejected == "irrelevant" else "invalid"
-            raise Rejected(verdict.rejected, status)
+        outcome = await resources.workers.handle(page)
+        if outcome.url is not None:
+            item.update(url=outcome.url, title=outcome.title, published_at=outcome.published_at)
+        if outcome.rejected is not None:
+            self.stats.inc_value(f"marsad/dropped/{outcome.rejected}")
+            raise Rejected(outcome.rejected)
         self.stats.inc_value("marsad/relevant")
-        item["verdict"] = verdict
-        item["origin"] = origin
+        assert outcome.stored is not None, "a relevant page is stored"
+        self.stats.inc_value(f"marsad/store/{outcome.stored.status}")
+        if outcome.stored.alerts:
+            self.stats.inc_value("marsad/alerts_queued", outcome.stored.alerts)
+        item["stored"] = outcome.stored
         return item
 
-
-class StorePipeline:
-    """Stores the article or copy, and remembers every URL the crawl set aside."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.stats = crawler.stats
-        self.store: Store | None = None
-        self.set_aside: list[SeenEntry] = []
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        if crawler.settings.get("MARSAD_RESOURCES") is None:
-            raise NotConfigured("no Marsad database configured for this crawl")
-        pipeline = cls(crawler)
-        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
-        return pipeline
-
-    def open_spider(self) -> None:
-        self.store = resources_for(self.crawler).store
-
-    async def close_spider(self) -> None:
-        pending = self._flush_seen()
-        if pending is not None:
-            await maybe_deferred_to_future(pending)
-
     def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
-        if isinstance(exception, Rejected) and self.store is not None:
+        if isinstance(exception, Rejected):
             urls = [item.get("url"), item.get("requested_url")]
             self.set_aside.append(
                 SeenEntry(urls, item["source"], exception.status, None, item.get("listed_at"))
@@ -126,34 +102,21 @@ class StorePipeline:
             if len(self.set_aside) >= SEEN_BATCH:
                 self._flush_seen()
 
+    async def close_spider(self) -> None:
+        pending = self._flush_seen()
+        if pending is not None:
+            await maybe_deferred_to_future(pending)
+
     def _flush_seen(self) -> Any:
         # Most pages of a crawl are set aside (irrelevant news); one transaction per batch of
         # them, not per page. A crash loses at most one batch: those pages are fetched again.
         batch, self.set_aside = self.set_aside, []
-        if not batch or self.store is None:
+        if not batch:
             return None
-        return deferToThread(self.store.mark_seen_many, batch).addErrback(
-            self._log_failure, {"source": batch[0].source, "url": f"{len(batch)} pages"}
+        store = resources_for(self.crawler).store
+        return deferToThread(store.mark_seen, batch).addErrback(
+            self._log_failure, batch[0].source, f"{len(batch)} pages"
         )
 
-    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        verdict: Verdict = item.pop("verdict")
-        result = verdict.stored
-        if result is None:
-            record = article_record(verdict, item["origin"], item.get("listed_at"))
-            assert verdict.fingerprint is not None
-            workers = resources_for(self.crawler).workers
-            result = await workers.store(record, verdict.fingerprint)
-        return self._count(result, item)
-
-    def _count(self, result: StoreResult, item: dict[str, Any]) -> dict[str, Any]:
-        self.stats.inc_value(f"marsad/store/{result.status}")
-        if result.alerts:
-            self.stats.inc_value("marsad/alerts_queued", result.alerts)
-        item["stored"] = result
-        return item
-
-    def _log_failure(self, failure: Any, item: dict[str, Any]) -> None:
-        log.error(
-            "[%s] could not record %s: %s", item.get("source"), item.get("url"), failure.value
-        )
+    def _log_failure(self, failure: Any, source: str, what: str) -> None:
+        log.error("[%s] could not record %s: %s", source, what, failure.value)

@@ -14,34 +14,30 @@ import argparse
 import contextlib
 import json
 import logging
-import os
 import pickle
-import selectors
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.config import Config, ConfigError, load_config
+from crawler.crawl.watch import STOP_KILL_GRACE_SECONDS, ChildWatch, stop_process_group
 from crawler.storage.db import Database, DatabaseError, open_database
 from crawler.storage.models import CrawlRun, SourceHealth
-from crawler.vocab import ExitCode
+from crawler.storage.outbox import channel_names, queue
+from crawler.vocab import AlertKind, ExitCode
 
 log = logging.getLogger(__name__)
 
-# Past its hard timeout the child closes its crawlers itself; this long after, it is killed.
-KILL_GRACE_SECONDS = 10
-# When the daemon is stopping, how long a running crawl may go on, and then the shorter
-# SIGTERM-to-SIGKILL wait, so that `systemctl stop` returns well within its timeout.
+# When the daemon is stopping, how long a running crawl may go on (then it is told to stop).
 STOP_GRACE_SECONDS = 6
-STOP_KILL_GRACE_SECONDS = 2
 # The key in Resources.extras saying why the child closes its crawlers early, for the runs it
 # records: ("timeout" or "stopped", message).
 STOPPING = "stopping"
@@ -162,9 +158,6 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
 
     A stopped run leaves the streak as it was. Returns the outbox rows queued.
     """
-    from alerts.channels import channel_names
-    from alerts.outbox import queue
-
     now = datetime.now(UTC)
     with db.write() as session:
         if run_id is not None:
@@ -196,7 +189,7 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
             return queue(
                 session,
                 key=f"{incident}:{state}",
-                kind="source-health",
+                kind=AlertKind.SOURCE_HEALTH,
                 channels=channel_names(config.alerts),
                 payload={"note": note},
             )
@@ -346,7 +339,12 @@ def stop_early(process: Any, resources: Any, timeout: float) -> None:
     """Close every crawler when SIGTERM or SIGINT arrives, or when `timeout` seconds pass; each
     records its run as stopped or timed out, and the process then ends as after a full crawl."""
     # The crawlers above installed Scrapy's reactor; importing it earlier would install another.
-    from twisted.internet import reactor
+    from twisted.internet import reactor as installed
+    from twisted.internet.base import ReactorBase
+
+    # Typed by zope interfaces, which mypy reads without their self argument; every Twisted
+    # reactor is a ReactorBase.
+    reactor = cast(ReactorBase, installed)
 
     def stop(status: str, message: str) -> None:
         if STOPPING not in resources.extras:
@@ -420,7 +418,7 @@ def run_crawl(
         with contextlib.suppress(BrokenPipeError):
             child.stdin.write(pickle.dumps(config))
             child.stdin.close()
-        watch = _Watch(child, timeout, stop_requested, stop_grace)
+        watch = ChildWatch(child, timeout, stop_requested, stop_grace)
         for event in watch.events():
             if event.get("source") in summaries and event.get("event") in {"progress", "done"}:
                 summaries[event["source"]] = summary_of(event)
@@ -448,95 +446,10 @@ def run_crawl(
     return CrawlOutcome(summaries, returncode)
 
 
-class _Watch:
-    """The parent's side of one crawl child: its events, and when to stop or kill it."""
-
-    def __init__(
-        self,
-        child: subprocess.Popen[bytes],
-        timeout: float,
-        stop_requested: Callable[[], bool] | None,
-        stop_grace: float,
-    ) -> None:
-        self.child = child
-        self.stop_requested = stop_requested
-        self.stop_grace = stop_grace
-        self.kill_at = time.monotonic() + timeout + KILL_GRACE_SECONDS
-        self.terminate_at: float | None = None
-        self.stopping = False
-        self.killed = False
-
-    def events(self) -> Iterator[dict[str, Any]]:
-        """Each event the child writes, as soon as it is written, until its pipe closes."""
-        assert self.child.stdout is not None
-        fd = self.child.stdout.fileno()
-        pending = b""
-        with selectors.DefaultSelector() as sel:
-            sel.register(fd, selectors.EVENT_READ)
-            while self._act(time.monotonic()):
-                wake = min(t for t in (self.kill_at, self.terminate_at) if t is not None)
-                if not sel.select(timeout=min(0.5, max(0.0, wake - time.monotonic()))):
-                    continue
-                # Read what is there, not a buffered line: a line held in a buffer would wait
-                # for the next event before the selector reported it.
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    return
-                *lines, pending = (pending + chunk).split(b"\n")
-                for line in lines:
-                    event = _parse_event(line)
-                    if event is not None:
-                        yield event
-
-    def _act(self, now: float) -> bool:
-        """Stop or kill the child when its time comes; false once it is killed and gone."""
-        if not self.stopping and self.stop_requested is not None and self.stop_requested():
-            self.stopping = True
-            self.terminate_at = now + self.stop_grace
-        if self.terminate_at is not None and now >= self.terminate_at:
-            # The child alone: it closes its own page workers on the way out.
-            self.terminate_at = None
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.child.pid, signal.SIGTERM)
-            self.kill_at = min(self.kill_at, now + STOP_KILL_GRACE_SECONDS)
-        if now >= self.kill_at:
-            if self.killed:
-                # The group is dead; a process outside it that still holds the pipe is no
-                # reason to wait any longer.
-                return False
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.child.pid, signal.SIGKILL)
-            self.killed = True
-            self.kill_at = now + 5
-        return True
-
-
-def _parse_event(line: bytes) -> dict[str, Any] | None:
-    try:
-        event = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    return event if isinstance(event, dict) else None
-
-
 def summary_of(event: dict[str, Any]) -> SourceSummary:
     # Only known fields: a child from a newer install may report more.
     known = SourceSummary.__dataclass_fields__
     return SourceSummary(**{k: v for k, v in event.items() if k in known})
-
-
-def stop_process_group(child: subprocess.Popen[Any], grace: float = KILL_GRACE_SECONDS) -> None:
-    """SIGTERM the child's group, then SIGKILL what is left after a grace period."""
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(child.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            child.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def _close_unfinished_runs(config: Config, unfinished: list[SourceSummary]) -> None:

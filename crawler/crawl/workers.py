@@ -2,16 +2,16 @@
 
 Scrapy runs a crawl on one thread, and Python threads share one core. Downloading a page costs
 little CPU; extracting, analysing and storing it costs several times more. So a crawl with many
-new pages is bound by one core while the others idle. :class:`PageWorkers` runs
-:func:`crawler.crawl.pages.examine` and :meth:`crawler.storage.store.Store.store_article` in a pool of
-processes instead, each with its own database connections, and the crawl process only
-downloads. The database keeps storing race-free across processes as it does across crawls:
+new pages is bound by one core while the others idle. :meth:`PageWorkers.handle` runs the whole
+pass over a page (:func:`crawler.crawl.pages.examine`, then :func:`crawler.crawl.pages.settle`)
+in a pool of processes instead, each with its own database connections, and the crawl process
+only downloads. The database keeps storing race-free across processes as it does across crawls:
 SQLite serializes writers (``BEGIN IMMEDIATE``), PostgreSQL takes advisory locks on the LSH
 band keys, and unique constraints back both.
 
 A pool is not free (most of a second of start-up), so it starts only when a crawl requests
 at least ``min_pages`` article pages; a scheduled crawl that finds a few new pages examines
-and stores them in the crawl process itself.
+and stores them in the crawl process itself, with the same two functions.
 A worker that dies (a page that crashes lxml, the OOM killer) costs the pages it held one
 retry on a fresh pool; a page that breaks the pool twice fails alone, as a page error.
 """
@@ -19,7 +19,6 @@ retry on a fresh pool; a page that breaks the pool twice fails alone, as a page 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import multiprocessing
 import os
@@ -30,13 +29,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crawler.crawl.pages import Origin, Page, Verdict, article_record, examine
+from crawler.crawl.pages import Outcome, Page, examine, settle
 from crawler.storage.db import normalize_url
 
 if TYPE_CHECKING:
     from crawler.analysis.analyzer import Analyzer
     from crawler.config import Config
-    from crawler.storage.store import ArticleRecord, Fingerprint, Store, StoreResult
+    from crawler.storage.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,32 +87,11 @@ def _ready() -> None:
     _state()
 
 
-def _examine_in_worker(page: Page, store_as: Origin | None = None) -> Verdict:
-    verdict = examine(page, _state().analyzer)
-    if store_as is None:
-        return verdict
-    stored = None
-    if verdict.rejected is None:
-        assert verdict.fingerprint is not None
-        stored = _store_in_worker(
-            article_record(verdict, store_as, page.listed_at), verdict.fingerprint
-        )
-    # The page is stored or set aside here: the crawl process only counts it, so the text and
-    # what storing needed stay here instead of being copied back.
-    extracted = verdict.extracted and dataclasses.replace(verdict.extracted, text="")
-    return dataclasses.replace(
-        verdict,
-        extracted=extracted,
-        fingerprint=None,
-        search_title="",
-        search_body="",
-        stored=stored,
-    )
-
-
-def _store_in_worker(record: ArticleRecord, fp: Fingerprint) -> StoreResult:
+def _handle_in_worker(page: Page) -> Outcome:
+    state = _state()
+    verdict = examine(page, state.analyzer)
     try:
-        return _state().store.store_article(record, fp)
+        return settle(verdict, state.store)
     except Exception as exc:
         # Database exceptions do not always survive pickling; the message is what is logged.
         raise WorkerError(f"{type(exc).__name__}: {exc}") from None
@@ -129,7 +107,7 @@ def worker_count(setting: int | str) -> int:
 
 
 class PageWorkers:
-    """Examines and stores pages in worker processes once a crawl is big enough."""
+    """Examines and stores pages, in worker processes once a crawl is big enough."""
 
     def __init__(
         self,
@@ -150,7 +128,7 @@ class PageWorkers:
         self._pool_lock = threading.Lock()
         self._starting: Future[None] | None = None
         self._closed = False
-        self._examine_slots = asyncio.Semaphore(max(1, PAGES_QUEUED_PER_WORKER * processes))
+        self._slots = asyncio.Semaphore(max(1, PAGES_QUEUED_PER_WORKER * processes))
 
     @property
     def pooled(self) -> bool:
@@ -193,39 +171,28 @@ class PageWorkers:
                 return  # the crawl ended while the pool was starting
             log.error("could not start page worker processes (%s); pages are examined here", exc)
             self.processes = 0
-            with self._pool_lock:
-                pool, self._pool = self._pool, None
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+            failed = self._take_pool()
+            if failed is not None:
+                failed.shutdown(wait=False, cancel_futures=True)
 
     async def _started(self) -> None:
         if self._starting is not None and not self._starting.done():
             await asyncio.wrap_future(self._starting)
 
-    async def examine(self, page: Page, store_as: Origin | None = None) -> Verdict:
-        """Examine `page`; in a worker process a relevant page is also stored, as `store_as`.
-
-        Storing where the page was examined spares copying its text and fingerprint back to
-        the crawl process and out again; the verdict's `stored` says how it went.
-        """
+    async def handle(self, page: Page) -> Outcome:
+        """Examine `page` and store it if it is relevant: in a worker process while the pool
+        runs (no text travels back), else here."""
         await self._started()
         if self._pool is None or self._closed:
-            return examine(page, self._local_analyzer())
+            verdict = examine(page, self._local_analyzer())
+            if verdict.rejected is not None:
+                return settle(verdict, self._local_store())
+            # The transaction may wait on SQLite's write lock; keep it off the reactor thread.
+            return await asyncio.to_thread(settle, verdict, self._local_store())
         # A bounded number of pages wait in the pool's queue, so that a page's result comes
         # back soon after it was downloaded rather than behind every page downloaded so far.
-        async with self._examine_slots:
-            return await self._in_pool(_examine_in_worker, page, store_as, what=page.url)
-
-    async def store(self, record: ArticleRecord, fp: Fingerprint) -> StoreResult:
-        await self._started()
-        if self._pool is None or self._closed:
-            from scrapy.utils.defer import maybe_deferred_to_future
-            from twisted.internet.threads import deferToThread
-
-            # The transaction may wait on SQLite's write lock; keep it off the reactor thread.
-            store = self._local_store()
-            return await maybe_deferred_to_future(deferToThread(store.store_article, record, fp))
-        return await self._in_pool(_store_in_worker, record, fp, what=record.url)
+        async with self._slots:
+            return await self._in_pool(_handle_in_worker, page, what=page.url)
 
     async def _in_pool(self, fn: Callable[..., T], *args: Any, what: str) -> T:
         await self._started()
@@ -268,10 +235,14 @@ class PageWorkers:
             self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
 
-    def close(self) -> None:
-        self._closed = True
+    def _take_pool(self) -> ProcessPoolExecutor | None:
         with self._pool_lock:
             pool, self._pool = self._pool, None
+        return pool
+
+    def close(self) -> None:
+        self._closed = True
+        pool = self._take_pool()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 

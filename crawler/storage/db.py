@@ -228,8 +228,8 @@ class Database:
     read_only: bool = False
     engine: Engine = field(init=False)
     read_engine: Engine = field(init=False)
-    Session: sessionmaker[Session] = field(init=False)
-    ReadSession: sessionmaker[Session] = field(init=False)
+    write_sessions: sessionmaker[Session] = field(init=False)
+    read_sessions: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
         self.url = normalize_url(self.url)
@@ -249,8 +249,8 @@ class Database:
         self._write_lock = _SqliteWriteLock(
             sqlite_file.with_name(sqlite_file.name + ".write-lock") if sqlite_file else None
         )
-        self.Session = sessionmaker(self.engine, expire_on_commit=False)
-        self.ReadSession = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.write_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -269,15 +269,15 @@ class Database:
         if self.read_only:
             raise DatabaseError(f"database {redact(self.url)} is open read-only")
         if self.is_sqlite:
-            with self._write_lock, self.Session.begin() as session:
+            with self._write_lock, self.write_sessions.begin() as session:
                 yield session
         else:
-            with self.Session.begin() as session:
+            with self.write_sessions.begin() as session:
                 yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self.ReadSession() as session:
+        with self.read_sessions() as session:
             yield session
 
     def check(self) -> None:
@@ -311,10 +311,10 @@ def alembic_config(db: Database) -> Any:
     return cfg
 
 
-HEAD_CACHE: dict[str, str] = {}
+HEAD_CACHE: dict[str, str | None] = {}
 
 
-def _head_revision(cfg: Any) -> str:
+def _head_revision(cfg: Any) -> str | None:
     from alembic.script import ScriptDirectory
 
     key = cfg.get_main_option("script_location")

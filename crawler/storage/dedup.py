@@ -1,7 +1,8 @@
 """Content dedup: exact hash, MinHash signatures, LSH band keys, and pair scores.
 
-Everything here is a pure function of normalized text (`crawler.text.arabic.normalize`);
-the database side (band-key table, locking) lives in the store.
+Everything here is a pure function of normalized text (`crawler.text.arabic.normalize`), but
+:func:`fingerprint`, which normalizes a main text and gives what storing it needs; the database
+side (band-key table, locking) lives in the store.
 
 What to pass in: ``normalize(body)``, the main text only (the same for the stored
 original and the new article). A syndicated copy nearly always carries its own
@@ -39,8 +40,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from crawler.text.arabic import normalize
+
 __all__ = [
     "BANDS",
+    "Fingerprint",
     "LEAD_WINDOW_WORDS",
     "LEAD_WORDS",
     "MIN_CONTAINMENT",
@@ -53,6 +57,7 @@ __all__ = [
     "Shingled",
     "band_keys",
     "content_hash",
+    "fingerprint",
     "is_near_duplicate",
     "scores",
     "shingled",
@@ -288,3 +293,17 @@ def is_near_duplicate(s: Scores) -> bool:
     found in the longer (containment), and one text's lead found in the other.
     """
     return s.jaccard >= MIN_JACCARD and s.containment >= MIN_CONTAINMENT and s.lead >= MIN_LEAD
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the store compares a main text by: its normalized form, hash and LSH band keys."""
+
+    normalized: str
+    content_hash: str
+    band_keys: list[tuple[int, int]]
+
+
+def fingerprint(text: str) -> Fingerprint:
+    normalized = normalize(text)
+    return Fingerprint(normalized, content_hash(normalized), band_keys(signature(normalized)))

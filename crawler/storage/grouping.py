@@ -7,16 +7,17 @@ development and its outbox rows are committed together or not at all.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.channels import can_thread, channel_names
-from alerts.outbox import PARKED, queue
 from crawler.config import Config
 from crawler.storage.developments import WINDOW, DevelopmentKey, best_match
 from crawler.storage.models import Article, Development, utcnow
+from crawler.storage.outbox import PARKED, can_thread, channel_names, queue
+from crawler.vocab import AlertKind, Topic
 
 # How many earlier reports in the window are compared with a new one, newest first.
 MAX_CANDIDATES = 400
@@ -106,31 +107,31 @@ class DevelopmentRecorder:
         dev.last_report_at = article.published_at or article.fetched_at
         if not self._alerting(article):
             return dev.id, 0
-        follow_up = {
-            "key": f"follow-up:{article.id}",
-            "kind": "follow-up",
-            "development_id": dev.id,
-            "article_id": article.id,
-        }
+        follow_up = partial(
+            queue,
+            session,
+            key=f"follow-up:{article.id}",
+            kind=AlertKind.FOLLOW_UP,
+            development_id=dev.id,
+            article_id=article.id,
+        )
         if self.alerts.follow_ups == "thread":
             threaded = [c for c in self.channels if can_thread(self.alerts, c)]
             unthreaded = [c for c in self.channels if c not in threaded]
-            added = queue(session, channels=threaded, **follow_up)
-            queue(session, channels=unthreaded, status="skipped", **follow_up)
+            added = follow_up(channels=threaded)
+            follow_up(channels=unthreaded, status="skipped")
             return dev.id, added
         # Digest mode: the row waits, parked, until the daily digest collects it.
-        added = queue(
-            session,
+        added = follow_up(
             channels=self.channels,
             next_attempt_at=utcnow() + PARKED,
             payload={"awaiting": "digest"},
-            **follow_up,
         )
         return dev.id, added
 
     def _create(self, session: Session, article: Article) -> tuple[int, int]:
         topics = list(article.topics or [])
-        first_topic = topics[0] if topics else "other"
+        first_topic = topics[0] if topics else Topic.OTHER
         dev = Development(
             topic=first_topic,
             topics=topics,
@@ -148,7 +149,7 @@ class DevelopmentRecorder:
         added = queue(
             session,
             key=f"new:{dev.id}",
-            kind="new",
+            kind=AlertKind.NEW,
             channels=self.channels,
             development_id=dev.id,
             article_id=article.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 
 from crawler.storage.db import Database
 
@@ -23,7 +23,7 @@ class InstanceLock:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._file_lock: FileLock | None = None
-        self._connection = None
+        self._connection: Connection | None = None
 
     def _lock_path(self) -> Path:
         database = make_url(self.db.url).database or "marsad.db"

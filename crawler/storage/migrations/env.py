@@ -28,7 +28,7 @@ if connection is not None:
     _configure(connection)
     context.run_migrations()
 else:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(config.get_main_option("sqlalchemy.url", ""))
     with engine.begin() as conn:
         _configure(conn)
         context.run_migrations()
