@@ -316,3 +316,99 @@ def test_sighup_reloads_the_config_and_logs_are_json_lines(web, tmp_path: Path) 
     assert any(m.startswith("config reloaded") for m in messages)
     assert any(m.startswith("marsad running: 1 sources") for m in messages)
     assert any(m.startswith("[sawt] crawl ok") for m in messages)
+
+
+# --- the daemon's own loop, in this process ------------------------------------------------
+
+QUIET_SOURCE = """[[sources]]
+name = "quiet"
+kind = "rss"
+url = "http://127.0.0.1:9/feed.xml"
+interval = "1h"
+"""
+
+
+def job_policies(scheduler) -> dict[str, tuple]:
+    return {
+        job.id: (job.coalesce, job.max_instances, job.misfire_grace_time)
+        for job in scheduler.get_jobs()
+    }
+
+
+def test_every_job_has_an_id_and_runs_once_at_a_time(tmp_path: Path) -> None:
+    from crawler.config import load_config
+    from scheduler import Daemon
+
+    config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", QUIET_SOURCE)
+    scheduler = Daemon(load_config(config), config_path=str(config)).build_scheduler()
+    scheduler.start(paused=True)
+    try:
+        policies = job_policies(scheduler)
+        executors = {job.id: job.executor for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert policies == {
+        "crawl:quiet": (True, 1, 3600),
+        "dispatch": (True, 1, 30),
+        "digest": (True, 1, 3600),
+        "maintenance": (True, 1, 3600),
+    }
+    assert executors["crawl:quiet"] == "crawls"
+
+
+def test_the_main_thread_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """The handlers only note a signal; the daemon's main thread, waiting for one, builds the
+    schedule again from the file on SIGHUP and stops on SIGTERM."""
+    import threading
+
+    from crawler.config import load_config
+    from scheduler import Daemon
+
+    disabled = QUIET_SOURCE + "enabled = false\n"  # no crawl process: the loop is the point
+    config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", disabled)
+    daemon = Daemon(load_config(config), config_path=str(config))
+    lock = daemon.open()
+    seen: dict[str, object] = {}
+
+    def wait_until(check) -> None:
+        deadline = time.monotonic() + 10
+        while not check():
+            assert time.monotonic() < deadline, "not within 10s"
+            time.sleep(0.05)
+
+    def operator() -> None:
+        try:
+            wait_until(lambda: daemon.scheduler is not None and daemon.scheduler.running)
+            first = daemon.scheduler
+            seen["before"] = first.get_job("dispatch").trigger.interval
+            config.write_text(
+                config.read_text().replace('dispatch_interval = "0.5s"', 'dispatch_interval = "7s"')
+            )
+            os.kill(os.getpid(), signal.SIGHUP)
+            wait_until(lambda: daemon.scheduler is not first and daemon.scheduler.running)
+            seen["after"] = daemon.scheduler.get_job("dispatch").trigger.interval
+            seen["first running"] = first.running
+        except BaseException as exc:
+            seen["error"] = exc
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    handlers = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    }
+    daemon.install_signal_handlers()
+    thread = threading.Thread(target=operator)
+    try:
+        thread.start()
+        code = daemon.run_forever()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        thread.join(10)
+        lock.release()
+        daemon.db.dispose()
+    assert "error" not in seen, seen.get("error")
+    assert code == 0 and daemon.stopping
+    assert seen["before"].total_seconds() == 0.5 and seen["after"].total_seconds() == 7
+    assert seen["first running"] is False, "the old schedule was shut down before the new one"
+    assert not daemon.scheduler.running
