@@ -44,6 +44,9 @@ log = logging.getLogger("marsad.scheduler")
 BATCH_WINDOW_SECONDS = 0.3
 # The last dispatch before exit is bounded too; what it cannot send stays pending.
 DRAIN_SECONDS = 2
+# The main thread's wait for a signal ends when the signal interrupts it; one that comes just
+# before the wait begins, or lands on another thread, has its handler run when the wait times out.
+SIGNAL_POLL_SECONDS = 1.0
 
 
 class Daemon:
@@ -220,9 +223,12 @@ class Daemon:
             self.stopping = True
         self.signals.put(signum)
 
-    def install_signal_handlers(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(sig, self._on_signal)
+    def install_signal_handlers(self) -> dict[int, Any]:
+        """The daemon's handlers; returns those they replace."""
+        return {
+            sig: signal.signal(sig, self._on_signal)
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+        }
 
     def open(self) -> InstanceLock:
         self.db = open_database(self.config.database.url)
@@ -330,7 +336,12 @@ class Daemon:
 
     def wait_for_signal(self) -> None:
         """Wait for a signal; those that came together count as one (two SIGHUPs: one reload)."""
-        self.signals.get()
+        while True:
+            try:
+                self.signals.get(timeout=SIGNAL_POLL_SECONDS)
+                break
+            except queue.Empty:
+                continue
         while not self.signals.empty():
             self.signals.get_nowait()
 
@@ -384,10 +395,13 @@ def main(
     except AlreadyRunning as exc:
         log.error("%s; refusing to start a second instance", exc)
         return ExitCode.CONFIG
+    previous = daemon.install_signal_handlers()
     try:
-        daemon.install_signal_handlers()
         return daemon.run_once() if once else daemon.run_forever()
     finally:
+        # The caller's handlers again: `run --once` also runs inside a test's process.
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         lock.release()
         if daemon.db is not None:
             daemon.db.dispose()

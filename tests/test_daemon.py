@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack, SlackReply
 from tests.fakes.smtp import FakeSmtp
-from tests.helpers import run_marsad, smtp_toml, start_marsad, stored_articles
+from tests.helpers import invoke_marsad, run_marsad, smtp_toml, start_marsad, stored_articles
 
 
 class Daemon:
@@ -161,7 +161,7 @@ webhook_url = "{slack.webhook_url}"
         assert "القاهرة" in json.dumps(slack.posts[-1].payload, ensure_ascii=False)
 
         assert daemon.terminate() == 0
-    rows = json.loads(run_marsad("alerts", "list", "--format", "json", config=config).stdout)
+    rows = json.loads(invoke_marsad("alerts", "list", "--format", "json", config=config).stdout)
     assert not [r for r in rows if r["status"] == "pending" and r["kind"] == "new"]
 
 
@@ -187,7 +187,7 @@ def test_hanging_source_is_timed_out_and_others_keep_their_schedule(
         time.sleep(0.2)
     assert daemon.log.count("[sawt] crawl ok") >= ok_before + 2, daemon.log[-4000:]
     assert daemon.terminate() == 0
-    status = run_marsad("status", "--format", "json", config=config)
+    status = invoke_marsad("status", "--format", "json", config=config)
     sources = {s["name"]: s for s in json.loads(status.stdout)["sources"]}
     # Its last run may be the one the daemon's own stop interrupted; the timeouts count.
     assert sources["bayraq"]["last_status"] in {"timeout", "stopped"}
@@ -261,7 +261,7 @@ webhook_url = "{slack.webhook_url}"
         deadline = time.monotonic() + 40
         rows: list[dict] = []
         while time.monotonic() < deadline:
-            result = run_marsad("alerts", "list", "--format", "json", config=config)
+            result = invoke_marsad("alerts", "list", "--format", "json", config=config)
             rows = json.loads(result.stdout) if result.returncode == 0 else []
             new = [r for r in rows if r["kind"] == "new"]
             if new and all(r["status"] == "sent" for r in new):
@@ -393,10 +393,7 @@ def test_the_main_thread_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) 
         finally:
             os.kill(os.getpid(), signal.SIGTERM)
 
-    handlers = {
-        sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-    }
-    daemon.install_signal_handlers()
+    handlers = daemon.install_signal_handlers()
     thread = threading.Thread(target=operator)
     try:
         thread.start()
@@ -412,3 +409,13 @@ def test_the_main_thread_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) 
     assert seen["before"].total_seconds() == 0.5 and seen["after"].total_seconds() == 7
     assert seen["first running"] is False, "the old schedule was shut down before the new one"
     assert not daemon.scheduler.running
+
+
+def test_run_once_gives_the_signal_handlers_back(tmp_path: Path) -> None:
+    """`run --once` inside another program (a test's process) leaves its handlers as they were."""
+    disabled = QUIET_SOURCE + "enabled = false\n"
+    config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", disabled)
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    result = invoke_marsad("run", "--once", config=config)
+    assert result.returncode == 0, result.stderr
+    assert {sig: signal.getsignal(sig) for sig in before} == before

@@ -24,7 +24,7 @@ from crawler.crawl.run import SourceSummary, record_run, run_crawl
 from crawler.storage.db import open_database
 from crawler.storage.models import Alert, Article, CrawlRun, utcnow
 from tests.conftest import write_config
-from tests.helpers import run_marsad, start_marsad
+from tests.helpers import invoke_marsad, start_marsad
 from tests.test_daemon import fast_config
 
 DOWN = "\n".join(
@@ -187,7 +187,7 @@ def test_crawl_stopped_by_a_signal_prints_its_summary_and_leaves_nothing_running
     assert rows["bayraq"] == "stopped", stderr
     wait_for(lambda: not processes_with(marker), 5, "every crawl process gone")
 
-    status = json.loads(run_marsad("status", "--format", "json", config=config).stdout)
+    status = json.loads(invoke_marsad("status", "--format", "json", config=config).stdout)
     sources = {s["name"]: s for s in status["sources"]}
     assert sources["bayraq"]["last_status"] == "stopped"
     assert sources["bayraq"]["error_streak"] == 0, "a stopped run is no failure of the source"
