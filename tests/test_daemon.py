@@ -85,6 +85,7 @@ dispatch_lease = "3s"
     return write_config(tmp_path / "marsad.toml", db_url, body)
 
 
+@pytest.mark.slow
 def test_daemon_keeps_running_when_every_source_is_unreachable(tmp_path: Path, daemons) -> None:
     sources = "\n".join(
         f'[[sources]]\nname = "down{i}"\nkind = "rss"\nurl = "http://127.0.0.1:9/feed{i}.xml"\ninterval = "1s"\n'
@@ -101,6 +102,7 @@ def test_daemon_keeps_running_when_every_source_is_unreachable(tmp_path: Path, d
     assert "stopped" in daemon.log
 
 
+@pytest.mark.slow
 def test_second_instance_refuses_to_start(web, db_url: str, tmp_path: Path, daemons) -> None:
     config = fast_config(tmp_path, db_url, web.sources_toml(["rss"], interval="1h"))
     first = daemons(config, tmp_path / "first.log")
@@ -111,6 +113,7 @@ def test_second_instance_refuses_to_start(web, db_url: str, tmp_path: Path, daem
     assert first.terminate() == 0
 
 
+@pytest.mark.slow
 def test_new_article_reaches_slack_and_email_within_15s(
     web, db_url: str, tmp_path: Path, daemons, monkeypatch
 ) -> None:
@@ -165,6 +168,7 @@ webhook_url = "{slack.webhook_url}"
     assert not [r for r in rows if r["status"] == "pending" and r["kind"] == "new"]
 
 
+@pytest.mark.slow
 def test_hanging_source_is_timed_out_and_others_keep_their_schedule(
     web, tmp_path: Path, daemons
 ) -> None:
@@ -195,6 +199,7 @@ def test_hanging_source_is_timed_out_and_others_keep_their_schedule(
     assert sources["sawt"]["last_status"] == "ok"
 
 
+@pytest.mark.slow
 def test_failing_source_gives_one_health_alert_and_one_recovery(
     web, tmp_path: Path, daemons
 ) -> None:
@@ -230,6 +235,7 @@ webhook_url = "{slack.webhook_url}"
         assert daemon.terminate() == 0
 
 
+@pytest.mark.slow
 def test_sigkill_during_crawl_and_dispatch_loses_nothing(
     web, db_url: str, tmp_path: Path, daemons
 ) -> None:
@@ -282,6 +288,7 @@ webhook_url = "{slack.webhook_url}"
     assert len(set(posted)) == len(new)
 
 
+@pytest.mark.slow
 def test_sighup_reloads_the_config_and_logs_are_json_lines(web, tmp_path: Path) -> None:
     config = fast_config(
         tmp_path, f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"], interval="1h")

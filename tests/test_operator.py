@@ -60,6 +60,7 @@ def wait_for(check, timeout: float, what: str) -> None:
 # --- the daemon's log -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_offline_sources_get_one_line_each_and_the_cycle_one_summary(web, tmp_path: Path) -> None:
     # Two unreachable sources beside the fixture web's three, all due at start.
     config = fast_config(
@@ -105,6 +106,7 @@ def test_offline_sources_get_one_line_each_and_the_cycle_one_summary(web, tmp_pa
     assert data["alerts_queued"] == len(alerts) > 0, "first reports queue alerts (log channel)"
 
 
+@pytest.mark.slow
 def test_a_broken_config_on_sighup_is_reported_once_and_the_old_one_kept(
     web, tmp_path: Path
 ) -> None:
@@ -147,6 +149,7 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_crawl_stopped_by_a_signal_prints_its_summary_and_leaves_nothing_running(
     web, tmp_path: Path, sig: signal.Signals
@@ -194,6 +197,7 @@ def test_crawl_stopped_by_a_signal_prints_its_summary_and_leaves_nothing_running
     assert sources["sawt"]["last_status"] == "ok"
 
 
+@pytest.mark.slow
 def test_a_crawl_past_its_timeout_closes_itself_and_records_the_timeout(
     web, tmp_path: Path
 ) -> None:
