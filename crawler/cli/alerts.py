@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli.common import State, fail, reports_errors, write_json_array
+from crawler.cli.common import State, fail, format_option, reports_errors, write_json_array
 from crawler.vocab import ExitCode
 
 if TYPE_CHECKING:
@@ -39,9 +39,7 @@ def alert_json(row: Alert) -> dict[str, Any]:
 
 
 @alerts.command("list")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("table", "json")
 @click.pass_obj
 @reports_errors
 def alerts_list(state: State, fmt: str) -> None:

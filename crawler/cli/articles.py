@@ -15,6 +15,7 @@ from crawler.cli.common import (
     article_filters,
     build_filter,
     fail,
+    format_option,
     reports_errors,
     write_csv,
     write_json_array,
@@ -28,13 +29,7 @@ def articles() -> None:
 
 
 @articles.command("list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "csv")
 @article_filters
 @click.pass_obj
 @reports_errors
@@ -69,9 +64,7 @@ def articles_list(state: State, fmt: str, **filters: Any) -> None:
 
 @articles.command("show")
 @click.argument("article_id", type=int)
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option("text", "json")
 @click.pass_obj
 @reports_errors
 def articles_show(state: State, article_id: int, fmt: str) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 # The commands that send alerts: only they resolve the ${VAR} secrets of the alert channels, so
 # that every other command works without them.
@@ -98,6 +99,13 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 def stderr_console() -> Console:
     return Console(stderr=True)
+
+
+def format_option(*choices: str) -> Callable[[FC], FC]:
+    """``--format``, passed as ``fmt``: one of ``choices``, the first by default."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True
+    )
 
 
 def article_filters(func: Callable[P, R]) -> Callable[P, R]:

@@ -14,6 +14,7 @@ from crawler.cli.common import (
     State,
     article_filters,
     build_filter,
+    format_option,
     reports_errors,
     write_csv,
     write_json_array,
@@ -23,9 +24,7 @@ from crawler.review.queries import article_json, iter_articles
 
 @click.command()
 @click.argument("query")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("table", "json")
 @article_filters
 @click.pass_obj
 @reports_errors

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli.common import State, reports_errors
+from crawler.cli.common import State, format_option, reports_errors
 from crawler.config import format_duration
 from crawler.vocab import ExitCode
 
@@ -21,9 +21,7 @@ def sources() -> None:
 
 
 @sources.command("list")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("table", "json")
 @click.pass_obj
 @reports_errors
 def sources_list(state: State, fmt: str) -> None:

@@ -11,15 +11,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from crawler.cli.common import State, reports_errors
+from crawler.cli.common import State, format_option, reports_errors
 from crawler.storage.db import not_created_yet
 from crawler.vocab import ExitCode
 
 
 @click.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("table", "json")
 @click.pass_obj
 @reports_errors
 def status(state: State, fmt: str) -> None:
