@@ -1,27 +1,30 @@
-"""The daemon behind `marsad run`: an APScheduler 3.x BlockingScheduler.
+"""The daemon behind `marsad run`: an APScheduler 3.x BackgroundScheduler and a main thread that
+waits for signals.
 
 Jobs: one crawl per source at its interval (plus jitter), the alert dispatcher every few
 seconds, the daily digest, and maintenance. Every job has an explicit id, ``coalesce=True``,
 ``max_instances=1`` and a ``misfire_grace_time``. Crawls run in child processes (see
 `crawler.crawl.run`), at most ``crawl.max_parallel_crawls`` at once.
 
-Signals never do work in the handler: SIGTERM/SIGINT set a stop flag and SIGHUP a reload flag,
-and the scheduler's main loop acts on them.
+Signals never do work in the handler: it sets the stop flag (SIGTERM, SIGINT) that running jobs
+read, and hands the signal to the daemon's main thread through a queue; the main thread stops or
+reloads. The scheduler runs its jobs from a thread of its own meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import signal
 import threading
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from types import FrameType
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.base import STATE_STOPPED
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -41,29 +44,9 @@ log = logging.getLogger("marsad.scheduler")
 BATCH_WINDOW_SECONDS = 0.3
 # The last dispatch before exit is bounded too; what it cannot send stays pending.
 DRAIN_SECONDS = 2
-
-
-class MarsadScheduler(BlockingScheduler):
-    """A BlockingScheduler whose main loop also watches the daemon's stop and reload flags.
-
-    APScheduler's own loop only wakes for jobs; a signal handler must not call ``shutdown``
-    (it takes locks), so the loop polls the flags at least once a second.
-    """
-
-    def __init__(self, wake: threading.Event, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.flags_changed = wake
-
-    def _main_loop(self) -> None:
-        wait_seconds: float | None = 1.0
-        while self.state != STATE_STOPPED and not self.flags_changed.is_set():
-            self._event.wait(min(wait_seconds if wait_seconds is not None else 1.0, 1.0))
-            self._event.clear()
-            wait_seconds = self._process_jobs()
-
-    def resume(self) -> None:
-        """Go on running the jobs as they are, after the loop returned for a flag."""
-        self._main_loop()
+# The main thread's wait for a signal ends when the signal interrupts it; one that comes just
+# before the wait begins, or lands on another thread, has its handler run when the wait times out.
+SIGNAL_POLL_SECONDS = 1.0
 
 
 class Daemon:
@@ -73,15 +56,17 @@ class Daemon:
         self.config = config
         self.config_path = config_path
         self.log_format = log_format
-        self.stop = threading.Event()
-        self.reload = threading.Event()
-        self.flags_changed = threading.Event()
+        # Set by the signal handler, read by the jobs: a plain attribute, because a handler must
+        # not take a lock (an Event's) that the thread it interrupted may hold.
+        self.stopping = False
+        # Signals for the main thread; SimpleQueue.put is reentrant, safe inside a handler.
+        self.signals: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.db: Database | None = None
         self._batch_lock = threading.Lock()
         self._due: set[str] = set()
         self._crawling: set[str] = set()
         self._started: dict[str, float] = {}
-        self.scheduler: MarsadScheduler | None = None
+        self.scheduler: BackgroundScheduler | None = None
         self._dispatcher: Dispatcher | None = None
 
     # --- jobs -------------------------------------------------------------------------------
@@ -103,7 +88,7 @@ class Daemon:
             self.config,
             names,
             log_format=self.log_format,
-            stop_requested=self.stop.is_set,
+            stop_requested=self.stop_requested,
             on_event=on_event,
         )
         for summary in outcome.summaries.values():
@@ -137,7 +122,7 @@ class Daemon:
         fall due together share one child (one CrawlerProcess, one crawler each). A source
         whose previous crawl is still running is not started twice.
         """
-        if self.stop.is_set():
+        if self.stopping:
             return
         with self._batch_lock:
             if name in self._crawling or self._crawled_recently(name):
@@ -145,7 +130,7 @@ class Daemon:
             self._due.add(name)
         time.sleep(BATCH_WINDOW_SECONDS)
         with self._batch_lock:
-            if self.stop.is_set():
+            if self.stopping:
                 self._due.clear()
                 return
             if self._due:
@@ -196,7 +181,7 @@ class Daemon:
         deadline = time.monotonic() + DRAIN_SECONDS
         try:
             dispatcher = self.dispatcher()
-            while (draining and time.monotonic() < deadline) or not self.stop.is_set():
+            while (draining and time.monotonic() < deadline) or not self.stopping:
                 report = dispatcher.dispatch()
                 if report.sent + report.retrying + report.failed == 0:
                     break
@@ -230,18 +215,20 @@ class Daemon:
 
     # --- lifecycle --------------------------------------------------------------------------
 
-    def _on_stop_signal(self, signum: int, _frame: Any) -> None:
-        self.stop.set()
-        self.flags_changed.set()
+    def stop_requested(self) -> bool:
+        return self.stopping
 
-    def _on_reload_signal(self, _signum: int, _frame: Any) -> None:
-        self.reload.set()
-        self.flags_changed.set()
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if signum != signal.SIGHUP:
+            self.stopping = True
+        self.signals.put(signum)
 
-    def install_signal_handlers(self) -> None:
-        signal.signal(signal.SIGTERM, self._on_stop_signal)
-        signal.signal(signal.SIGINT, self._on_stop_signal)
-        signal.signal(signal.SIGHUP, self._on_reload_signal)
+    def install_signal_handlers(self) -> dict[int, Any]:
+        """The daemon's handlers; returns those they replace."""
+        return {
+            sig: signal.signal(sig, self._on_signal)
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+        }
 
     def open(self) -> InstanceLock:
         self.db = open_database(self.config.database.url)
@@ -261,9 +248,8 @@ class Daemon:
         )
         return ExitCode.ALL_SOURCES_FAILED if outcome.all_failed else ExitCode.OK
 
-    def build_scheduler(self) -> MarsadScheduler:
-        scheduler = MarsadScheduler(
-            self.flags_changed,
+    def build_scheduler(self) -> BackgroundScheduler:
+        scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={
                 "default": ThreadPoolExecutor(4),
@@ -312,7 +298,7 @@ class Daemon:
         )
         return scheduler
 
-    def start_scheduler(self) -> MarsadScheduler:
+    def start_scheduler(self) -> BackgroundScheduler:
         scheduler = self.scheduler = self.build_scheduler()
         log.info(
             "marsad running: %d sources, database %s (config: %s)",
@@ -324,29 +310,40 @@ class Daemon:
         return scheduler
 
     def run_forever(self) -> int:
+        """Run the jobs until a stop signal; a SIGHUP reloads the config between them."""
         scheduler = self.start_scheduler()
         while True:
-            # The loop returned: a signal arrived.
-            self.flags_changed.clear()
-            if self.stop.is_set():
-                log.info("stopping: waiting up to %ss for running crawls", STOP_GRACE_SECONDS)
-                scheduler.shutdown(wait=True)
-                # What became ready while crawls finished still goes out before the exit.
-                self.dispatch_job(draining=True)
-                log.info("stopped")
-                return ExitCode.OK
-            if self.reload.is_set():
-                self.reload.clear()
+            self.wait_for_signal()
+            if not self.stopping:
                 config = self.read_config()
-                if config is not None:
-                    scheduler.shutdown(wait=True)
+                if config is None:
+                    continue  # reported once; the same jobs go on
+                scheduler.shutdown(wait=True)
+                # A stop that came while the running crawls finished wins over the reload.
+                if not self.stopping:
                     self.config = config
                     self._dispatcher = None
                     log.info("config reloaded from %s", config.origin)
                     scheduler = self.start_scheduler()
                     continue
-            # Nothing changed (a broken file is reported once): the same jobs go on.
-            scheduler.resume()
+            log.info("stopping: waiting up to %ss for running crawls", STOP_GRACE_SECONDS)
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+            # What became ready while crawls finished still goes out before the exit.
+            self.dispatch_job(draining=True)
+            log.info("stopped")
+            return ExitCode.OK
+
+    def wait_for_signal(self) -> None:
+        """Wait for a signal; those that came together count as one (two SIGHUPs: one reload)."""
+        while True:
+            try:
+                self.signals.get(timeout=SIGNAL_POLL_SECONDS)
+                break
+            except queue.Empty:
+                continue
+        while not self.signals.empty():
+            self.signals.get_nowait()
 
     def read_config(self) -> Config | None:
         try:
@@ -398,10 +395,13 @@ def main(
     except AlreadyRunning as exc:
         log.error("%s; refusing to start a second instance", exc)
         return ExitCode.CONFIG
+    previous = daemon.install_signal_handlers()
     try:
-        daemon.install_signal_handlers()
         return daemon.run_once() if once else daemon.run_forever()
     finally:
+        # The caller's handlers again: `run --once` also runs inside a test's process.
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         lock.release()
         if daemon.db is not None:
             daemon.db.dispose()

@@ -147,23 +147,23 @@ class DatabaseConfig(_Section):
 
 
 class CrawlConfig(_Section):
-    download_delay: float = Field(1.0, ge=0)
+    download_delay: float = Field(default=1.0, ge=0)
     # Strict: "yes" or "false" in quotes is a mistake, not a truthy string.
     robots_txt: StrictBool = True
     timeout: Duration = timedelta(seconds=30)
-    max_page_bytes: int = Field(5_000_000, gt=0)
+    max_page_bytes: int = Field(default=5_000_000, gt=0)
     user_agent: str = "Marsad/0.1 (Arabic news monitor; +https://github.com/marsad)"
-    concurrent_requests_per_host: int = Field(2, ge=1)
+    concurrent_requests_per_host: int = Field(default=2, ge=1)
     # A crawl child that runs past this is terminated, then killed, and recorded as a timeout.
     hard_timeout: Duration = timedelta(minutes=15)
-    max_parallel_crawls: int = Field(2, ge=1)
+    max_parallel_crawls: int = Field(default=2, ge=1)
     # Listing and sitemap sources can list thousands of URLs; bound one run.
-    max_articles_per_run: int = Field(500, ge=1)
+    max_articles_per_run: int = Field(default=500, ge=1)
     # Processes that extract and analyse pages beside the crawl process ("auto": one per core,
     # at most 4; 0: none). They start when a crawl requests workers_min_pages article pages,
     # or at its start when its sources' last crawls fetched that many.
     workers: int | Literal["auto"] = "auto"
-    workers_min_pages: int = Field(40, ge=0)
+    workers_min_pages: int = Field(default=40, ge=0)
 
     @field_validator("workers")
     @classmethod
@@ -261,7 +261,7 @@ class SlackConfig(_Section):
 
 class EmailConfig(_Section):
     smtp_host: str
-    smtp_port: int = Field(587, gt=0, lt=65536)
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
     starttls: bool = True
     ssl: bool = False
     username: str | None = None
@@ -280,13 +280,13 @@ class EmailConfig(_Section):
 class AlertsConfig(_Section):
     topics: list[Topic] = Field(default_factory=lambda: list(ALERTING_TOPICS_DEFAULT))
     max_age: Duration = timedelta(days=3)
-    max_per_run: int = Field(20, ge=1)
+    max_per_run: int = Field(default=20, ge=1)
     follow_ups: Literal["digest", "thread"] = "digest"
     digest_at: str = "07:00"
     digest_timezone: TimeZoneName = "UTC"
-    source_failure_threshold: int = Field(5, ge=1)
+    source_failure_threshold: int = Field(default=5, ge=1)
     dispatch_interval: Duration = timedelta(seconds=5)
-    max_attempts: int = Field(8, ge=1)
+    max_attempts: int = Field(default=8, ge=1)
     # First retry delay; each later one doubles, with jitter, up to an hour.
     retry_backoff: Duration = timedelta(seconds=15)
     # A claimed alert whose dispatcher died is claimed again after this long.
@@ -333,7 +333,7 @@ class Config(_Section):
     watchlist: list[WatchlistItem] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
     # Where the config came from, for messages; not a key in the file.
-    origin: str = Field("built-in default", exclude=True)
+    origin: str = Field(default="built-in default", exclude=True)
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Config:

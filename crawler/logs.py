@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 # Libraries that are chatty below WARNING; Marsad's own lines say what matters. A handler filter
 # keeps them out even where Scrapy re-applies its own logger levels (a new CrawlerProcess sets
@@ -49,7 +50,7 @@ class JsonFormatter(logging.Formatter):
     fields too (a crawl's figures), for collectors that count rather than read."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,

@@ -1,4 +1,6 @@
-"""Running the real `marsad` command in a subprocess, as a user would."""
+"""Running the `marsad` command: in this process with click's CliRunner (`invoke_marsad`), or
+as a real process where the process is the point: signals, locks, the daemon (`run_marsad`,
+`start_marsad`)."""
 
 from __future__ import annotations
 
@@ -13,13 +15,31 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def invoke_marsad(
+    *args: str, config: Path | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`marsad [--config CONFIG] ARGS...` run in this process, answered as `run_marsad` answers
+    (exit code, stdout and stderr apart) so that a test reads the same either way. An exception
+    the command does not handle fails the test with its traceback."""
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    argv = [*config_args(config), *args]
+    result = CliRunner().invoke(
+        cli, argv, input=input, env={"MARSAD_CONFIG": None}, catch_exceptions=False
+    )
+    return subprocess.CompletedProcess(argv, result.exit_code, result.stdout, result.stderr)
+
+
+def config_args(config: Path | None) -> list[str]:
+    return [] if config is None else ["--config", str(config)]
+
+
 def run_marsad(
     *args: str, config: Path | None = None, timeout: float = 120, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "crawler.cli"]
-    if config is not None:
-        cmd += ["--config", str(config)]
-    cmd += list(args)
+    cmd = [sys.executable, "-m", "crawler.cli", *config_args(config), *args]
     env = {k: v for k, v in os.environ.items() if k != "MARSAD_CONFIG"}
     return subprocess.run(
         cmd,
@@ -50,7 +70,7 @@ def start_marsad(
 
 
 def stored_articles(config: Path, *extra: str) -> list[dict[str, Any]]:
-    result = run_marsad("articles", "list", "--format", "json", *extra, config=config)
+    result = invoke_marsad("articles", "list", "--format", "json", *extra, config=config)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

@@ -250,10 +250,8 @@ def test_alerts_test_sends_with_the_secret_set(tmp_path: Path, monkeypatch) -> N
 def test_crawl_queues_alerts_without_the_secrets(unset_config: Path) -> None:
     """`crawl` stores and queues outbox rows but sends nothing, so it needs no secret: with the
     only source unreachable it ends as "every source failed" (3), not as a config error (2)."""
-    from tests.helpers import run_marsad
-
-    result = run_marsad("crawl", config=unset_config)
-    assert result.returncode == 3, result.stderr
+    result = CliRunner().invoke(cli, ["--config", str(unset_config), "crawl"])
+    assert result.exit_code == 3, result.output
     assert "environment variable" not in result.stderr
 
 

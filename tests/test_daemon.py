@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack, SlackReply
 from tests.fakes.smtp import FakeSmtp
-from tests.helpers import run_marsad, smtp_toml, start_marsad, stored_articles
+from tests.helpers import invoke_marsad, run_marsad, smtp_toml, start_marsad, stored_articles
 
 
 class Daemon:
@@ -85,6 +85,7 @@ dispatch_lease = "3s"
     return write_config(tmp_path / "marsad.toml", db_url, body)
 
 
+@pytest.mark.slow
 def test_daemon_keeps_running_when_every_source_is_unreachable(tmp_path: Path, daemons) -> None:
     sources = "\n".join(
         f'[[sources]]\nname = "down{i}"\nkind = "rss"\nurl = "http://127.0.0.1:9/feed{i}.xml"\ninterval = "1s"\n'
@@ -101,6 +102,7 @@ def test_daemon_keeps_running_when_every_source_is_unreachable(tmp_path: Path, d
     assert "stopped" in daemon.log
 
 
+@pytest.mark.slow
 def test_second_instance_refuses_to_start(web, db_url: str, tmp_path: Path, daemons) -> None:
     config = fast_config(tmp_path, db_url, web.sources_toml(["rss"], interval="1h"))
     first = daemons(config, tmp_path / "first.log")
@@ -111,6 +113,7 @@ def test_second_instance_refuses_to_start(web, db_url: str, tmp_path: Path, daem
     assert first.terminate() == 0
 
 
+@pytest.mark.slow
 def test_new_article_reaches_slack_and_email_within_15s(
     web, db_url: str, tmp_path: Path, daemons, monkeypatch
 ) -> None:
@@ -161,10 +164,11 @@ webhook_url = "{slack.webhook_url}"
         assert "القاهرة" in json.dumps(slack.posts[-1].payload, ensure_ascii=False)
 
         assert daemon.terminate() == 0
-    rows = json.loads(run_marsad("alerts", "list", "--format", "json", config=config).stdout)
+    rows = json.loads(invoke_marsad("alerts", "list", "--format", "json", config=config).stdout)
     assert not [r for r in rows if r["status"] == "pending" and r["kind"] == "new"]
 
 
+@pytest.mark.slow
 def test_hanging_source_is_timed_out_and_others_keep_their_schedule(
     web, tmp_path: Path, daemons
 ) -> None:
@@ -187,7 +191,7 @@ def test_hanging_source_is_timed_out_and_others_keep_their_schedule(
         time.sleep(0.2)
     assert daemon.log.count("[sawt] crawl ok") >= ok_before + 2, daemon.log[-4000:]
     assert daemon.terminate() == 0
-    status = run_marsad("status", "--format", "json", config=config)
+    status = invoke_marsad("status", "--format", "json", config=config)
     sources = {s["name"]: s for s in json.loads(status.stdout)["sources"]}
     # Its last run may be the one the daemon's own stop interrupted; the timeouts count.
     assert sources["bayraq"]["last_status"] in {"timeout", "stopped"}
@@ -195,6 +199,7 @@ def test_hanging_source_is_timed_out_and_others_keep_their_schedule(
     assert sources["sawt"]["last_status"] == "ok"
 
 
+@pytest.mark.slow
 def test_failing_source_gives_one_health_alert_and_one_recovery(
     web, tmp_path: Path, daemons
 ) -> None:
@@ -230,6 +235,7 @@ webhook_url = "{slack.webhook_url}"
         assert daemon.terminate() == 0
 
 
+@pytest.mark.slow
 def test_sigkill_during_crawl_and_dispatch_loses_nothing(
     web, db_url: str, tmp_path: Path, daemons
 ) -> None:
@@ -261,7 +267,7 @@ webhook_url = "{slack.webhook_url}"
         deadline = time.monotonic() + 40
         rows: list[dict] = []
         while time.monotonic() < deadline:
-            result = run_marsad("alerts", "list", "--format", "json", config=config)
+            result = invoke_marsad("alerts", "list", "--format", "json", config=config)
             rows = json.loads(result.stdout) if result.returncode == 0 else []
             new = [r for r in rows if r["kind"] == "new"]
             if new and all(r["status"] == "sent" for r in new):
@@ -282,6 +288,7 @@ webhook_url = "{slack.webhook_url}"
     assert len(set(posted)) == len(new)
 
 
+@pytest.mark.slow
 def test_sighup_reloads_the_config_and_logs_are_json_lines(web, tmp_path: Path) -> None:
     config = fast_config(
         tmp_path, f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"], interval="1h")
@@ -316,3 +323,106 @@ def test_sighup_reloads_the_config_and_logs_are_json_lines(web, tmp_path: Path) 
     assert any(m.startswith("config reloaded") for m in messages)
     assert any(m.startswith("marsad running: 1 sources") for m in messages)
     assert any(m.startswith("[sawt] crawl ok") for m in messages)
+
+
+# --- the daemon's own loop, in this process ------------------------------------------------
+
+QUIET_SOURCE = """[[sources]]
+name = "quiet"
+kind = "rss"
+url = "http://127.0.0.1:9/feed.xml"
+interval = "1h"
+"""
+
+
+def job_policies(scheduler) -> dict[str, tuple]:
+    return {
+        job.id: (job.coalesce, job.max_instances, job.misfire_grace_time)
+        for job in scheduler.get_jobs()
+    }
+
+
+def test_every_job_has_an_id_and_runs_once_at_a_time(tmp_path: Path) -> None:
+    from crawler.config import load_config
+    from scheduler import Daemon
+
+    config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", QUIET_SOURCE)
+    scheduler = Daemon(load_config(config), config_path=str(config)).build_scheduler()
+    scheduler.start(paused=True)
+    try:
+        policies = job_policies(scheduler)
+        executors = {job.id: job.executor for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert policies == {
+        "crawl:quiet": (True, 1, 3600),
+        "dispatch": (True, 1, 30),
+        "digest": (True, 1, 3600),
+        "maintenance": (True, 1, 3600),
+    }
+    assert executors["crawl:quiet"] == "crawls"
+
+
+def test_the_main_thread_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """The handlers only note a signal; the daemon's main thread, waiting for one, builds the
+    schedule again from the file on SIGHUP and stops on SIGTERM."""
+    import threading
+
+    from crawler.config import load_config
+    from scheduler import Daemon
+
+    disabled = QUIET_SOURCE + "enabled = false\n"  # no crawl process: the loop is the point
+    config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", disabled)
+    daemon = Daemon(load_config(config), config_path=str(config))
+    lock = daemon.open()
+    seen: dict[str, object] = {}
+
+    def wait_until(check) -> None:
+        deadline = time.monotonic() + 10
+        while not check():
+            assert time.monotonic() < deadline, "not within 10s"
+            time.sleep(0.05)
+
+    def operator() -> None:
+        try:
+            wait_until(lambda: daemon.scheduler is not None and daemon.scheduler.running)
+            first = daemon.scheduler
+            seen["before"] = first.get_job("dispatch").trigger.interval
+            config.write_text(
+                config.read_text().replace('dispatch_interval = "0.5s"', 'dispatch_interval = "7s"')
+            )
+            os.kill(os.getpid(), signal.SIGHUP)
+            wait_until(lambda: daemon.scheduler is not first and daemon.scheduler.running)
+            seen["after"] = daemon.scheduler.get_job("dispatch").trigger.interval
+            seen["first running"] = first.running
+        except BaseException as exc:
+            seen["error"] = exc
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    handlers = daemon.install_signal_handlers()
+    thread = threading.Thread(target=operator)
+    try:
+        thread.start()
+        code = daemon.run_forever()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        thread.join(10)
+        lock.release()
+        daemon.db.dispose()
+    assert "error" not in seen, seen.get("error")
+    assert code == 0 and daemon.stopping
+    assert seen["before"].total_seconds() == 0.5 and seen["after"].total_seconds() == 7
+    assert seen["first running"] is False, "the old schedule was shut down before the new one"
+    assert not daemon.scheduler.running
+
+
+def test_run_once_gives_the_signal_handlers_back(tmp_path: Path) -> None:
+    """`run --once` inside another program (a test's process) leaves its handlers as they were."""
+    disabled = QUIET_SOURCE + "enabled = false\n"
+    config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", disabled)
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    result = invoke_marsad("run", "--once", config=config)
+    assert result.returncode == 0, result.stderr
+    assert {sig: signal.getsignal(sig) for sig in before} == before

@@ -24,7 +24,7 @@ from crawler.crawl.run import SourceSummary, record_run, run_crawl
 from crawler.storage.db import open_database
 from crawler.storage.models import Alert, Article, CrawlRun, utcnow
 from tests.conftest import write_config
-from tests.helpers import run_marsad, start_marsad
+from tests.helpers import invoke_marsad, start_marsad
 from tests.test_daemon import fast_config
 
 DOWN = "\n".join(
@@ -60,6 +60,7 @@ def wait_for(check, timeout: float, what: str) -> None:
 # --- the daemon's log -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_offline_sources_get_one_line_each_and_the_cycle_one_summary(web, tmp_path: Path) -> None:
     # Two unreachable sources beside the fixture web's three, all due at start.
     config = fast_config(
@@ -105,6 +106,7 @@ def test_offline_sources_get_one_line_each_and_the_cycle_one_summary(web, tmp_pa
     assert data["alerts_queued"] == len(alerts) > 0, "first reports queue alerts (log channel)"
 
 
+@pytest.mark.slow
 def test_a_broken_config_on_sighup_is_reported_once_and_the_old_one_kept(
     web, tmp_path: Path
 ) -> None:
@@ -147,6 +149,7 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_crawl_stopped_by_a_signal_prints_its_summary_and_leaves_nothing_running(
     web, tmp_path: Path, sig: signal.Signals
@@ -187,13 +190,14 @@ def test_crawl_stopped_by_a_signal_prints_its_summary_and_leaves_nothing_running
     assert rows["bayraq"] == "stopped", stderr
     wait_for(lambda: not processes_with(marker), 5, "every crawl process gone")
 
-    status = json.loads(run_marsad("status", "--format", "json", config=config).stdout)
+    status = json.loads(invoke_marsad("status", "--format", "json", config=config).stdout)
     sources = {s["name"]: s for s in status["sources"]}
     assert sources["bayraq"]["last_status"] == "stopped"
     assert sources["bayraq"]["error_streak"] == 0, "a stopped run is no failure of the source"
     assert sources["sawt"]["last_status"] == "ok"
 
 
+@pytest.mark.slow
 def test_a_crawl_past_its_timeout_closes_itself_and_records_the_timeout(
     web, tmp_path: Path
 ) -> None:

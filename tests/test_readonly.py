@@ -185,6 +185,7 @@ def _as_nobody(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_another_user_browses_a_file_they_may_only_read(read_only_dir: Path) -> None:
     """The real case: a user without write permission on the file or its directory."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
