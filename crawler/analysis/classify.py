@@ -24,7 +24,6 @@ How a topic is decided, in short:
 
 from __future__ import annotations
 
-import bisect
 import re
 import tomllib
 from collections.abc import Sequence
@@ -33,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from crawler.analysis.matcher import required_literals
+from crawler.analysis.prefilter import FilteredPattern, Prefilter
 from crawler.text.arabic import normalize, normalize_with_map_shared
 from crawler.vocab import EVENT_TOPICS
 
@@ -141,99 +140,6 @@ def _cue_in(words: Sequence[str], cues: frozenset[str], phrases: Sequence[str]) 
     return False
 
 
-# --------------------------------------------------------------------------- prefilter
-
-_TOKEN = re.compile(r"\w+")
-_TOKEN_CACHE_LIMIT = 1 << 16
-
-
-class _Prefilter:
-    """Tells which of many lexicon regexes can match a text, without running them.
-
-    Each regex registers the literal strings one of which every match contains
-    (`required_literals`); a regex none of whose strings is in the text cannot match
-    there, so skipping it changes no result. Strings made of word characters can only
-    occur inside one `\\w+` token, so they are looked up per token (and remembered
-    per token: news vocabulary repeats); others are tested with `in` on the text.
-    """
-
-    def __init__(self) -> None:
-        self._always: set[int] = set()
-        self._word_needles: dict[str, list[int]] = {}
-        self._other_needles: list[tuple[str, int]] = []
-        self._lengths: list[int] = []
-        self._count = 0
-        self._by_token: dict[str, frozenset[int]] = {}
-
-    def add(self, pattern: str) -> int:
-        """Register the regex source `pattern`; returns its id for `candidates`."""
-        pid = self._count
-        self._count += 1
-        needles = required_literals(pattern)
-        if needles is None:
-            self._always.add(pid)
-            return pid
-        for needle in needles:
-            if _TOKEN.fullmatch(needle):
-                self._word_needles.setdefault(needle, []).append(pid)
-                if len(needle) not in self._lengths:
-                    bisect.insort(self._lengths, len(needle))
-            else:
-                self._other_needles.append((needle, pid))
-        self._by_token.clear()
-        return pid
-
-    def candidates(self, text: str) -> set[int]:
-        """Ids of the registered patterns that may match somewhere in `text`."""
-        out = set(self._always)
-        by_token = self._by_token
-        for tok in set(_TOKEN.findall(text)):
-            ids = by_token.get(tok)
-            if ids is None:
-                ids = self._token_ids(tok)
-            out |= ids
-        for needle, pid in self._other_needles:
-            if needle in text:
-                out.add(pid)
-        return out
-
-    def _token_ids(self, tok: str) -> frozenset[int]:
-        found: set[int] = set()
-        for size in self._lengths:
-            if size > len(tok):
-                break
-            for i in range(len(tok) - size + 1):
-                ids = self._word_needles.get(tok[i : i + size])
-                if ids:
-                    found.update(ids)
-        if len(self._by_token) > _TOKEN_CACHE_LIMIT:
-            self._by_token.clear()
-        result = self._by_token[tok] = frozenset(found)
-        return result
-
-
-class _Pat:
-    """A lexicon regex with its prefilter id, compiled on first use.
-
-    The gazetteer alone has about a thousand names; an article names a few countries, so
-    compiling every regex up front cost each crawl worker a second of start-up for regexes
-    it never runs. The prefilter reads its strings off the source, not the compiled regex.
-    """
-
-    __slots__ = ("id", "source", "_regex")
-
-    def __init__(self, pid: int, source: str) -> None:
-        self.id = pid
-        self.source = source
-        self._regex: re.Pattern[str] | None = None
-
-    @property
-    def regex(self) -> re.Pattern[str]:
-        if self._regex is None:
-            self._regex = re.compile(self.source)
-        return self._regex
-
-
 # --------------------------------------------------------------------------- sentences
 
 
@@ -250,8 +156,8 @@ class _Sentence:
     # Per-article memos: a sentence's topics and countries are asked for more than once.
     topics: list[tuple[str, bool]] | None = None
     countries: dict[tuple[bool, bool], set[str]] = field(default_factory=dict)
-    live_rules: set[int] | None = None  # _Prefilter candidates among the topic rules
-    live_places: set[int] | None = None  # _Prefilter candidates among the country names
+    live_rules: set[int] | None = None  # Prefilter candidates among the topic rules
+    live_places: set[int] | None = None  # Prefilter candidates among the country names
 
 
 def _split(text: str, field_name: str, first_index: int) -> list[_Sentence]:
@@ -287,18 +193,18 @@ def _split(text: str, field_name: str, first_index: int) -> list[_Sentence]:
 @dataclass
 class _Topic:
     name: str
-    triggers: list[_Pat]
-    robust: list[_Pat]
-    exceptions: list[_Pat]
-    buyer: list[_Pat]
+    triggers: list[FilteredPattern]
+    robust: list[FilteredPattern]
+    exceptions: list[FilteredPattern]
+    buyer: list[FilteredPattern]
 
 
 @dataclass
 class _Country:
     name: str
-    names: list[_Pat]  # names and capitals
-    institutions: list[_Pat]
-    adjectives: list[_Pat]
+    names: list[FilteredPattern]  # names and capitals
+    institutions: list[FilteredPattern]
+    adjectives: list[FilteredPattern]
 
 
 @dataclass
@@ -324,16 +230,16 @@ class Classifier:
 
         # Sentence-level rules (topics, background, denials) and country names each
         # share one prefilter, so a sentence is scanned once per family.
-        self._rule_filter = _Prefilter()
-        self._place_filter = _Prefilter()
+        self._rule_filter = Prefilter()
+        self._place_filter = Prefilter()
 
-        def rule(e: str) -> _Pat:
+        def rule(e: str) -> FilteredPattern:
             source = entry_regex(e, max_gap=max_gap)
-            return _Pat(self._rule_filter.add(source), source)
+            return FilteredPattern(self._rule_filter, source)
 
-        def place(e: str) -> _Pat:
+        def place(e: str) -> FilteredPattern:
             source = entry_regex(e, exact=True)
-            return _Pat(self._place_filter.add(source), source)
+            return FilteredPattern(self._place_filter, source)
 
         self.topics: list[_Topic] = []
         for name in EVENT_TOPICS:
@@ -426,9 +332,9 @@ class Classifier:
         }
         self._amounts = _AmountFinder(amounts)
 
-    def _prefiltered(self) -> list[tuple[_Prefilter, list[_Pat]]]:
+    def _prefiltered(self) -> list[tuple[Prefilter, list[FilteredPattern]]]:
         """Each prefilter with the regexes registered in it (for tests of the prefilter)."""
-        rules: list[_Pat] = []
+        rules: list[FilteredPattern] = []
         for t in self.topics:
             rules += t.triggers + t.robust + t.exceptions + t.buyer
         rules += self.background + self.demote + self.denial_predicates
@@ -537,7 +443,7 @@ class Classifier:
             s.topics = self._sentence_topics_uncached(s)
         return s.topics
 
-    def _live(self, s: _Sentence, pats: list[_Pat]) -> list[re.Pattern[str]]:
+    def _live(self, s: _Sentence, pats: list[FilteredPattern]) -> list[re.Pattern[str]]:
         """The rules of `pats` that can match in `s` (the others have no match there)."""
         if s.live_rules is None:
             s.live_rules = self._rule_filter.candidates(s.norm)
@@ -765,7 +671,7 @@ class Classifier:
         pats = country.names + country.institutions + country.adjectives
         return any(p.search(s.norm) for s in sentences for p in self._live_places(s, pats))
 
-    def _live_places(self, s: _Sentence, pats: list[_Pat]) -> list[re.Pattern[str]]:
+    def _live_places(self, s: _Sentence, pats: list[FilteredPattern]) -> list[re.Pattern[str]]:
         """The country regexes of `pats` that can match in `s`."""
         if s.live_places is None:
             s.live_places = self._place_filter.candidates(s.norm)
