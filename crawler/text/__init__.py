@@ -1,1 +1,3 @@
-"""Arabic text: the one fold (`arabic`), dates (`dates`), URLs (`urls`). No I/O."""
+"""Text, pure and without I/O: the one Arabic fold (`arabic`), dates written in Arabic and
+written by machines (`dates`, its words in `datewords`), URLs (`urls`), the search form
+(`searchform`) and `css:`/`xpath:` selectors (`selectors`). Imports nothing else of Marsad's."""
