@@ -204,21 +204,24 @@ class TopicRules:
     def _denial_spans(self, s: Sentence) -> list[tuple[int, int]]:
         """Stretches of a normalized sentence that a denial governs."""
         text = s.norm
-        tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
+        # (start, end, word, word without a joined conjunction) of every token
+        tokens = [
+            (m.start(), m.end(), w, unjoined(w))
+            for m in re.finditer(r"\S+", text)
+            for w in (clean(m.group()),)
+        ]
         ends = [
             a
             for p in self._live(s, self.denial_scope_end_phrases)
             for a in (x.start() for x in p.finditer(text))
         ]
-        for a, _, tok in tokens:
-            w = clean(tok)
-            if w in self.denial_scope_end or unjoined(w) in self.denial_scope_end:
+        for a, _, w, base in tokens:
+            if w in self.denial_scope_end or base in self.denial_scope_end:
                 ends.append(a)
         ends.sort()
         spans: list[tuple[int, int]] = []
-        for a, b, tok in tokens:
-            w = clean(tok)
-            if w in self.denial_verbs or unjoined(w) in self.denial_verbs:
+        for a, b, w, base in tokens:
+            if w in self.denial_verbs or base in self.denial_verbs:
                 stop = next((e for e in ends if e > a), len(text))
                 spans.append((b, stop))
         for p in self._live(s, self.denial_predicates):
