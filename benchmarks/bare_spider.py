@@ -35,9 +35,9 @@ from scrapy.http import Request, Response, TextResponse
 def _trafilatura_extract(html: str, url: str) -> bool:
     import trafilatura
 
-    from crawler.analysis.extract import _TRAFILATURA_OPTIONS
+    from crawler.analysis.extract.maintext import TRAFILATURA_OPTIONS
 
-    doc = trafilatura.bare_extraction(html, url=url, fast=True, **_TRAFILATURA_OPTIONS)
+    doc = trafilatura.bare_extraction(html, url=url, fast=True, **TRAFILATURA_OPTIONS)
     return bool(doc is not None and getattr(doc, "text", None))
 
 

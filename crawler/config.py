@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from crawler.text.selectors import Selector
 from crawler.vocab import ALERTING_TOPICS_DEFAULT, SourceKind, Topic
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
@@ -208,9 +209,17 @@ class Source(_Section):
 
     @field_validator("link_selector")
     @classmethod
-    def _selector_prefix(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("css:", "xpath:")):
-            raise ValueError("a selector starts with 'css:' or 'xpath:'")
+    def _link_selector(cls, value: str | None) -> str | None:
+        if value is not None:
+            Selector.parse(value)
+        return value
+
+    @field_validator("selectors")
+    @classmethod
+    def _extraction_selectors(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        # Extraction reads a selector without a prefix as CSS.
+        for spec in (value or {}).values():
+            Selector.parse(spec, default="css")
         return value
 
     @model_validator(mode="after")

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 from lxml import etree
 from scrapy.http import Response
 
+from crawler.text.dates import parse_machine_date
 from spiders.base import IndexParseError, SourceSpider
 
 
-def parse_feed_date(value: str | None) -> datetime | None:
-    """RFC 822 (RSS) or ISO 8601 (Atom, Dublin Core); None when unreadable."""
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+def entry_date(text: str | None) -> datetime | None:
+    """The date of a feed or sitemap entry, in UTC (a date alone is its midnight)."""
+    parsed = parse_machine_date(text)
+    return parsed.value if parsed else None
 
 
 def parse_xml(body: bytes) -> etree._Element:
@@ -57,7 +48,9 @@ def feed_entries(root: etree._Element) -> list[tuple[str, datetime | None]]:
         name = _local(node.tag)
         if name not in {"item", "entry"}:
             continue
-        link, dates = None, {}
+        link: str | None = None
+        guid: str | None = None
+        dates: dict[str, datetime | None] = {}
         for child in node:
             child_name = _local(child.tag)
             if child_name == "link":
@@ -68,16 +61,14 @@ def feed_entries(root: etree._Element) -> list[tuple[str, datetime | None]]:
                     link = link or child.text.strip()
             elif child_name == "guid" and child.get("isPermaLink", "true") == "true":
                 if child.text and child.text.strip().startswith("http"):
-                    dates.setdefault("guid", child.text.strip())
+                    guid = guid or child.text.strip()
             elif child_name in {"pubDate", "published", "updated", "date", "modified"}:
-                dates[child_name] = parse_feed_date(child.text)
-        link = link or node.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
-        link = link or dates.pop("guid", None)
-        dates.pop("guid", None)
+                dates[child_name] = entry_date(child.text)
+        link = link or node.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about") or guid
         if not link:
             continue
         # The newest date is what tells a revision apart from a known URL.
-        known = [d for d in dates.values() if isinstance(d, datetime)]
+        known = [d for d in dates.values() if d is not None]
         entries.append((link, max(known) if known else None))
     return entries
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from scrapy.http import Response, TextResponse
 
+from crawler.text.selectors import Selector
 from spiders.base import IndexParseError, SourceSpider
 
 
@@ -17,9 +18,9 @@ class ListingSpider(SourceSpider):
     ) -> tuple[list[tuple[str, datetime | None]], list[str]]:
         if not isinstance(response, TextResponse):
             raise IndexParseError("the listing page is not HTML")
-        selector = self.source.link_selector or ""
-        kind, _, expression = selector.partition(":")
-        nodes = response.css(expression) if kind == "css" else response.xpath(expression)
+        if not self.source.link_selector:  # the config refuses such a listing source
+            raise IndexParseError("the listing source has no link_selector")
+        nodes = Selector.parse(self.source.link_selector).select(response)
         hrefs = []
         for node in nodes:
             href = node.attrib.get("href") if hasattr(node, "attrib") else None

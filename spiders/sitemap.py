@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from lxml import etree
 from scrapy.http import Response
 
 from spiders.base import SourceSpider
-from spiders.feed import _local, _Salvaged, parse_feed_date, parse_xml
+from spiders.feed import _local, _Salvaged, entry_date, parse_xml
 
 
-def sitemap_entries(root) -> tuple[list[tuple[str, datetime | None]], list[str]]:  # noqa: ANN001
+def sitemap_entries(
+    root: etree._Element,
+) -> tuple[list[tuple[str, datetime | None]], list[str]]:
     entries: list[tuple[str, datetime | None]] = []
     children: list[str] = []
     is_index = _local(root.tag) == "sitemapindex"
@@ -27,7 +30,7 @@ def sitemap_entries(root) -> tuple[list[tuple[str, datetime | None]], list[str]]
             if name == "loc" and child.text and loc is None:
                 loc = child.text.strip()
             elif name in {"lastmod", "publication_date"}:
-                dates.append(parse_feed_date(child.text))
+                dates.append(entry_date(child.text))
         if not loc:
             continue
         if is_index or _local(node.tag) == "sitemap":

@@ -184,7 +184,8 @@ def test_fast_normalizer_matches_reference() -> None:
 def test_required_literals_never_reject_a_match() -> None:
     """Every lexicon and matcher regex that matches a sentence has a needle in it."""
     from crawler.analysis.classify import Classifier
-    from crawler.analysis.matcher import Matcher, required_literals
+    from crawler.analysis.matcher import Matcher
+    from crawler.analysis.prefilter import required_literals
 
     clf = Classifier.load()
     families = clf._prefiltered()

@@ -15,7 +15,7 @@ from benchmarks.eval import (
     read_jsonl,
     topic_scores,
 )
-from crawler.analysis.classify import Classification, Classifier, compile_entry
+from crawler.analysis.classify import Classification, Classifier, LexiconError, compile_entry
 from crawler.analysis.matcher import Matcher
 from crawler.vocab import EVENT_TOPICS
 from tests.fixtures import LABELLED
@@ -411,10 +411,16 @@ def test_lexicon_entries_fold_spelling_variants() -> None:
     assert not compile_entry("طلب$").search(normalize("محفظة الطلبات"))
 
 
-def test_lexicon_dir_is_configurable(tmp_path: Path, matcher: Matcher) -> None:
-    src = Path(__file__).resolve().parent.parent / "crawler" / "analysis" / "lexicons"
-    for f in src.glob("*.toml"):
+@pytest.fixture
+def lexicon_copy(tmp_path: Path) -> Path:
+    """A copy of the built-in lexicon files, for a test to change."""
+    for f in (ROOT / "crawler" / "analysis" / "lexicons").glob("*.toml"):
         shutil.copy(f, tmp_path / f.name)
+    return tmp_path
+
+
+def test_lexicon_dir_is_configurable(lexicon_copy: Path, matcher: Matcher) -> None:
+    tmp_path = lexicon_copy
     topics = (tmp_path / "topics.toml").read_text(encoding="utf-8")
     topics = topics.replace(
         "[topics.sanction]\ntriggers = [", '[topics.sanction]\ntriggers = [\n  "حصار",'
@@ -426,3 +432,15 @@ def test_lexicon_dir_is_configurable(tmp_path: Path, matcher: Matcher) -> None:
     assert Classifier.load().classify(title, "", matcher.find_in_article(title, "")).topics == [
         "other"
     ]
+
+
+def test_lexicon_refuses_an_unknown_key(lexicon_copy: Path) -> None:
+    tmp_path = lexicon_copy
+    topics = (tmp_path / "topics.toml").read_text(encoding="utf-8")
+    # A misspelt key would otherwise be a rule that silently never applies.
+    (tmp_path / "topics.toml").write_text(
+        topics.replace("[topics.sanction]\ntriggers = [", "[topics.sanction]\ntrigers = ["),
+        encoding="utf-8",
+    )
+    with pytest.raises(LexiconError, match=r"topics\.sanction: unknown key\(s\) trigers"):
+        Classifier.load(tmp_path)

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.text.dates import ParsedDate, find_arabic_dates, parse_arabic_date
+from crawler.text.dates import ParsedDate, find_arabic_dates, parse_arabic_date, parse_machine_date
+from spiders.feed import feed_entries, parse_xml
+from spiders.sitemap import sitemap_entries
 
 NOW = datetime(2021, 9, 15, 12, 0, tzinfo=UTC)
 
@@ -232,3 +234,63 @@ def test_now_defaults_to_current_time() -> None:
     assert parsed is not None
     age = datetime.now(UTC) - parsed.value
     assert 3500 <= age.total_seconds() <= 3700
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "15 ایلول 2021",  # Persian yeh, as Persian keyboards type it
+        "15 أيلولَ 2021",  # a mark on the month
+        "١٥ ﺃﻳﻠﻮﻝ ٢٠٢١",  # presentation forms
+    ],
+)
+def test_dates_fold_as_the_matcher_does(text: str) -> None:
+    # Dates use crawler.text.arabic's fold, so every spelling it folds reads alike here.
+    assert parse_arabic_date(text, now=NOW) == day(2021, 9, 15)
+
+
+@pytest.mark.parametrize(
+    ("value", "tz", "expected"),
+    [
+        ("2021-09-15T10:30:00+03:00", "UTC", moment(2021, 9, 15, 7, 30)),
+        ("2021-09-15t10:30:00z", "UTC", moment(2021, 9, 15, 10, 30)),
+        ("2021-09-15 10:30", "Asia/Riyadh", moment(2021, 9, 15, 7, 30)),
+        ("2021-09-15", "Asia/Riyadh", day(2021, 9, 15)),
+        ("20210915", "UTC", day(2021, 9, 15)),
+        ("Wed, 15 Sep 2021 10:30:00 +0300", "UTC", moment(2021, 9, 15, 7, 30)),
+        ("Wed, 15 Sep 2021 10:30:00 -0000", "Asia/Riyadh", moment(2021, 9, 15, 7, 30)),
+        ("1631701800", "UTC", moment(2021, 9, 15, 10, 30)),
+        ("1631701800000", "UTC", moment(2021, 9, 15, 10, 30)),
+        ("15 سبتمبر 2021", "UTC", None),
+        ("", "UTC", None),
+        (None, "UTC", None),
+    ],
+)
+def test_machine_dates(value: str | None, tz: str, expected: ParsedDate | None) -> None:
+    assert parse_machine_date(value, tz) == expected
+
+
+def test_iso_dates_in_text_are_read_as_machine_dates() -> None:
+    text = "آخر تحديث: 2021-09-15T10:30:00+03:00 - المصدر"
+    assert find_arabic_dates(text) == [parse_machine_date("2021-09-15T10:30:00+03:00")]
+    assert parse_arabic_date("نشر 2021-09-15 10:30", "Asia/Riyadh") == moment(2021, 9, 15, 7, 30)
+
+
+def test_feed_and_sitemap_entries_read_machine_dates() -> None:
+    rss = b"""<rss><channel>
+      <item><link>https://x.example/a</link><pubDate>Wed, 15 Sep 2021 10:30:00 +0300</pubDate></item>
+      <item><guid>https://x.example/b</guid><pubDate>2021-09-15t10:30:00z</pubDate></item>
+      <item><link>https://x.example/c</link><pubDate>not a date</pubDate></item>
+    </channel></rss>"""
+    assert feed_entries(parse_xml(rss)) == [
+        ("https://x.example/a", datetime(2021, 9, 15, 7, 30, tzinfo=UTC)),
+        ("https://x.example/b", datetime(2021, 9, 15, 10, 30, tzinfo=UTC)),
+        ("https://x.example/c", None),
+    ]
+    sitemap = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <url><loc>https://x.example/a</loc><lastmod>2021-09-15</lastmod></url>
+    </urlset>"""
+    assert sitemap_entries(parse_xml(sitemap)) == (
+        [("https://x.example/a", datetime(2021, 9, 15, tzinfo=UTC))],
+        [],
+    )

@@ -1,2 +1,4 @@
-"""Text in, `Analysis` out: the watchlist matcher, page extraction, topics, countries and
-amounts. Pure: imports nothing from storage, crawl, alerts or review."""
+"""Text in, `Analysis` out: the watchlist matcher (`matcher`), page extraction (`extract`),
+topics, countries and amounts (`classify`, rules in `lexicons/`), and both together
+(`analyzer`); `prefilter` tells which of many regexes can match a text. Pure: imports nothing
+from storage, crawl, alerts or review."""

@@ -28,13 +28,13 @@ Rules that need judgement:
 from __future__ import annotations
 
 import re
-import re._parser as sre_parse
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from crawler.analysis.prefilter import required_literals
 from crawler.text.arabic import normalize, normalize_with_map_shared
 
 S400 = "S-400"
@@ -426,60 +426,6 @@ def _roso_distance(joined: str) -> tuple[int, int] | None:
             if d <= _ROSO_MAX_DISTANCE and (best is None or d < best[0]):
                 best = (d, len(prefix))
     return best
-
-
-def required_literals(regex: re.Pattern[str] | str) -> frozenset[str] | None:
-    """Strings one of which every match of `regex` contains, or None when none are known.
-
-    Read off the parsed pattern: a run of literal characters at the top level (or in a
-    group or repeat that must match at least once), or one such string per branch of
-    an alternation. The longest-guaranteed choice is returned, so checking `s in text`
-    for these is a cheap, exact pre-test before running the regex.
-    """
-    source, flags = (regex.pattern, regex.flags) if isinstance(regex, re.Pattern) else (regex, 0)
-    if flags & re.IGNORECASE:
-        return None
-    try:
-        parsed = sre_parse.parse(source, flags)
-    except Exception:  # a private module's format may change; never guess then
-        return None
-    return _seq_literals(list(parsed))
-
-
-def _seq_literals(items: list[tuple[object, object]]) -> frozenset[str] | None:
-    best: frozenset[str] | None = None
-
-    def consider(req: frozenset[str] | None) -> None:
-        nonlocal best
-        if req and all(req) and (best is None or _literal_score(req) > _literal_score(best)):
-            best = req
-
-    run: list[str] = []
-    for op, av in items:
-        if op is sre_parse.LITERAL:
-            run.append(chr(av))  # type: ignore[arg-type]
-            continue
-        if run:
-            consider(frozenset(["".join(run)]))
-            run = []
-        if op is sre_parse.SUBPATTERN:
-            if av[1] & re.IGNORECASE:  # type: ignore[index]
-                continue  # "(?i:...)": its literals may match in another case
-            consider(_seq_literals(list(av[-1])))  # type: ignore[index]
-        elif op is sre_parse.BRANCH:
-            branches = [_seq_literals(list(b)) for b in av[1]]  # type: ignore[index]
-            if all(b is not None for b in branches):
-                consider(frozenset().union(*branches))  # type: ignore[arg-type]
-        elif op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and av[0] >= 1:  # type: ignore[index]
-            consider(_seq_literals(list(av[2])))  # type: ignore[index]
-    if run:
-        consider(frozenset(["".join(run)]))
-    return best
-
-
-def _literal_score(req: frozenset[str]) -> tuple[int, int]:
-    # The shortest alternative decides how often the pre-test passes for nothing.
-    return (min(len(x) for x in req), -len(req))
 
 
 def _resolve_overlaps(candidates: list[_Candidate]) -> list[_Candidate]:

@@ -1,4 +1,4 @@
-"""Publication dates written in Arabic.
+"""Publication dates: written in Arabic, and as machines write them.
 
 Arabic outlets write the same date many ways: Egyptian month names (سبتمبر),
 Levantine ones (أيلول), Maghrebi ones (جانفي, أوت), both at once
@@ -6,18 +6,26 @@ Levantine ones (أيلول), Maghrebi ones (جانفي, أوت), both at once
 date beside the Gregorian one, and relative dates on listing pages. dateparser
 knows only part of this, so the common shapes are read here with explicit rules
 and dateparser is the fallback for what is left, after the text has been
-normalized into a form it understands.
+normalized into a form it understands. The text is folded by the one
+:func:`crawler.text.arabic.normalize`; the words are in :mod:`crawler.text.datewords`.
+
+:func:`parse_machine_date` is the one reader of machine dates (ISO 8601, RFC 2822, epoch):
+feeds, sitemaps, page metadata and ISO dates in a page's text all go through it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crawler.text import datewords
+from crawler.text.arabic import normalize
 
 Precision = Literal["second", "day"]
 
@@ -29,149 +37,110 @@ class ParsedDate:
     value: datetime
     precision: Precision
 
+    @classmethod
+    def moment(cls, when: datetime, tz: str) -> ParsedDate:
+        """An exact moment; a naive `when` is wall-clock time in zone `tz`."""
+        if when.tzinfo is None:
+            return cls(_to_utc(when, tz), "second")
+        return cls(when.astimezone(UTC), "second")
 
-# --- normalization ---------------------------------------------------------------
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_FOLD = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ـ": None,  # tatweel
-        "،": ",",
-        "٫": ":",  # Arabic decimal separator sometimes stands in for the time colon
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2009": " ",
-        "–": "-",
-        "—": "-",
-        "‐": "-",
-        "‑": "-",
-        "−": "-",
-    }
-)
-_INVISIBLE_RE = re.compile(
-    "[\u064b-\u0652\u0670\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]"
-)
+# --- machine dates -----------------------------------------------------------------
+
+_EPOCH_RE = re.compile(r"\d{10}(?:\d{3})?")
+_DAY_ONLY_RE = re.compile(r"\d{4}-?\d\d-?\d\d")
+
+
+def parse_machine_date(value: str | None, tz: str = "UTC") -> ParsedDate | None:
+    """An ISO 8601, RFC 2822 (RSS, e-mail) or Unix epoch value; None when unreadable.
+
+    A time without a zone is in `tz`; a date alone is that day at 00:00 UTC, precision "day".
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    if _EPOCH_RE.fullmatch(value):
+        return ParsedDate(datetime.fromtimestamp(int(value[:10]), UTC), "second")
+    try:
+        # Folded text is lower-case: "t" and "z" are ISO's T and Z.
+        parsed = datetime.fromisoformat(value.upper())
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    else:
+        if _DAY_ONLY_RE.fullmatch(value):
+            return ParsedDate(datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC), "day")
+    return ParsedDate.moment(parsed, tz)
+
+
+# --- the words, folded as the text is ----------------------------------------------
+
+# Date punctuation beyond the fold: the Arabic comma, and the Arabic decimal separator that
+# sometimes stands in for the colon of a time.
+_PUNCTUATION = str.maketrans({"،": ",", "٫": ":"})
+_V = TypeVar("_V")
 
 
 def _normalize(text: str) -> str:
-    text = _INVISIBLE_RE.sub("", text)
-    return text.translate(_DIGITS).translate(_FOLD)
+    return normalize(text).translate(_PUNCTUATION)
 
 
-# Month names after _normalize (alef forms folded, ى -> ي). Longer names first so
-# that "كانون الثاني" wins over a bare "كانون" and "ابريل" over "اب".
-_MONTHS: dict[str, int] = {
-    # Egyptian / Gulf
-    "يناير": 1,
-    "فبراير": 2,
-    "فبرابر": 2,
-    "مارس": 3,
-    "ابريل": 4,
-    "مايو": 5,
-    "يونيو": 6,
-    "يونيه": 6,
-    "يوليو": 7,
-    "يوليه": 7,
-    "اغسطس": 8,
-    "اغسطوس": 8,
-    "سبتمبر": 9,
-    "اكتوبر": 10,
-    "نوفمبر": 11,
-    "ديسمبر": 12,
-    # Levantine / Iraqi
-    "كانون الثاني": 1,
-    "كانون ثاني": 1,
-    "شباط": 2,
-    "اذار": 3,
-    "نيسان": 4,
-    "ايار": 5,
-    "حزيران": 6,
-    "تموز": 7,
-    "اب": 8,
-    "ايلول": 9,
-    "تشرين الاول": 10,
-    "تشرين اول": 10,
-    "تشرين الثاني": 11,
-    "تشرين ثاني": 11,
-    "كانون الاول": 12,
-    "كانون اول": 12,
-    # Maghrebi (Algeria, Tunisia; Morocco's French- and Spanish-derived forms)
-    "جانفي": 1,
-    "جانفييه": 1,
-    "فيفري": 2,
-    "فيفرييه": 2,
-    "افريل": 4,
-    "ماي": 5,
-    "جوان": 6,
-    "جويلية": 7,
-    "جويليه": 7,
-    "يوليوز": 7,
-    "اوت": 8,
-    "غشت": 8,
-    "شتنبر": 9,
-    "نونبر": 11,
-    "دجنبر": 12,
-}
-# One standard (Egyptian) name per month: dateparser's Arabic locale knows these.
-_STANDARD_MONTH = {
-    1: "يناير",
-    2: "فبراير",
-    3: "مارس",
-    4: "أبريل",
-    5: "مايو",
-    6: "يونيو",
-    7: "يوليو",
-    8: "أغسطس",
-    9: "سبتمبر",
-    10: "أكتوبر",
-    11: "نوفمبر",
-    12: "ديسمبر",
-}
+def _folded(table: Mapping[str, _V]) -> dict[str, _V]:
+    return {normalize(word): value for word, value in table.items()}
 
-_MONTH_ALT = "|".join(
-    sorted((re.escape(name).replace(r"\ ", r"\s+") for name in _MONTHS), key=len, reverse=True)
-)
+
+def _alternation(words: Iterable[str]) -> str:
+    """The folded `words` as a regex alternation, longest first; a space matches any spaces."""
+    folded = sorted({normalize(w) for w in words}, key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in folded)
+
+
+_MONTHS = _folded(datewords.MONTHS)
+_UNITS = _folded(datewords.UNITS)
+_NUMBER_WORDS = _folded(datewords.NUMBER_WORDS)
+_CITY_ZONES = _folded(datewords.CITY_ZONES)
+_DAY_WORDS = _folded(datewords.DAY_WORDS)
+
+
+def _month(name: str) -> int:
+    return _MONTHS[re.sub(r"\s+", " ", name)]
+
+
 # Arabic letters count as word characters, so a month must not be glued to a
 # longer word (a bare "اب" must not match inside "ابريل" or "الباب"); a digit
 # may touch it ("15سبتمبر").
-_MONTH = rf"(?<![^\W\d])(?:{_MONTH_ALT})(?!\w)"
+_MONTH = rf"(?<![^\W\d])(?:{_alternation(_MONTHS)})(?!\w)"
 # A dual form: "سبتمبر-أيلول", "سبتمبر/ أيلول", "أيلول (سبتمبر)".
 _MONTH_GROUP = rf"(?P<month>{_MONTH})(?:\s*(?:[-/|]|\()\s*(?P<month2>{_MONTH})\s*\)?)?"
 
-_DAY_NAMES = r"(?:ال)?(?:احد|اثنين|ثلاثاء|اربعاء|اربعا|خميس|جمعه|جمعة|سبت)"
+_DAY_NAMES = rf"(?:ال)?(?:{_alternation(datewords.DAY_NAMES)})"
 
-_HIJRI_MONTHS = (
-    r"(?:محرم|صفر|ربيع\s+(?:الاول|الثاني|الاخر|الآخر|اول|ثاني)|"
-    r"جمادي\s+(?:الاولي|الاولى|الاول|الثانيه|الثانية|الاخره|الاخرة|الآخرة|الثاني)|"
-    r"رجب|شعبان|رمضان|شوال|ذو\s+القعده|ذو\s+القعدة|ذي\s+القعده|ذي\s+القعدة|"
-    r"ذو\s+الحجه|ذو\s+الحجة|ذي\s+الحجه|ذي\s+الحجة)"
-)
+_HIJRI_MONTHS = rf"(?:{_alternation(datewords.HIJRI_MONTHS)})"
+_HIJRI_ERA = rf"(?:{_alternation(datewords.HIJRI_ERA)})(?!\w)"
 # Hijri parts are removed before anything else: "1445 هـ" is not a year, and a
 # Hijri day-month must not be read with the Gregorian year beside it.
 _HIJRI_RES = [
-    re.compile(rf"(?:\d{{1,2}}\s+)?{_HIJRI_MONTHS}(?:\s+1[34]\d\d)?(?:\s*(?:هـ|ه)(?!\w))?"),
-    re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*1[34]\d\d\s*(?:هـ|ه)?(?!\w)"),
-    re.compile(r"1[34]\d\d\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{1,2}\s*(?:هـ|ه)?(?!\w)"),
-    re.compile(r"\d{3,4}\s*(?:هـ|ه)(?!\w)\.?"),
-    re.compile(r"(?:الموافق|الموافقه|الموافقة|هجري|هجريه|هجرية)"),
+    re.compile(rf"(?:\d{{1,2}}\s+)?{_HIJRI_MONTHS}(?:\s+1[34]\d\d)?(?:\s*{_HIJRI_ERA})?"),
+    re.compile(rf"\d{{1,2}}\s*[/.-]\s*\d{{1,2}}\s*[/.-]\s*1[34]\d\d\s*{_HIJRI_ERA}?"),
+    re.compile(rf"1[34]\d\d\s*[/.-]\s*\d{{1,2}}\s*[/.-]\s*\d{{1,2}}\s*{_HIJRI_ERA}?"),
+    re.compile(rf"\d{{3,4}}\s*{_HIJRI_ERA}\.?"),
+    re.compile(_alternation(datewords.HIJRI_MARKERS)),
 ]
 
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
+_YEAR_WORD = rf"(?:(?:{_alternation(datewords.YEAR_WORDS)})\s+)?"
 _NAMED_RE = re.compile(
     rf"(?<!\d)(?P<day>\d{{1,2}})(?:\s*(?:من\s+)?(?:شهر\s+)?)\s*[-/.,]?\s*{_MONTH_GROUP}"
-    rf"\s*[-/.,]?\s*(?:عام\s+|سنه\s+|سنة\s+)?{_YEAR}(?!\d)"
+    rf"\s*[-/.,]?\s*{_YEAR_WORD}{_YEAR}(?!\d)"
 )
 # "سبتمبر 15, 2021" (English order, used by some Gulf sites)
 _NAMED_MDY_RE = re.compile(rf"{_MONTH_GROUP}\s+(?P<day>\d{{1,2}})\s*,?\s*{_YEAR}(?!\d)")
+# Located here, read by parse_machine_date when it carries a time.
 _ISO_RE = re.compile(
     r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)"
-    r"(?:[T ](?P<hour>\d\d):(?P<minute>\d\d)(?::(?P<second>\d\d)(?:\.\d+)?)?"
-    r"\s*(?P<zone>Z|[+-]\d\d:?\d\d)?)?(?!\d)"
+    r"(?P<time>[t ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:\s*(?:z|[+-]\d\d:?\d\d))?)?(?!\d)"
 )
 _YMD_RE = re.compile(
     r"(?<!\d)(?P<year>(?:19|20)\d\d)\s*[/.]\s*(?P<month>\d{1,2})\s*[/.]\s*(?P<day>\d{1,2})(?!\d)"
@@ -181,153 +150,32 @@ _DMY_RE = re.compile(
     r"(?<![\d:])(?P<day>\d{1,2})\s*[/.-]\s*(?P<month>\d{1,2})\s*[/.-]\s*(?P<year>(?:19|20)\d\d)(?!\d)"
 )
 
-_AM = r"(?:صباحا|صباحاً|صباح|ص|فجرا|فجراً|فجر|قبل\s+الظهر|am|a\.m\.)"
-_PM = r"(?:مساء|مساءً|مساءا|مساءاً|م|ظهرا|ظهراً|ظهر|بعد\s+الظهر|عصرا|عصراً|عصر|ليلا|ليلاً|ليل|pm|p\.m\.)"
 _TIME_RE = re.compile(
     r"(?<![\d/.-])(?P<hour>[01]?\d|2[0-3])\s*:\s*(?P<minute>[0-5]\d)(?:\s*:\s*(?P<second>[0-5]\d))?(?!\d)"
-    rf"(?:\s*(?:(?P<am>{_AM})|(?P<pm>{_PM}))(?!\w))?"
-    r"(?:\s*(?:بتوقيت\s+)?(?P<zone>(?:GMT|UTC|غرينتش|غرينيتش|جرينتش|جرينيتش|غرينتشن)"
+    rf"(?:\s*(?:(?P<am>{_alternation(datewords.AM_WORDS)})|(?P<pm>{_alternation(datewords.PM_WORDS)}))(?!\w))?"
+    rf"(?:\s*(?:بتوقيت\s+)?(?P<zone>(?:{_alternation(datewords.GMT_WORDS)})"
     r"(?:\s*(?P<offset>[+-]\s*\d{1,2}(?::?\d\d)?))?))?",
     re.IGNORECASE,
 )
 _CITY_ZONE_RE = re.compile(
-    r"بتوقيت\s+(?:مدينه\s+|مدينة\s+)?(?P<city>مكه|مكة|الرياض|السعوديه|السعودية|القاهره|القاهرة|مصر|"
-    r"بيروت|لبنان|دمشق|سوريا|بغداد|العراق|عمان|الاردن|القدس|فلسطين|الدوحه|الدوحة|قطر|"
-    r"ابوظبي|ابو\s+ظبي|دبي|الامارات|الكويت|المنامه|المنامة|البحرين|مسقط|الجزائر|تونس|"
-    r"الرباط|المغرب|طرابلس|ليبيا|الخرطوم|السودان|صنعاء|اليمن|موسكو|انقره|انقرة|اسطنبول|تركيا)"
+    rf"بتوقيت\s+(?:(?:{_alternation(datewords.CITY_WORDS)})\s+)?(?P<city>{_alternation(_CITY_ZONES)})"
 )
-_CITY_ZONES = {
-    "مكه": "Asia/Riyadh",
-    "مكة": "Asia/Riyadh",
-    "الرياض": "Asia/Riyadh",
-    "السعوديه": "Asia/Riyadh",
-    "السعودية": "Asia/Riyadh",
-    "القاهره": "Africa/Cairo",
-    "القاهرة": "Africa/Cairo",
-    "مصر": "Africa/Cairo",
-    "بيروت": "Asia/Beirut",
-    "لبنان": "Asia/Beirut",
-    "دمشق": "Asia/Damascus",
-    "سوريا": "Asia/Damascus",
-    "بغداد": "Asia/Baghdad",
-    "العراق": "Asia/Baghdad",
-    "عمان": "Asia/Amman",
-    "الاردن": "Asia/Amman",
-    "القدس": "Asia/Jerusalem",
-    "فلسطين": "Asia/Gaza",
-    "الدوحه": "Asia/Qatar",
-    "الدوحة": "Asia/Qatar",
-    "قطر": "Asia/Qatar",
-    "ابوظبي": "Asia/Dubai",
-    "ابو ظبي": "Asia/Dubai",
-    "دبي": "Asia/Dubai",
-    "الامارات": "Asia/Dubai",
-    "الكويت": "Asia/Kuwait",
-    "المنامه": "Asia/Bahrain",
-    "المنامة": "Asia/Bahrain",
-    "البحرين": "Asia/Bahrain",
-    "مسقط": "Asia/Muscat",
-    "الجزائر": "Africa/Algiers",
-    "تونس": "Africa/Tunis",
-    "الرباط": "Africa/Casablanca",
-    "المغرب": "Africa/Casablanca",
-    "طرابلس": "Africa/Tripoli",
-    "ليبيا": "Africa/Tripoli",
-    "الخرطوم": "Africa/Khartoum",
-    "السودان": "Africa/Khartoum",
-    "صنعاء": "Asia/Aden",
-    "اليمن": "Asia/Aden",
-    "موسكو": "Europe/Moscow",
-    "انقره": "Europe/Istanbul",
-    "انقرة": "Europe/Istanbul",
-    "اسطنبول": "Europe/Istanbul",
-    "تركيا": "Europe/Istanbul",
-}
 
 # --- relative dates ----------------------------------------------------------------
 
-_NUMBER_WORDS = {
-    "واحد": 1,
-    "واحده": 1,
-    "واحدة": 1,
-    "اثنين": 2,
-    "اثنان": 2,
-    "ثلاث": 3,
-    "ثلاثه": 3,
-    "ثلاثة": 3,
-    "اربع": 4,
-    "اربعه": 4,
-    "اربعة": 4,
-    "خمس": 5,
-    "خمسه": 5,
-    "خمسة": 5,
-    "ست": 6,
-    "سته": 6,
-    "ستة": 6,
-    "سبع": 7,
-    "سبعه": 7,
-    "سبعة": 7,
-    "ثمان": 8,
-    "ثماني": 8,
-    "ثمانيه": 8,
-    "ثمانية": 8,
-    "تسع": 9,
-    "تسعه": 9,
-    "تسعة": 9,
-    "عشر": 10,
-    "عشره": 10,
-    "عشرة": 10,
-}
-# unit word -> (seconds per unit, count implied by the word alone)
-_UNITS: dict[str, tuple[int, int | None]] = {
-    "ثانيه": (1, 1),
-    "ثانية": (1, 1),
-    "ثانيتين": (1, 2),
-    "ثانيتان": (1, 2),
-    "ثوان": (1, None),
-    "ثواني": (1, None),
-    "ثوانٍ": (1, None),
-    "دقيقه": (60, 1),
-    "دقيقة": (60, 1),
-    "دقيقتين": (60, 2),
-    "دقيقتان": (60, 2),
-    "دقائق": (60, None),
-    "ساعه": (3600, 1),
-    "ساعة": (3600, 1),
-    "ساعتين": (3600, 2),
-    "ساعتان": (3600, 2),
-    "ساعات": (3600, None),
-    "يوم": (86400, 1),
-    "يومين": (86400, 2),
-    "يومان": (86400, 2),
-    "ايام": (86400, None),
-    "اسبوع": (604800, 1),
-    "اسبوعين": (604800, 2),
-    "اسبوعان": (604800, 2),
-    "اسابيع": (604800, None),
-    "شهر": (2592000, 1),
-    "شهرين": (2592000, 2),
-    "شهران": (2592000, 2),
-    "اشهر": (2592000, None),
-    "شهور": (2592000, None),
-}
-_UNIT_ALT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
-_NUMBER_ALT = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+_AGO = rf"(?<!\w)(?:{_alternation(datewords.AGO_WORDS)})\s+"
 _AGO_RE = re.compile(
-    rf"(?<!\w)(?:منذ|قبل)\s+(?:(?P<num>\d{{1,3}})\s*|(?P<word>{_NUMBER_ALT})\s+)?"
-    rf"(?P<unit>{_UNIT_ALT})(?!\w)"
+    rf"{_AGO}(?:(?P<num>\d{{1,3}})\s*|(?P<word>{_alternation(_NUMBER_WORDS)})\s+)?"
+    rf"(?P<unit>{_alternation(_UNITS)})(?!\w)"
 )
-_FEW_RE = re.compile(r"(?<!\w)(?:منذ|قبل)\s+(?:بضع|بضعة|بضعه|عدة|عده)\s+(?P<unit>\w+)")
+_FEW_RE = re.compile(rf"{_AGO}(?:{_alternation(datewords.FEW_WORDS)})\s+(?P<unit>\w+)")
 # How many units "منذ دقائق" stands for when the page gives no number.
 _VAGUE_COUNT = 3
-_DAY_WORD_RE = re.compile(
-    r"(?<!\w)(?P<word>اول\s+امس|اول\s+من\s+امس|امس|الامس|البارحه|البارحة|اليوم|الان|الآن|للتو)(?!\w)"
-)
-_DAY_WORD_OFFSET = {"اليوم": 0, "امس": 1, "الامس": 1, "البارحه": 1, "البارحة": 1}
+_DAY_WORD_RE = re.compile(rf"(?<!\w)(?P<word>{_alternation(_DAY_WORDS)})(?!\w)")
 
 
 @lru_cache(maxsize=64)
-def _zone(tz: str) -> ZoneInfo | type[UTC]:
+def _zone(tz: str) -> tzinfo:
     try:
         return ZoneInfo(tz) if tz and tz.upper() != "UTC" else UTC
     except (ZoneInfoNotFoundError, ValueError):
@@ -335,12 +183,8 @@ def _zone(tz: str) -> ZoneInfo | type[UTC]:
 
 
 def _to_utc(naive: datetime, tz: str) -> datetime:
-    return naive.replace(tzinfo=_zone(tz)).astimezone(UTC)
-
-
-def local_to_utc(naive: datetime, tz: str) -> datetime:
     """A naive wall-clock time in zone `tz` (unknown zones count as UTC), as aware UTC."""
-    return _to_utc(naive.replace(tzinfo=None), tz)
+    return naive.replace(tzinfo=_zone(tz)).astimezone(UTC)
 
 
 def local_date(moment: datetime, tz: str) -> date:
@@ -372,6 +216,7 @@ class _Found:
     minute: int = 0
     second: int = 0
     zone: str | None = None  # an explicit offset or zone name written in the text
+    machine: str | None = None  # an ISO date-time, for parse_machine_date
 
 
 def _find_dates(text: str) -> list[_Found]:
@@ -380,16 +225,12 @@ def _find_dates(text: str) -> list[_Found]:
         item = _Found(
             match.start(), match.end(), int(match["year"]), int(match["month"]), int(match["day"])
         )
-        if match["hour"]:
-            item.hour, item.minute = int(match["hour"]), int(match["minute"])
-            item.second = int(match["second"] or 0)
-            if match["zone"]:
-                zone = match["zone"]
-                item.zone = "+00:00" if zone == "Z" else zone
+        if match["time"]:
+            item.machine = match.group()
         found.append(item)
     for pattern in (_NAMED_RE, _NAMED_MDY_RE):
         for match in pattern.finditer(text):
-            month = _MONTHS[re.sub(r"\s+", " ", match["month"])]
+            month = _month(match["month"])
             found.append(
                 _Found(match.start(), match.end(), int(match["year"]), month, int(match["day"]))
             )
@@ -420,7 +261,7 @@ _TIME_WINDOW = 40
 
 def _attach_time(text: str, found: _Found, others: list[_Found], used: set[int]) -> None:
     """Give `found` the time written beside it; `used` holds time positions already taken."""
-    if found.hour is not None:
+    if found.hour is not None or found.machine:
         return
     after = text[found.end : found.end + _TIME_WINDOW]
     before_start = max(0, found.start - _TIME_WINDOW)
@@ -443,12 +284,7 @@ def _attach_time(text: str, found: _Found, others: list[_Found], used: set[int])
         return
     distance, match = min(candidates, key=lambda c: c[0])
     used.add(found.end + distance if match is following else before_start + match.start())
-    hour = int(match["hour"])
-    if match["pm"] and hour < 12:
-        hour += 12
-    elif match["am"] and hour == 12:
-        hour = 0
-    found.hour, found.minute, found.second = hour, int(match["minute"]), int(match["second"] or 0)
+    found.hour, found.minute, found.second = _clock(match)
     if match["zone"]:
         offset = (match["offset"] or "").replace(" ", "")
         found.zone = _offset_string(offset) if offset else "+00:00"
@@ -456,6 +292,16 @@ def _attach_time(text: str, found: _Found, others: list[_Found], used: set[int])
         city = _CITY_ZONE_RE.search(text[found.start : found.end + _TIME_WINDOW + 30])
         if city:
             found.zone = _CITY_ZONES.get(re.sub(r"\s+", " ", city["city"]))
+
+
+def _clock(match: re.Match[str]) -> tuple[int, int, int]:
+    """Hour (0-23), minute and second of a `_TIME_RE` match."""
+    hour = int(match["hour"])
+    if match["pm"] and hour < 12:
+        hour += 12
+    elif match["am"] and hour == 12:
+        hour = 0
+    return hour, int(match["minute"]), int(match["second"] or 0)
 
 
 def _offset_string(offset: str) -> str:
@@ -467,6 +313,8 @@ def _offset_string(offset: str) -> str:
 
 
 def _resolve(found: _Found, tz: str) -> ParsedDate | None:
+    if found.machine:
+        return parse_machine_date(found.machine, tz)
     if found.hour is None:
         return _day(found.year, found.month, found.day)
     try:
@@ -488,7 +336,7 @@ def _without_year(text: str, tz: str, now: datetime) -> ParsedDate | None:
     match = _DAY_MONTH_RE.search(text)
     if not match:
         return None
-    month = _MONTHS[re.sub(r"\s+", " ", match["month"])]
+    month = _month(match["month"])
     day = int(match["day"])
     local_today = now.astimezone(_zone(tz)).date()
     year = local_today.year
@@ -517,11 +365,8 @@ def _relative(text: str, tz: str, now: datetime) -> ParsedDate | None:
         seconds = unit_seconds * count
     else:
         few = _FEW_RE.search(text)
-        if few:
-            for unit, (unit_seconds, _implied) in _UNITS.items():
-                if few["unit"] == unit:
-                    seconds = unit_seconds * _VAGUE_COUNT
-                    break
+        if few and few["unit"] in _UNITS:
+            seconds = _UNITS[few["unit"]][0] * _VAGUE_COUNT
     if seconds is not None:
         if seconds < 86400:
             return ParsedDate((now - timedelta(seconds=seconds)).astimezone(UTC), "second")
@@ -531,22 +376,13 @@ def _relative(text: str, tz: str, now: datetime) -> ParsedDate | None:
     word_match = _DAY_WORD_RE.search(text)
     if not word_match:
         return None
-    word = re.sub(r"\s+", " ", word_match["word"])
-    if word in ("الان", "الآن", "للتو"):
+    offset = _DAY_WORDS[re.sub(r"\s+", " ", word_match["word"])]
+    if offset is None:
         return ParsedDate(now.astimezone(UTC), "second")
-    offset = 2 if word.startswith("اول") else _DAY_WORD_OFFSET[word]
     day = (local_now - timedelta(days=offset)).date()
     time_match = _TIME_RE.search(text)
     if time_match:
-        hour = int(time_match["hour"])
-        if time_match["pm"] and hour < 12:
-            hour += 12
-        elif time_match["am"] and hour == 12:
-            hour = 0
-        naive = datetime(
-            day.year, day.month, day.day, hour, int(time_match["minute"]),
-            int(time_match["second"] or 0),
-        )  # fmt: skip
+        naive = datetime(day.year, day.month, day.day, *_clock(time_match))
         return ParsedDate(_to_utc(naive, tz), "second")
     return _day(day.year, day.month, day.day)
 
@@ -555,7 +391,7 @@ def _standardize_months(text: str) -> str:
     month_re = re.compile(_MONTH_GROUP)
 
     def replace(match: re.Match[str]) -> str:
-        return " " + _STANDARD_MONTH[_MONTHS[re.sub(r"\s+", " ", match["month"])]] + " "
+        return " " + datewords.STANDARD_MONTHS[_month(match["month"])] + " "
 
     return month_re.sub(replace, text)
 
@@ -589,9 +425,7 @@ def _dateparser_fallback(text: str, tz: str, now: datetime) -> ParsedDate | None
     if result is None or not 1990 <= result.year <= now.year + 1:
         return None
     if re.search(r"\d{1,2}\s*:\s*\d\d", cleaned):
-        if result.tzinfo is not None:
-            return ParsedDate(result.astimezone(UTC), "second")
-        return ParsedDate(_to_utc(result, tz), "second")
+        return ParsedDate.moment(result, tz)
     return _day(result.year, result.month, result.day)
 
 

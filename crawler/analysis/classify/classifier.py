@@ -1,0 +1,111 @@
+"""The classifier: topics with their evidence, acting countries and amounts of one article.
+
+Each sentence adds its weight (see `sentences`) to the topics it supports (see `topics`); a
+topic needs the threshold from `topics.toml`, and "other" is given when nothing else is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from crawler.analysis.classify.amounts import AmountFinder
+from crawler.analysis.classify.countries import Country, Gazetteer
+from crawler.analysis.classify.lexicon import Lexicon
+from crawler.analysis.classify.sentences import TermLike, article_sentences
+from crawler.analysis.classify.topics import TopicRules
+from crawler.analysis.prefilter import FilteredPattern, Prefilter
+from crawler.vocab import EVENT_TOPICS, Topic
+
+
+@dataclass
+class Classification:
+    topics: list[str] = field(default_factory=list)
+    evidence: dict[str, str] = field(default_factory=dict)
+    countries: list[str] = field(default_factory=list)
+    amounts: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Classifier:
+    """Applies the lexicon rules. Build it once (`Classifier.load()`); `classify` is pure."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.weights = lexicon.topics.weights
+        self.gazetteer = Gazetteer(lexicon.countries)
+        self.rules = TopicRules(lexicon.topics, self.gazetteer)
+        self.amounts = AmountFinder(lexicon.amounts)
+
+    @classmethod
+    def load(cls, lexicon_dir: Path | None = None) -> Classifier:
+        """Read `topics.toml`, `countries.toml` and `amounts.toml` from `lexicon_dir`."""
+        return cls(Lexicon.load(lexicon_dir))
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def builtin() -> Classifier:
+        """The classifier of the lexicons shipped with Marsad, built once per process."""
+        return Classifier.load()
+
+    @property
+    def countries(self) -> list[Country]:
+        """The gazetteer's countries, in its order."""
+        return self.gazetteer.countries
+
+    def country_named(self, text: str) -> str | None:
+        """The English short name of a country as a person writes it: its English name in any
+        case, or an Arabic name, capital or adjective of the gazetteer ("تركيا", "أنقرة",
+        "التركية"). None when the gazetteer knows no such country."""
+        return self.gazetteer.country_named(text)
+
+    def classify(self, title: str, body: str, matches: Sequence[TermLike]) -> Classification:
+        """Topics, evidence, acting countries and amounts; empty when `matches` is empty."""
+        if not matches:
+            return Classification()
+        title = title or ""
+        body = body or ""
+        sentences = article_sentences(title, body, matches, self.weights)
+
+        scores: dict[str, float] = {}
+        evidence: dict[str, tuple[float, int, str]] = {}
+        for s in sentences:
+            if s.weight <= 0:
+                continue
+            for topic, background in self.rules.sentence_topics(s):
+                weight = s.weight
+                if background:
+                    if s.field == "title":
+                        pass
+                    elif s.index == 1:
+                        weight = min(weight, self.weights.lead_background)
+                    else:
+                        continue
+                scores[topic] = scores.get(topic, 0.0) + weight
+                best = evidence.get(topic)
+                if best is None or weight > best[0]:
+                    evidence[topic] = (weight, s.index, s.text)
+
+        topics: list[str] = [
+            t for t in EVENT_TOPICS if scores.get(t, 0.0) >= self.weights.threshold
+        ]
+        if not topics:
+            topics = [Topic.OTHER]
+            term_sentences = [s for s in sentences if s.has_term]
+            pick = max(term_sentences or sentences, key=lambda s: (s.weight, -s.index))
+            evidence[Topic.OTHER] = (0.0, pick.index, pick.text)
+
+        return Classification(
+            topics=topics,
+            evidence={t: evidence[t][2] for t in topics},
+            countries=self.gazetteer.acting(sentences, matches, topics, self.rules.sentence_topics),
+            amounts=self.amounts.find(title) + self.amounts.find(body),
+        )
+
+    def _prefiltered(self) -> list[tuple[Prefilter, list[FilteredPattern]]]:
+        """Each prefilter with the regexes registered in it (for tests of the prefilter)."""
+        return [
+            (self.rules.filter, self.rules.patterns()),
+            (self.gazetteer.filter, self.gazetteer.patterns()),
+        ]

@@ -1,0 +1,202 @@
+"""The states that act in a development, from the gazetteer in `countries.toml`.
+
+Countries are the states that act, not every state named: a name or capital counts unless a
+location word stands before it ("في شمال سوريا"), an institution always counts, and an
+adjective only after an actor noun ("الرئيس التركي", never "المنظومة الروسية"). The watched
+terms' own countries (`[origins]`) act for the topics the lexicon names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from crawler.analysis.classify.lexicon import CountryLexicon, Origin
+from crawler.analysis.classify.patterns import CLAUSE_END, clean, entry_regex, folded, unjoined
+from crawler.analysis.classify.sentences import Sentence, TermLike
+from crawler.analysis.prefilter import FilteredPattern, Prefilter
+from crawler.text.arabic import normalize
+from crawler.vocab import Topic
+
+# The endings an adjective of the gazetteer takes: feminine, plurals, duals.
+_ADJECTIVE_ENDINGS = ("", "ه", "ين", "ون", "ان", "تين", "تان")
+
+
+@dataclass
+class Country:
+    name: str
+    names: list[FilteredPattern]  # names and capitals
+    institutions: list[FilteredPattern]
+    adjectives: list[FilteredPattern]
+
+
+def _alias_key(text: str) -> str:
+    return " ".join(normalize(text).split())
+
+
+class Gazetteer:
+    """Finds acting states in sentences. Build once; the sentences carry the per-article memos."""
+
+    def __init__(self, lexicon: CountryLexicon) -> None:
+        # All country regexes share one prefilter, so a sentence is scanned once for them.
+        self.filter = Prefilter()
+
+        def place(entry: str) -> FilteredPattern:
+            return FilteredPattern(self.filter, entry_regex(entry, exact=True))
+
+        ctx = lexicon.context
+        self.actor_nouns = folded(ctx.actor_nouns)
+        self.product_nouns = folded(ctx.product_nouns)
+        self.location_words = folded(ctx.location_words)
+        self.source_words = folded(ctx.source_words)
+        self.adjective_walk = ctx.adjective_walk
+        self.countries: list[Country] = []
+        self._aliases: dict[str, str] = {}
+        for c in lexicon.countries:
+            names = [*c.names, *c.capitals]
+            adjs: list[str] = []
+            for a in map(normalize, c.adjectives):
+                for form in (a + ending for ending in _ADJECTIVE_ENDINGS):
+                    adjs += [form, "ال" + form]
+            adjs += [normalize(p) for p in c.plurals]
+            for alias in (c.name, *names, *c.institutions, *adjs):
+                self._aliases.setdefault(_alias_key(alias), c.name)
+            self.countries.append(
+                Country(
+                    c.name,
+                    [place(n) for n in names if n.strip()],
+                    [place(n) for n in c.institutions],
+                    [place(a) for a in adjs],
+                )
+            )
+        self.origins: dict[str, Origin] = dict(lexicon.origins)
+        self.sellers = frozenset(o.country for o in self.origins.values())
+        # Which country each place regex belongs to, so that a sentence only visits the
+        # countries something of which occurs in it.
+        self._owner: dict[int, int] = {
+            p.id: ci for ci, c in enumerate(self.countries) for p in self.patterns_of(c)
+        }
+
+    @staticmethod
+    def patterns_of(c: Country) -> list[FilteredPattern]:
+        return c.names + c.institutions + c.adjectives
+
+    def patterns(self) -> list[FilteredPattern]:
+        """Every regex registered in `self.filter`."""
+        return [p for c in self.countries for p in self.patterns_of(c)]
+
+    def country_named(self, text: str) -> str | None:
+        """The English short name of a country as a person writes it (see `Classifier`)."""
+        return self._aliases.get(_alias_key(text))
+
+    def buyer_acts(self, s: Sentence) -> bool:
+        """Whether a state other than a seller of the watched systems acts in `s`."""
+        return bool(self.sentence_countries(s) - self.sellers)
+
+    def acting(
+        self,
+        sentences: list[Sentence],
+        matches: Sequence[TermLike],
+        topics: list[str],
+        topics_of: Callable[[Sentence], list[tuple[str, bool]]],
+    ) -> list[str]:
+        """The states acting in an article of `topics`; `topics_of` gives a sentence's topics."""
+        # In a story only about sanctions the seller is named as the origin of what
+        # was bought ("بسبب شرائها المنظومة من روسيا"); that does not make it act.
+        origin_only = topics == [Topic.SANCTION]
+        chosen = set(topics)
+        found: set[str] = set()
+        for s in sentences:
+            if s.field == "title" or s.index == 1 or s.has_term:
+                found |= self.sentence_countries(s, origin_only=origin_only)
+            elif s.weight > 0 and chosen & {t for t, _ in topics_of(s)}:
+                # A further sentence that speaks for a topic names who acts in it
+                # ("وذكرت وزارة الدفاع التركية أن الشحنات ستتواصل"), but only
+                # through an actor phrase: a bare name there is as often an object
+                # ("العدوان على أوكرانيا").
+                found |= self.sentence_countries(s, origin_only=origin_only, names=False)
+        alone = not found
+        for m in matches:
+            origin = self.origins.get(m.term)
+            if not origin:
+                continue
+            if "*" in origin.topics or origin.topics & chosen:
+                found.add(origin.country)
+            elif origin.alone and alone and self._mentioned(origin.country, sentences):
+                # An exercise or deployment of the system with no other actor is
+                # the seller's own; a piece that never names the seller (a
+                # capability explainer) has no actor at all.
+                found.add(origin.country)
+        return sorted(found)
+
+    def _mentioned(self, name: str, sentences: list[Sentence]) -> bool:
+        country = next((c for c in self.countries if c.name == name), None)
+        if country is None:
+            return True
+        pats = self.patterns_of(country)
+        return any(p.search(s.norm) for s in sentences for p in self._live(s, pats))
+
+    def _live(self, s: Sentence, pats: list[FilteredPattern]) -> list[re.Pattern[str]]:
+        """The country regexes of `pats` that can match in `s`."""
+        if s.live_places is None:
+            s.live_places = self.filter.candidates(s.norm)
+        live = s.live_places
+        return [p.regex for p in pats if p.id in live]
+
+    def sentence_countries(
+        self, s: Sentence, *, origin_only: bool = False, names: bool = True
+    ) -> set[str]:
+        """States acting in one sentence; the caller may not modify the set."""
+        key = (origin_only, names)
+        found = s.countries.get(key)
+        if found is None:
+            found = s.countries[key] = self._sentence_countries(s, origin_only, names)
+        return found
+
+    def _sentence_countries(self, s: Sentence, origin_only: bool, names: bool) -> set[str]:
+        text = s.norm
+        if s.live_places is None:
+            s.live_places = self.filter.candidates(text)
+        owners = {self._owner[pid] for pid in s.live_places}
+        found: set[str] = set()
+        for ci in sorted(owners):
+            c = self.countries[ci]
+            skip_source = origin_only and c.name in self.sellers
+            if (
+                any(p.search(text) for p in self._live(s, c.institutions))
+                or any(
+                    names
+                    and not self._is_location(text[: m.start()])
+                    and not (skip_source and self._is_source(text[: m.start()]))
+                    for p in self._live(s, c.names)
+                    for m in p.finditer(text)
+                )
+                or any(
+                    self._is_actor_adjective(text[: m.start()])
+                    for p in self._live(s, c.adjectives)
+                    for m in p.finditer(text)
+                )
+            ):
+                found.add(c.name)
+        return found
+
+    def _is_source(self, prefix: str) -> bool:
+        words = prefix.split()
+        return bool(words) and clean(words[-1]) in self.source_words
+
+    def _is_location(self, prefix: str) -> bool:
+        words = [clean(w) for w in prefix.split()[-2:]]
+        return any(w in self.location_words or w.lstrip("وف") in self.location_words for w in words)
+
+    def _is_actor_adjective(self, prefix: str) -> bool:
+        for tok in reversed(prefix.split()[-self.adjective_walk :]):
+            if tok.endswith(CLAUSE_END):
+                return False
+            w = clean(tok)
+            base = unjoined(w)
+            if w in self.product_nouns or base in self.product_nouns:
+                return False
+            if w in self.actor_nouns or base in self.actor_nouns:
+                return True
+        return False

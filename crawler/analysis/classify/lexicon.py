@@ -1,0 +1,233 @@
+"""The classifier's lexicon as typed data: everything `lexicons/*.toml` may say, read in one place.
+
+The TOML files are the analyst's to read and extend (their comments explain the entry syntax);
+this module knows their keys and defaults, and rejects a key it does not know, so that a typo
+in a lexicon is an error rather than a rule that silently never applies. Words are kept as
+written: the rules fold them with `crawler.text.arabic.normalize`, as they fold the text.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.vocab import EVENT_TOPICS
+
+DEFAULT_LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+
+Words = tuple[str, ...]
+
+
+class LexiconError(ValueError):
+    """A lexicon file that says something this module does not know."""
+
+
+def _table(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise LexiconError(f"{where}: expected a table")
+    return value
+
+
+def _refuse(unknown: Iterable[str], where: str) -> None:
+    if names := sorted(unknown):
+        raise LexiconError(f"{where}: unknown key(s) {', '.join(names)}")
+
+
+def _build(cls: Any, table: Any, where: str) -> Any:
+    """The dataclass `cls` from a TOML table: lists become tuples, unknown keys are refused."""
+    table = _table(table, where)
+    _refuse(set(table) - set(cls.__dataclass_fields__), where)
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in table.items()})
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much a sentence speaks for a topic, by where it stands."""
+
+    title: float = 3.0
+    lead: float = 2.0
+    term: float = 1.0  # a body sentence that mentions a watched term
+    neighbour: float = 0.5  # the sentence just before or after a term sentence
+    lead_background: float = 0.5  # a lead sentence that reads as background
+    threshold: float = 1.0  # a topic needs this much support
+
+
+@dataclass(frozen=True)
+class TopicEntries:
+    triggers: Words = ()
+    robust: Words = ()
+    exceptions: Words = ()
+    buyer_triggers: Words = ()
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Words around a trigger that say it did not happen, or not now (`[cues]`)."""
+
+    negation: Words = ()
+    negation_window: int = 3
+    passing: Words = ()
+    passing_window: int = 3
+    preparatory: Words = ()
+    conditional: Words = ()
+    conditional_window: int = 3
+    negation_after: Words = ()
+    negation_after_window: int = 2
+    descriptive: Words = ()
+    descriptive_window: int = 1
+    future: Words = ()
+    future_window: int = 4
+    background: Words = ()  # entries
+    background_year_before: Words = ()
+    contract_to_negotiation: Words = ()  # entries
+    negation_bridge: Words = ()
+    hypothetical_after: Words = ()
+    inquiry: Words = ()
+    inquiry_window: int = 10
+
+
+@dataclass(frozen=True)
+class Denial:
+    """What a denial is and how far it reaches (`[denial]`)."""
+
+    verbs: Words = ()
+    predicates: Words = ()  # entries
+    scope_end: Words = ()
+    scope_end_phrases: Words = ()  # entries
+    deal_objects: Words = ()  # entries
+
+
+@dataclass(frozen=True)
+class TopicLexicon:
+    """`topics.toml`."""
+
+    max_gap: int = 8
+    weights: Weights = field(default_factory=Weights)
+    topics: dict[str, TopicEntries] = field(default_factory=dict)
+    cues: Cues = field(default_factory=Cues)
+    denial: Denial = field(default_factory=Denial)
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> TopicLexicon:
+        _refuse(set(data) - {"max_gap", "weights", "topics", "cues", "denial"}, "topics.toml")
+        topics = _table(data.get("topics", {}), "topics")
+        _refuse(set(topics) - set(EVENT_TOPICS), "topics")
+        return cls(
+            max_gap=int(data.get("max_gap", 8)),
+            weights=_build(Weights, data.get("weights", {}), "weights"),
+            topics={
+                name: _build(TopicEntries, spec, f"topics.{name}") for name, spec in topics.items()
+            },
+            cues=_build(Cues, data.get("cues", {}), "cues"),
+            denial=_build(Denial, data.get("denial", {}), "denial"),
+        )
+
+
+@dataclass(frozen=True)
+class CountryEntry:
+    """One `[[country]]` of the gazetteer; `name` is the English short name written out."""
+
+    name: str
+    names: Words = ()
+    capitals: Words = ()
+    institutions: Words = ()
+    adjectives: Words = ()
+    plurals: Words = ()
+
+
+@dataclass(frozen=True)
+class CountryContext:
+    """Words that tell an acting state from one only named (`[context]`)."""
+
+    actor_nouns: Words = ()
+    product_nouns: Words = ()
+    location_words: Words = ()
+    source_words: Words = ()
+    adjective_walk: int = 4
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The country a watched term comes from, and for which topics it acts (`[origins]`)."""
+
+    country: str
+    topics: frozenset[str] = frozenset({"*"})
+    alone: bool = False
+
+
+@dataclass(frozen=True)
+class CountryLexicon:
+    """`countries.toml`."""
+
+    context: CountryContext = field(default_factory=CountryContext)
+    countries: tuple[CountryEntry, ...] = ()
+    origins: dict[str, Origin] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> CountryLexicon:
+        _refuse(set(data) - {"context", "country", "origins"}, "countries.toml")
+        origins = _table(data.get("origins", {}), "origins")
+        return cls(
+            context=_build(CountryContext, data.get("context", {}), "context"),
+            countries=tuple(
+                _build(CountryEntry, c, f"country[{i}]")
+                for i, c in enumerate(data.get("country", []))
+            ),
+            origins={
+                term: Origin(
+                    spec["country"], frozenset(spec.get("topics", ["*"])), bool(spec.get("alone"))
+                )
+                for term, spec in origins.items()
+            },
+        )
+
+
+@dataclass(frozen=True)
+class AmountLexicon:
+    """`amounts.toml`: currency words (to an ISO code, or None when unknown), magnitude
+    words, number words, and the words after which a figure is money."""
+
+    currencies: dict[str, str | None] = field(default_factory=dict)
+    magnitudes: dict[str, float] = field(default_factory=dict)
+    numbers: dict[str, float] = field(default_factory=dict)
+    value_words: Words = ()
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> AmountLexicon:
+        _refuse(set(data) - {"currencies", "magnitudes", "numbers", "context"}, "amounts.toml")
+        context = _table(data.get("context", {}), "context")
+        _refuse(set(context) - {"value_words"}, "context")
+
+        def words(key: str) -> dict[str, Any]:
+            return _table(data.get(key, {}), key)
+
+        return cls(
+            currencies={k: v or None for k, v in words("currencies").items()},
+            magnitudes={k: float(v) for k, v in words("magnitudes").items()},
+            numbers={k: float(v) for k, v in words("numbers").items()},
+            value_words=tuple(context.get("value_words", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    topics: TopicLexicon
+    countries: CountryLexicon
+    amounts: AmountLexicon
+
+    @classmethod
+    def load(cls, lexicon_dir: Path | None = None) -> Lexicon:
+        """Read `topics.toml`, `countries.toml` and `amounts.toml` from `lexicon_dir`."""
+        d = Path(lexicon_dir) if lexicon_dir is not None else DEFAULT_LEXICON_DIR
+        data = {}
+        for name in ("topics", "countries", "amounts"):
+            with (d / f"{name}.toml").open("rb") as fh:
+                data[name] = tomllib.load(fh)
+        return cls(
+            TopicLexicon.read(data["topics"]),
+            CountryLexicon.read(data["countries"]),
+            AmountLexicon.read(data["amounts"]),
+        )

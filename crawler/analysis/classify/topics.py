@@ -1,0 +1,304 @@
+"""The topics one sentence supports, from the rules in `topics.toml`.
+
+A trigger is dropped when negated ("لم يتم تسليم"), passing ("رغم العقوبات"), preparatory
+("تمهيداً لاستلام"), or background ("وكانت أنقرة قد تسلمت", "في ديسمبر 2017") without a future
+cue. A future delivery inside a contract sentence is that contract's terms, and a signed
+framework agreement or memorandum is a negotiation step. A denial ("نفى توقيع") reaches up to
+the next turn of the sentence and makes what it denies a negotiation item.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crawler.analysis.classify.countries import Gazetteer
+from crawler.analysis.classify.lexicon import TopicEntries, TopicLexicon
+from crawler.analysis.classify.patterns import (
+    CLAUSE_END,
+    CueWords,
+    clean,
+    entry_regex,
+    folded,
+    unjoined,
+    window,
+)
+from crawler.analysis.classify.sentences import Sentence
+from crawler.analysis.prefilter import FilteredPattern, Prefilter
+from crawler.vocab import EVENT_TOPICS, Topic
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+@dataclass
+class _TopicRules:
+    name: Topic
+    triggers: list[FilteredPattern]
+    robust: list[FilteredPattern]
+    exceptions: list[FilteredPattern]
+    buyer: list[FilteredPattern]
+
+
+@dataclass
+class _Hit:
+    topic: Topic
+    start: int
+    future: bool
+    kind: str = "plain"
+
+
+class TopicRules:
+    """Applies the topic rules to sentences. Build once; sentences carry the memos."""
+
+    def __init__(self, lexicon: TopicLexicon, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        # Topics, background and denial rules share one prefilter, so a sentence is
+        # scanned once for all of them.
+        self.filter = Prefilter()
+        self._patterns: list[FilteredPattern] = []
+
+        def rules(entries: tuple[str, ...]) -> list[FilteredPattern]:
+            out = [
+                FilteredPattern(self.filter, entry_regex(e, max_gap=lexicon.max_gap))
+                for e in entries
+            ]
+            self._patterns += out
+            return out
+
+        self.topics: list[_TopicRules] = []
+        for name in EVENT_TOPICS:
+            spec = lexicon.topics.get(name, TopicEntries())
+            self.topics.append(
+                _TopicRules(
+                    name,
+                    rules(spec.triggers),
+                    rules(spec.robust),
+                    rules(spec.exceptions),
+                    rules(spec.buyer_triggers),
+                )
+            )
+        cues = lexicon.cues
+        self.neg_window = cues.negation_window
+        self.negation = CueWords.of(cues.negation)
+        self.passing_window = cues.passing_window
+        self.passing = CueWords.of(cues.passing)
+        self.preparatory = CueWords.of(cues.preparatory)
+        self.conditional_window = cues.conditional_window
+        self.conditional = CueWords.of(cues.conditional)
+        self.neg_after_window = cues.negation_after_window
+        self.neg_after = CueWords.of(cues.negation_after)
+        self.descriptive_window = cues.descriptive_window
+        self.descriptive = CueWords.of(cues.descriptive)
+        self.future_window = cues.future_window
+        self.future = CueWords.of(cues.future)
+        self.background = rules(cues.background)
+        self.year_before = folded(cues.background_year_before)
+        self.demote = rules(cues.contract_to_negotiation)
+        self.neg_bridge = folded(cues.negation_bridge)
+        self.hypothetical_after = CueWords.of(cues.hypothetical_after)
+        self.inquiry_window = cues.inquiry_window
+        self.inquiry = CueWords.of(cues.inquiry)
+        denial = lexicon.denial
+        self.denial_verbs = folded(denial.verbs)
+        self.denial_predicates = rules(denial.predicates)
+        self.denial_scope_end = folded(denial.scope_end)
+        self.denial_scope_end_phrases = rules(denial.scope_end_phrases)
+        self.deal_objects = rules(denial.deal_objects)
+
+    def patterns(self) -> list[FilteredPattern]:
+        """Every regex registered in `self.filter`."""
+        return list(self._patterns)
+
+    def sentence_topics(self, s: Sentence) -> list[tuple[str, bool]]:
+        """The topics one sentence supports, each with whether it reads as background."""
+        if s.topics is None:
+            s.topics = self._sentence_topics(s)
+        return s.topics
+
+    def _live(self, s: Sentence, pats: list[FilteredPattern]) -> list[re.Pattern[str]]:
+        """The rules of `pats` that can match in `s` (the others have no match there)."""
+        if s.live_rules is None:
+            s.live_rules = self.filter.candidates(s.norm)
+        live = s.live_rules
+        return [p.regex for p in pats if p.id in live]
+
+    def _sentence_topics(self, s: Sentence) -> list[tuple[str, bool]]:
+        text = s.norm
+        background_cue = any(
+            p.search(text) for p in self._live(s, self.background)
+        ) or self._year_background(text)
+        hits: list[_Hit] = []
+        buyer_acts: bool | None = None
+        for topic in self.topics:
+            idioms = [
+                (x.start(), x.end())
+                for p in self._live(s, topic.exceptions)
+                for x in p.finditer(text)
+            ]
+            kinds = (
+                [(p, "plain") for p in self._live(s, topic.triggers)]
+                + [(p, "robust") for p in self._live(s, topic.robust)]
+                + [(p, "buyer") for p in self._live(s, topic.buyer)]
+            )
+            for pat, kind in kinds:
+                for m in pat.finditer(text):
+                    hit = self._hit(topic.name, kind, text, m, idioms)
+                    if hit is None:
+                        continue
+                    if kind == "buyer":
+                        if buyer_acts is None:
+                            buyer_acts = self.gazetteer.buyer_acts(s)
+                        if not buyer_acts:
+                            continue
+                    hits.append(hit)
+        hits = self._apply_denials(s, hits)
+        if not hits:
+            return []
+        names = {h.topic for h in hits}
+        if Topic.CONTRACT in names and any(p.search(text) for p in self._live(s, self.demote)):
+            hits = [
+                _Hit(Topic.NEGOTIATION, h.start, h.future) if h.topic == Topic.CONTRACT else h
+                for h in hits
+            ]
+            names = {h.topic for h in hits}
+        if Topic.CONTRACT in names:
+            hits = [h for h in hits if not (h.topic == Topic.DELIVERY and h.future)]
+        out: dict[str, bool] = {}
+        for h in hits:
+            background = background_cue and not h.future
+            out[h.topic] = out.get(h.topic, True) and background
+        return [(t, out[t]) for t in EVENT_TOPICS if t in out]
+
+    def _apply_denials(self, s: Sentence, hits: list[_Hit]) -> list[_Hit]:
+        """Rewrite the hits that sit inside a denial ("نفى صحة تقارير عن توقيع عقد").
+
+        A denial reaches further than a negation particle: everything it governs up
+        to the next turn of the sentence ("مؤكداً", "لكن") is denied. A denied
+        deal, purchase or talk is a negotiation item (the denial is the news); a
+        denied shipment did not happen. Sanctions and robust triggers (a denied
+        delay is still a delivery story) are left alone.
+        """
+        text = s.norm
+        spans = self._denial_spans(s)
+        if not spans:
+            return hits
+
+        def inside(pos: int) -> bool:
+            return any(a <= pos < b for a, b in spans)
+
+        out: list[_Hit] = []
+        for h in hits:
+            if not inside(h.start) or h.topic in (Topic.NEGOTIATION, Topic.SANCTION):
+                out.append(h)
+            elif h.topic == Topic.CONTRACT:
+                out.append(_Hit(Topic.NEGOTIATION, h.start, False, h.kind))
+            elif h.kind == "robust":
+                out.append(h)
+        for p in self._live(s, self.deal_objects):
+            for m in p.finditer(text):
+                if inside(m.start()):
+                    out.append(_Hit(Topic.NEGOTIATION, m.start(), False, "denial"))
+                    break
+        return out
+
+    def _denial_spans(self, s: Sentence) -> list[tuple[int, int]]:
+        """Stretches of a normalized sentence that a denial governs."""
+        text = s.norm
+        # (start, end, word, word without a joined conjunction) of every token
+        tokens = [
+            (m.start(), m.end(), w, unjoined(w))
+            for m in re.finditer(r"\S+", text)
+            for w in (clean(m.group()),)
+        ]
+        ends = [
+            a
+            for p in self._live(s, self.denial_scope_end_phrases)
+            for a in (x.start() for x in p.finditer(text))
+        ]
+        for a, _, w, base in tokens:
+            if w in self.denial_scope_end or base in self.denial_scope_end:
+                ends.append(a)
+        ends.sort()
+        spans: list[tuple[int, int]] = []
+        for a, b, w, base in tokens:
+            if w in self.denial_verbs or base in self.denial_verbs:
+                stop = next((e for e in ends if e > a), len(text))
+                spans.append((b, stop))
+        for p in self._live(s, self.denial_predicates):
+            for m in p.finditer(text):
+                start = max((e for e in ends if e < m.start()), default=0)
+                spans.append((start, m.start()))
+        return spans
+
+    def _hit(
+        self, topic: Topic, kind: str, text: str, m: re.Match[str], idioms: list[tuple[int, int]]
+    ) -> _Hit | None:
+        """One trigger occurrence, or None when its context says it did not happen."""
+        if any(a <= m.start() < b for a, b in idioms):
+            return None
+        prefix = text[: m.start()]
+        if self.descriptive.among(window(prefix, self.descriptive_window)):
+            return None
+        if self.passing.among(window(prefix, self.passing_window)):
+            return None
+        if topic != Topic.NEGOTIATION and self.preparatory.among(
+            window(prefix, self.passing_window)
+        ):
+            return None
+        after = [clean(w) for w in text[m.end() :].split()[: self.neg_after_window]]
+        if topic in (Topic.CONTRACT, Topic.DELIVERY):
+            if self.conditional.among(window(prefix, self.conditional_window)):
+                return None
+            # "استفسارات حول مواعيد التسليم المحتملة": a question about a delivery
+            # or a deal is a step in the talks, not the event.
+            if self.inquiry.among(window(prefix, self.inquiry_window)) or (
+                kind != "robust" and self.hypothetical_after.among(after)
+            ):
+                return _Hit(Topic.NEGOTIATION, m.start(), False, kind)
+        if kind != "robust" and (self._negated(prefix) or self.neg_after.among(after)):
+            # "لم يتم توقيع أي عقد" denies a deal: that is a negotiation item.
+            if topic == Topic.CONTRACT:
+                return _Hit(Topic.NEGOTIATION, m.start(), False, kind)
+            return None
+        return _Hit(topic, m.start(), self._future(prefix), kind)
+
+    def _negated(self, prefix: str) -> bool:
+        """A negation cue within `neg_window` words, not counting the words that only
+        carry the negated verb to its object ("لم يجر الانتقال إلى مرحلة العقد")."""
+        words: list[str] = []
+        counted = 0
+        for tok in reversed(prefix.split()):
+            if tok.endswith(CLAUSE_END):
+                break
+            w = clean(tok)
+            if not w:
+                continue
+            words.append(w)
+            if w not in self.neg_bridge:
+                counted += 1
+            if counted >= self.neg_window:
+                break
+        return self.negation.among(words)
+
+    def _future(self, prefix: str) -> bool:
+        words = window(prefix, self.future_window)
+        for w in words:
+            base = unjoined(w)
+            if base == "قد":
+                # "قد" + verb is "may" unless a preceding كان makes it "had already".
+                if not any(x.lstrip("وف").startswith("كان") for x in prefix.split()):
+                    return True
+                continue
+            if w in self.future.words or base in self.future.words:
+                return True
+        joined = " " + " ".join(words) + " "
+        return any(" " + p + " " in joined for p in self.future.phrases)
+
+    def _year_background(self, text: str) -> bool:
+        for m in _YEAR.finditer(text):
+            before = text[: m.start()].split()
+            if before and clean(before[-1]).lstrip("وفب") in self.year_before:
+                return True
+            if before and clean(before[-1]) in self.year_before:
+                return True
+        return False
