@@ -29,30 +29,34 @@ def parse_xml(body: bytes) -> etree._Element:
         root = etree.fromstring(body, recovering) if body.strip() else None
         if root is None or not len(root):
             raise IndexParseError(f"malformed XML: {strict_error}") from None
-        raise _Salvaged(root, str(strict_error)) from None
+        raise SalvagedXml(root, str(strict_error)) from None
 
 
-class _Salvaged(Exception):
+class SalvagedXml(Exception):
+    """Malformed XML that the recovering parser still read: `root` is what it kept, and the
+    message is the strict parser's complaint, for the log and `sources check`."""
+
     def __init__(self, root: etree._Element, error: str) -> None:
         super().__init__(error)
         self.root = root
 
 
-def _local(tag: object) -> str:
+def local_name(tag: object) -> str:
+    """A tag without its namespace: feeds and sitemaps declare theirs inconsistently."""
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
 def feed_entries(root: etree._Element) -> list[tuple[str, datetime | None]]:
     entries: list[tuple[str, datetime | None]] = []
     for node in root.iter():
-        name = _local(node.tag)
+        name = local_name(node.tag)
         if name not in {"item", "entry"}:
             continue
         link: str | None = None
         guid: str | None = None
         dates: dict[str, datetime | None] = {}
         for child in node:
-            child_name = _local(child.tag)
+            child_name = local_name(child.tag)
             if child_name == "link":
                 href = child.get("href")
                 if href and child.get("rel", "alternate") == "alternate":
@@ -81,7 +85,7 @@ class FeedSpider(SourceSpider):
     ) -> tuple[list[tuple[str, datetime | None]], list[str]]:
         try:
             root = parse_xml(response.body)
-        except _Salvaged as salvaged:
+        except SalvagedXml as salvaged:
             self.count_error("parse_error", f"{response.url}: {salvaged}")
             root = salvaged.root
         return feed_entries(root), []

@@ -12,7 +12,7 @@ from lxml import etree
 from scrapy.http import Response
 
 from spiders.base import SourceSpider
-from spiders.feed import _local, _Salvaged, entry_date, parse_xml
+from spiders.feed import SalvagedXml, entry_date, local_name, parse_xml
 
 
 def sitemap_entries(
@@ -20,20 +20,20 @@ def sitemap_entries(
 ) -> tuple[list[tuple[str, datetime | None]], list[str]]:
     entries: list[tuple[str, datetime | None]] = []
     children: list[str] = []
-    is_index = _local(root.tag) == "sitemapindex"
+    is_index = local_name(root.tag) == "sitemapindex"
     for node in root:
-        if _local(node.tag) not in {"url", "sitemap"}:
+        if local_name(node.tag) not in {"url", "sitemap"}:
             continue
         loc, dates = None, []
         for child in node.iter():
-            name = _local(child.tag)
+            name = local_name(child.tag)
             if name == "loc" and child.text and loc is None:
                 loc = child.text.strip()
             elif name in {"lastmod", "publication_date"}:
                 dates.append(entry_date(child.text))
         if not loc:
             continue
-        if is_index or _local(node.tag) == "sitemap":
+        if is_index or local_name(node.tag) == "sitemap":
             children.append(loc)
         else:
             known = [d for d in dates if d is not None]
@@ -54,7 +54,7 @@ class SitemapSpider(SourceSpider):
             body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
         try:
             root = parse_xml(body)
-        except _Salvaged as salvaged:
+        except SalvagedXml as salvaged:
             self.count_error("parse_error", f"{response.url}: {salvaged}")
             root = salvaged.root
         entries, children = sitemap_entries(root)

@@ -6,16 +6,16 @@ Articles store countries by their English short name; the gazetteer
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
-from importlib.resources import files
+
+from crawler.analysis.classify.lexicon import CountryLexicon, read_lexicon_file
 
 
 @cache
 def arabic_country_names() -> dict[str, str]:
     """English short name -> the gazetteer's first Arabic name ("Turkey" -> "تركيا")."""
-    text = files("crawler.analysis.lexicons").joinpath("countries.toml").read_text("utf-8")
-    return {c["name"]: c["names"][0] for c in tomllib.loads(text)["country"] if c.get("names")}
+    gazetteer = CountryLexicon.read(read_lexicon_file("countries"))
+    return {c.name: c.names[0] for c in gazetteer.countries if c.names}
 
 
 def arabic_country_name(country: str) -> str:

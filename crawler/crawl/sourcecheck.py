@@ -8,6 +8,7 @@ import requests
 from parsel import Selector
 
 from crawler.config import CrawlConfig, Source
+from crawler.text.selectors import Selector as LinkSelector
 
 
 @dataclass
@@ -20,7 +21,7 @@ class CheckResult:
 
 def check_source(source: Source, crawl: CrawlConfig) -> CheckResult:
     from spiders.base import IndexParseError
-    from spiders.feed import _Salvaged, feed_entries, parse_xml
+    from spiders.feed import SalvagedXml, feed_entries, parse_xml
     from spiders.sitemap import sitemap_entries
 
     try:
@@ -39,16 +40,15 @@ def check_source(source: Source, crawl: CrawlConfig) -> CheckResult:
         return CheckResult(False, response.status_code, 0, f"HTTP {response.status_code}")
     try:
         if source.kind == "listing":
-            kind, _, expression = (source.link_selector or "").partition(":")
-            sel = Selector(text=body.decode(response.encoding or "utf-8", "replace"))
-            found = sel.css(expression) if kind == "css" else sel.xpath(expression)
+            page = Selector(text=body.decode(response.encoding or "utf-8", "replace"))
+            found = LinkSelector.parse(source.link_selector or "").select(page)
             return CheckResult(
                 bool(found), 200, len(found), "links found" if found else "selector matched nothing"
             )
         try:
             root = parse_xml(body)
             note = ""
-        except _Salvaged as salvaged:
+        except SalvagedXml as salvaged:
             root, note = salvaged.root, f" (malformed XML salvaged: {salvaged})"
         if source.kind == "sitemap":
             entries, children = sitemap_entries(root)

@@ -221,13 +221,15 @@ class Lexicon:
     @classmethod
     def load(cls, lexicon_dir: Path | None = None) -> Lexicon:
         """Read `topics.toml`, `countries.toml` and `amounts.toml` from `lexicon_dir`."""
-        d = Path(lexicon_dir) if lexicon_dir is not None else DEFAULT_LEXICON_DIR
-        data = {}
-        for name in ("topics", "countries", "amounts"):
-            with (d / f"{name}.toml").open("rb") as fh:
-                data[name] = tomllib.load(fh)
         return cls(
-            TopicLexicon.read(data["topics"]),
-            CountryLexicon.read(data["countries"]),
-            AmountLexicon.read(data["amounts"]),
+            TopicLexicon.read(read_lexicon_file("topics", lexicon_dir)),
+            CountryLexicon.read(read_lexicon_file("countries", lexicon_dir)),
+            AmountLexicon.read(read_lexicon_file("amounts", lexicon_dir)),
         )
+
+
+def read_lexicon_file(name: str, lexicon_dir: Path | None = None) -> dict[str, Any]:
+    """The TOML of one lexicon file (`topics`, `countries` or `amounts`), as data."""
+    d = Path(lexicon_dir) if lexicon_dir is not None else DEFAULT_LEXICON_DIR
+    with (d / f"{name}.toml").open("rb") as fh:
+        return tomllib.load(fh)
