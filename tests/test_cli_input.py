@@ -272,3 +272,23 @@ def test_search_scores_are_readable(stock: Stock) -> None:
     assert table.exit_code == 0, table.output
     assert "score" in table.stdout and "100" in table.stdout
     assert not re.search(r"\de-\d", table.stdout)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-05-01", datetime(2024, 5, 1, tzinfo=UTC)),
+        ("2024-05-01T10:00:00+03:00", datetime(2024, 5, 1, 7, tzinfo=UTC)),
+        ("Wed, 01 May 2024 10:00:00 GMT", datetime(2024, 5, 1, 10, tzinfo=UTC)),
+    ],
+)
+def test_since_reads_dates_as_the_feeds_are_read(value: str, expected: datetime) -> None:
+    from crawler.review.queries import parse_since
+
+    assert parse_since(value) == expected
+
+
+def test_since_that_is_no_date_is_an_error(stock: Stock) -> None:
+    result = invoke(stock, "articles", "list", "--since", "last week")
+    assert result.exit_code == 2
+    assert "'last week' is not a date like 2024-05-01" in result.stderr

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, cast, func, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from crawler.analysis.classify import Classifier
 from crawler.storage.models import Article
+from crawler.text.dates import parse_machine_date
 from crawler.vocab import TOPICS
 
 if TYPE_CHECKING:
@@ -74,17 +75,14 @@ def checked_filter(
 
 
 def parse_since(value: str | None) -> datetime | None:
-    """``2024-05-01`` or a full ISO timestamp; a bare date is midnight UTC."""
+    """``2024-05-01`` or a full ISO timestamp (or what else a machine writes); a bare date is
+    midnight UTC."""
     if not value:
         return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date like 2024-05-01") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    parsed = parse_machine_date(value)
+    if parsed is None:
+        raise ValueError(f"{value!r} is not a date like 2024-05-01")
+    return parsed.value
 
 
 def _json_contains(column: Any, value: str) -> Any:
