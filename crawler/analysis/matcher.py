@@ -19,7 +19,9 @@ Rules that need judgement:
 - Forms that are plausible for other words need a military cue too: a proclitic
   before "اس"/"أس" with no dash and no quote ("فاس 400" is the Moroccan city Fes,
   "واس" the Saudi agency, "كأس" a cup; "وإس" with hamza below is sure), lowercase
-  Latin "s 400", and "400 S" (bidi reordering) without a dash.
+  Latin "s 400", a lone Arabic "س" without a dash ("س-400" is sure, "بس 400" is "only
+  400"), and "400 S" (bidi reordering) without a dash. A tatweel between letters and
+  number counts as a dash.
 - Rosoboronexport has a variant regex plus a fuzzy fallback (Levenshtein distance
   <= 2 on the joined form) for typos such as روسوبرون إكسبورت. Rostec (روستيخ) is
   far from every canonical form.
@@ -56,7 +58,8 @@ _SEP = r"(?: ?-+ ?| ?)"
 _NO_DIGIT_AFTER = r"(?![.,]?\d)"
 _NO_DIGIT_BEFORE = r"(?<![\d.,])"
 
-_S_LETTER = r"(?:اس|[sс])"  # Arabic, Latin s, Cyrillic es (Russian "С-400")
+# Arabic (also the one-letter "س" some outlets write for S), Latin s, Cyrillic es ("С-400").
+_S_LETTER = r"(?:ا?س|[sс])"
 
 _S400_FORWARD = re.compile(
     # A Latin letter glued after the number makes another name ("S-400M"), except
@@ -305,7 +308,9 @@ class Matcher:
             return False
         sl_start = m.start("sl")
         latin = m.group("sl") in ("s", "с")
-        dashed = "-" in m.group("sep")
+        # The fold drops a tatweel, but between letters and number it stands for a dash.
+        gap = text[mapping[m.start("sep") - 1] + 1 : mapping[m.end("sep")]]
+        dashed = "-" in m.group("sep") or "\u0640" in gap
         original_s = text[mapping[sl_start]]
         # "Russia's 400 tanks": a possessive, not the system.
         if latin and sl_start >= 2 and norm[sl_start - 1] == '"':
@@ -317,6 +322,10 @@ class Matcher:
             ambiguous = not dashed or (latin and original_s.islower())
         elif latin:
             ambiguous = original_s.islower() and not dashed
+        elif m.group("sl") == "س":
+            # A lone "س" is sure only when a dash ties it to the number: "بس 400 جنيه" is
+            # colloquial "only 400 pounds".
+            ambiguous = not dashed
         else:
             proc = m.group("proc") or ""
             # "فاس 400" (Fes), "واس" (the Saudi agency) and "كأس" (cup) look like a

@@ -1,0 +1,90 @@
+"""Every written form of S-400 that DESIGN.md lists, built from its parts: letters, separators,
+digit scripts, Latin and reordered forms, wrappers, and proclitics on the term or its quote."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from crawler.analysis.matcher import S400, Matcher
+
+LETTERS = ["إس", "اس", "أس", "آس", "س", "S", "s", "С"]
+SEPARATORS = ["-", "–", "—", "\u2212", "\u2011", " - ", " -", "- ", "ـ", " ـ ", " ", ""]
+DIGITS = ["400", "٤٠٠", "۴۰۰"]
+WRAPPERS = [('"', '"'), ("“", "”"), ("«", "»"), ("»", "«"), ("‹", "›"), ("″", "″"), ("„", "“")]
+PROCLITICS = ["و", "ف", "ب", "ل", "ك", "لـ", "لل", "بال", "وبال", "ال"]
+
+# A sentence that says plainly it is about air defence, so even the forms that need context
+# (a lowercase "s" or a lone "س" with no dash) are the system.
+AIR_DEFENCE = "نشرت القوات منظومة الدفاع الجوي {} قرب الحدود."
+# No context at all: only the forms that are sure on their own.
+BARE = "تحدث التقرير عن {} أمس."
+
+
+def _sure_alone(letters: str, sep: str) -> bool:
+    dash = any(c in sep for c in "-–—\u2212\u2011ـ")
+    if letters == "s" or letters == "س":
+        return dash
+    return True
+
+
+FORMS = [
+    (letters + sep + digits, _sure_alone(letters, sep))
+    for letters, sep, digits in itertools.product(LETTERS, SEPARATORS, DIGITS)
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher()
+
+
+def _only(matcher: Matcher, sentence: str) -> list[tuple[str, str]]:
+    found = matcher.find(sentence)
+    assert all(sentence[m.start : m.end] == m.text for m in found)
+    return [(m.term, m.text) for m in found]
+
+
+@pytest.mark.parametrize(("form", "sure"), FORMS)
+def test_letters_separators_and_digits(matcher: Matcher, form: str, sure: bool) -> None:
+    assert _only(matcher, AIR_DEFENCE.format(form)) == [(S400, form)]
+    assert _only(matcher, BARE.format(form)) == ([(S400, form)] if sure else [])
+
+
+@pytest.mark.parametrize("form", ["400-إس", "400 - اس", "٤٠٠–س", "400-S", "400 S", "400-С"])
+def test_reordered_by_mixed_direction_text(matcher: Matcher, form: str) -> None:
+    assert _only(matcher, AIR_DEFENCE.format(form)) == [(S400, form)]
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing", "core"),
+    [(o, c, core) for (o, c), core in itertools.product(WRAPPERS, ["إس-400", "س-400", "S-400"])],
+)
+def test_wrappers(matcher: Matcher, opening: str, closing: str, core: str) -> None:
+    assert _only(matcher, BARE.format(opening + core + closing)) == [(S400, core)]
+
+
+@pytest.mark.parametrize(
+    ("proclitic", "quoted", "core"),
+    list(itertools.product(PROCLITICS, [False, True], ["إس-400", "س-400", "إس 400"])),
+)
+def test_proclitics_on_the_term_or_its_quote(
+    matcher: Matcher, proclitic: str, quoted: bool, core: str
+) -> None:
+    written = f"{proclitic}«{core}»" if quoted else proclitic + core
+    assert _only(matcher, BARE.format(written)) == [(S400, core)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "اشتريت الكتاب بس 400 جنيه من المعرض.",
+        "استمر التصوير 400 س متواصلة.",
+        "ظهر الرقم س-4000 في الجدول.",
+        "دخلت منظومة س-300 الخدمة.",
+        "جرى اختبار س-500 الجديدة.",
+    ],
+)
+def test_one_letter_look_alikes(matcher: Matcher, sentence: str) -> None:
+    assert matcher.find(sentence) == []
