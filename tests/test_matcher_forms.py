@@ -88,3 +88,71 @@ def test_proclitics_on_the_term_or_its_quote(
 )
 def test_one_letter_look_alikes(matcher: Matcher, sentence: str) -> None:
     assert matcher.find(sentence) == []
+
+
+# --- things that share the name ---------------------------------------------------------
+
+CIVILIAN = {
+    "car": [
+        "قدمت الشركة سيارة مرسيدس S 400 بمحرك أقوى هذا العام.",
+        "تجمع النسخة S400 الهجينة بين محرك بنزين ومحرك كهربائي.",
+        "The S400 hybrid sedan gets a bigger battery and a new engine.",
+        "جربنا السيارة S-400 على طريق جبلي فكانت مريحة.",
+    ],
+    "road": [
+        "أغلقت السلطات الطريق السريع S-400 بسبب الضباب.",
+        "وقع الحادث على الأوتوستراد س-400 قرب المخرج الشمالي.",
+        "Traffic on highway S400 was diverted after the crash.",
+    ],
+    "phone": [
+        "طرحت الشركة هاتفها الجديد S400 بكاميرا مزدوجة وبطارية كبيرة.",
+        "يأتي الجهاز اللوحي S-400 بذاكرة تخزين 128 غيغابايت.",
+        "The S400 smartphone ships with a faster processor.",
+    ],
+    "appliance": [
+        "تستهلك الغسالة S400 كمية أقل من الماء.",
+        "أطلقت العلامة مكنسة كهربائية جديدة باسم إس 400 للمنازل.",
+        "The S-400 dishwasher is quieter than last year's model.",
+    ],
+    "motorcycle": [
+        "تعرض الوكالة دراجة نارية S400 بمحرك سعته 400 سنتيمتر.",
+        "The S400 motorcycle has a single-cylinder engine.",
+    ],
+    "train": [
+        "دخل القطار S-400 الخدمة على خط الضواحي الجديد.",
+        "The new S400 train runs every ten minutes.",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "sentence", [s for sentences in CIVILIAN.values() for s in sentences], ids=lambda s: s[:20]
+)
+def test_products_named_s400_are_not_the_system(matcher: Matcher, sentence: str) -> None:
+    assert matcher.find(sentence) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # The system in a story that also mentions cars, roads, phones or trains.
+        "نقلت الشاحنات بطاريات منظومة إس-400 عبر الطريق السريع إلى القاعدة.",
+        "قال الوزير في اتصال هاتفي إن صواريخ S-400 الروسية ستصل قريباً.",
+        "نقل القطار مكونات منظومة الدفاع الجوي س-400 إلى الحدود.",
+        "بينما ارتفعت مبيعات السيارات، وقعت أنقرة عقداً ثانياً لشراء صواريخ إس-400 من روسيا.",
+    ],
+)
+def test_the_system_stays_among_civilian_words(matcher: Matcher, sentence: str) -> None:
+    assert [m.term for m in matcher.find(sentence)] == [S400]
+
+
+def test_other_field_vouches_for_the_system(matcher: Matcher) -> None:
+    title = "تركيا تتسلم الدفعة الثانية من منظومة الدفاع الجوي الروسية"
+    body = "وصلت مكونات إس-400 على متن قطار إلى محطة قرب العاصمة."
+    assert [(m.field, m.text) for m in matcher.find_in_article(title, body)] == [("body", "إس-400")]
+
+
+def test_a_car_review_title_and_body_both_stay_civilian(matcher: Matcher) -> None:
+    title = "مرسيدس تكشف عن S400 الجديدة"
+    body = "تحصل السيارة S400 على محرك أقوى وشاشة أكبر في المقصورة."
+    assert matcher.find_in_article(title, body) == []

@@ -16,6 +16,9 @@ Rules that need judgement:
   field of the article.
 - "S 400" next to a Mercedes cue (مرسيدس, بنز, Benz, Maybach) or followed by a car
   trim letter ("S 400 d", "S400 4MATIC") is the car, not the system.
+- Any form near a civilian word (a car, train or motorcycle, a numbered road, a phone or
+  tablet, a household appliance: `crawler.analysis.cues`) is that product, unless an
+  air-defence word stands near it or in the other field of the article.
 - Forms that are plausible for other words need a military cue too: a proclitic
   before "اس"/"أس" with no dash and no quote ("فاس 400" is the Moroccan city Fes,
   "واس" the Saudi agency, "كأس" a cup; "وإس" with hamza below is sure), lowercase
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from crawler.analysis import cues
 from crawler.analysis.prefilter import required_literals
 from crawler.text.arabic import normalize, normalize_with_map_shared
 
@@ -107,23 +111,11 @@ _PROCLITIC_PREFIXES = (
     "ك",
 )
 
-_MILITARY_CUES = re.compile(
-    r"منظوم|صاروخ|صواريخ|دفاع جوي|الدفاع الجوي|للدفاع|مضاد|عسكري|الجيش|جيوش|فوج|افواج"
-    r"|كتيبه|كتائب|بطاري|تسليح|اسلحه|السلاح|روسيا|الروسي|موسكو|الكرملين|اس ?-? ?400"
-    r"|air ?-?defen|missile|militar|russia|\bs ?-? ?400|зрк|ракет"
-)
-_MOTORCYCLE_CUES = re.compile(
-    r"دراج|موتوسيكل|موتورسيكل|موتورسايكل|سكرامبلر|بونفيل|هينكلي|سبيد ?400"
-    r"|motorcycl|motorbike|\bbikes?\b|scrambler|bonneville|hinckley|speed ?400"
-)
-# Whole words only for "بنز"/"benz": "بنزين" (petrol) and "benzene" are not cars.
-_CAR_CUES = re.compile(r"مرسيدس|مايباخ|mercedes|maybach|\bبنز\b|\bbenz\b|\bs-? ?class\b")
-# A trim suffix right after "S 400" means the car: "S 400 d", "S400 4MATIC", "S 400 h".
-_CAR_TRIM_AFTER = re.compile(rf"^ ?(?:d|h|l|e|cdi|4matic|amg|دي){_NO_LETTER_AFTER}")
-
 _CONTEXT_WINDOW = 150
 _MOTORCYCLE_WINDOW = 300
 _CAR_WINDOW = 80
+# How near a civilian word must be to make "S400" a product rather than the system.
+_CIVILIAN_WINDOW = 100
 
 
 @dataclass(frozen=True)
@@ -280,7 +272,7 @@ class Matcher:
                 if start == end:
                     continue
                 if rule.kind in ("s400", "s400_reversed") and not self._s400_ok(
-                    m, rule.kind, text, norm, mapping
+                    m, rule.kind, text, norm, mapping, context
                 ):
                     continue
                 if rule.kind == "triumf" and not self._triumf_ok(norm, start, end, context):
@@ -298,13 +290,21 @@ class Matcher:
         return [self._to_match(c, field, text, mapping) for c in chosen]
 
     @staticmethod
-    def _s400_ok(m: re.Match[str], kind: str, text: str, norm: str, mapping: Sequence[int]) -> bool:
+    def _s400_ok(
+        m: re.Match[str], kind: str, text: str, norm: str, mapping: Sequence[int], context: str
+    ) -> bool:
         start, end = m.span("core")
-        before = norm[max(0, start - _CAR_WINDOW) : start]
-        after = norm[end : end + _CAR_WINDOW]
-        if _CAR_CUES.search(before) or _CAR_CUES.search(after):
+        if cues.near(cues.CAR_BRAND, norm, start, end, _CAR_WINDOW):
             return False
-        if _CAR_TRIM_AFTER.match(after):
+        if cues.CAR_TRIM_AFTER.match(norm, end):
+            return False
+        # A car, road, phone or appliance numbered 400, unless the story around it (or the
+        # other field of the article) is about air defence.
+        if (
+            cues.near(cues.CIVILIAN, norm, start, end, _CIVILIAN_WINDOW)
+            and not cues.near(cues.AIR_DEFENCE, norm, start, end, _CONTEXT_WINDOW)
+            and not cues.AIR_DEFENCE.search(context[: _CONTEXT_WINDOW * 4])
+        ):
             return False
         sl_start = m.start("sl")
         latin = m.group("sl") in ("s", "с")
@@ -334,19 +334,19 @@ class Matcher:
                 bool(proc) and not m.group("quote") and not dashed and original_s in ("ا", "أ")
             )
         if ambiguous:
-            return _has_cue(_MILITARY_CUES, norm, start, end, _CONTEXT_WINDOW)
+            return cues.near(cues.MILITARY, norm, start, end, _CONTEXT_WINDOW)
         return True
 
     @staticmethod
     def _triumf_ok(norm: str, start: int, end: int, context: str) -> bool:
-        if _has_cue(_MOTORCYCLE_CUES, norm, start, end, _MOTORCYCLE_WINDOW):
+        if cues.near(cues.MOTORCYCLE, norm, start, end, _MOTORCYCLE_WINDOW):
             return False
-        if _MOTORCYCLE_CUES.search(context[: _MOTORCYCLE_WINDOW * 4]):
+        if cues.MOTORCYCLE.search(context[: _MOTORCYCLE_WINDOW * 4]):
             return False
-        if _has_cue(_MILITARY_CUES, norm, start, end, _CONTEXT_WINDOW):
+        if cues.near(cues.MILITARY, norm, start, end, _CONTEXT_WINDOW):
             return True
         # A title is short; the body (or the title, for the body) can vouch for it.
-        return bool(context) and bool(_MILITARY_CUES.search(context[: _CONTEXT_WINDOW * 4]))
+        return bool(context) and bool(cues.MILITARY.search(context[: _CONTEXT_WINDOW * 4]))
 
     @staticmethod
     def _to_match(c: _Candidate, field: str, text: str, mapping: Sequence[int]) -> TermMatch:
@@ -356,13 +356,6 @@ class Matcher:
         while end < len(text) and unicodedata.category(text[end]) in ("Mn", "Me"):
             end += 1
         return TermMatch(term=c.term, field=field, text=text[start:end], start=start, end=end)
-
-
-def _has_cue(cues: re.Pattern[str], norm: str, start: int, end: int, window: int) -> bool:
-    """Whether `cues` occur within `window` chars around norm[start:end], outside it."""
-    before = norm[max(0, start - window) : start]
-    after = norm[end : end + window]
-    return bool(cues.search(before) or cues.search(after))
 
 
 # Pigeonhole filter for the fuzzy fallback: cut each canonical form into three
