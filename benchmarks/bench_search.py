@@ -29,12 +29,12 @@ from urllib.parse import quote
 
 from sqlalchemy import create_engine, insert
 
+from crawler.analysis.searchterms import search_form
 from crawler.review.queries import ArticleFilter
 from crawler.review.search import search, search_ids
 from crawler.storage.db import Database, normalize_url, open_database
 from crawler.storage.models import Article
 from crawler.text.arabic import normalize
-from crawler.text.searchform import search_form
 
 # --- the phrase bank (written for this benchmark) --------------------------------------------
 

@@ -93,7 +93,7 @@ def test_reading_never_migrates_and_says_to_upgrade(db_url: str, tmp_path: Path)
     for args in (["articles", "list"], ["search", "إس-400"], ["export", "--format", "csv"]):
         result = runner.invoke(cli, ["--config", str(config), *args])
         assert result.exit_code == 2, result.output
-        assert "at revision 0002, this version needs 0003" in result.stderr
+        assert "at revision 0002, this version needs 0004" in result.stderr
         assert "run `marsad db upgrade`" in result.stderr
     db = Database(db_url)
     try:

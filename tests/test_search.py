@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
+from crawler.analysis.searchterms import search_form
 from crawler.review.queries import ArticleFilter, article_json
 from crawler.review.search import find_spans, parse_query, search, search_ids
 from crawler.storage.db import Database, open_database
@@ -20,7 +21,7 @@ from crawler.storage.dedup import fingerprint
 from crawler.storage.models import Article
 from crawler.storage.store import ArticleRecord, Store
 from crawler.text.display import segments
-from crawler.text.searchform import search_form, stem
+from crawler.text.searchform import stem
 from tests.conftest import write_config
 from tests.helpers import run_marsad
 
@@ -324,3 +325,120 @@ def test_migration_backfills_existing_articles(tmp_path: Path) -> None:
         assert not {n for n in names if n.startswith("articles_fts")}
         assert conn.exec_driver_sql("SELECT count(*) FROM articles").scalar() == 1
     db.dispose()
+
+
+# --- watched names fold to one spelling ------------------------------------------------------
+
+ROSO_STORIES = {
+    "split_hamza": "قالت مؤسسة روس أوبورون إكسبورت إنها تلقت طلبات جديدة من دول آسيوية.",
+    "joined": "أكد مدير روسوبورون إكسبورت أن محادثات التصدير مستمرة مع عدة عواصم.",
+    "glued_clitic": "وجهت الحكومة دعوة لروسوبورونإكسبورت لعرض منتجاتها في المعرض.",
+    "latin": "نقلت الوكالة عن Rosoboronexport أن حجم الطلبات ارتفع هذا العام.",
+    "typo": "صرح مسؤول في روسوبرون اكسبورت بأن العقود الموقعة تجاوزت التوقعات.",
+}
+ROSO_QUERIES = [
+    "Rosoboronexport",
+    "rosoboron export",
+    "روسوبورون إكسبورت",
+    "روس أوبورون اكسبورت",
+    "روسوبورون",
+    "«روس-أوبورون-إكسبورت»",
+]
+
+
+@pytest.fixture
+def roso_stocked(database: Database) -> tuple[Database, dict[str, int]]:
+    ids = {
+        key: store(database, record(key, "خبر عن صادرات السلاح", body, ["other"], [], hours=i))
+        for i, (key, body) in enumerate(ROSO_STORIES.items())
+    }
+    ids["rostec"] = store(
+        database,
+        record(
+            "rostec",
+            "روستيخ تعلن أرباحها",
+            "أعلنت روستيخ الروسية عن زيادة في الإيرادات المدنية لمنظومة إس-400.",
+            ["other"],
+            [],
+            hours=9,
+        ),
+    )
+    return database, ids
+
+
+def test_every_rosoboronexport_spelling_finds_every_article(
+    roso_stocked: tuple[Database, dict[str, int]],
+) -> None:
+    db, ids = roso_stocked
+    expected = {ids[k] for k in ROSO_STORIES}
+    for query in ROSO_QUERIES:
+        assert set(found(db, query)) == expected, query
+
+
+def test_a_latin_query_finds_arabic_spellings_of_s400(database: Database) -> None:
+    bodies = {
+        "one_letter": "تسلم الجيش بطاريات منظومة س-400 الروسية في قاعدة جنوبية.",
+        "hamza": "قال الوزير إن صفقة إس–٤٠٠ ماضية رغم الضغوط.",
+        "reordered": "نشر الجيش 400-إس قرب الحدود الشرقية.",
+    }
+    ids = {
+        key: store(database, record(key, "الدفاع الجوي", body, ["other"], [], hours=i))
+        for i, (key, body) in enumerate(bodies.items())
+    }
+    for query in ["S-400", "S400", "س-400", "إس 400"]:
+        assert set(found(database, query)) == set(ids.values()), query
+
+
+def test_folded_names_are_highlighted_where_written() -> None:
+    text = "قالت روس أوبورون إكسبورت ولروسوبورون إكسبورت وس-400 كلاماً."
+    spans = find_spans(text, "Rosoboronexport")
+    assert [text[a:b] for a, b in spans] == ["روس أوبورون إكسبورت", "روسوبورون إكسبورت"]
+    assert [text[a:b] for a, b in find_spans(text, "S-400")] == ["س-400"]
+
+
+def test_names_fold_in_the_search_form() -> None:
+    assert search_form("مؤسسة روس أوبورون إكسبورت") == search_form("مؤسسة Rosoboronexport")
+    assert search_form("لروسوبورون إكسبورت") == "روسوبورون اكسبورت"
+    # Triumf is another name of the system, not a spelling: indexed as written.
+    assert "تريومف" in search_form("منظومة الدفاع الجوي تريومف")
+    # A look-alike is no spelling either.
+    assert search_form("روستيخ") == "روستيخ"
+    assert parse_query("Rosoboronexport تركيا").phrases == (
+        ("روسوبورون", "اكسبورت"),
+        ("تركيا",),
+    )
+
+
+def test_migration_recomputes_search_forms(tmp_path: Path) -> None:
+    """Rows indexed before the names were folded become findable by every spelling."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from crawler.storage.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db = Database(url)
+    cfg = alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO articles (url, source, title, text, normalized_text, content_hash, "
+                "fetched_at, updated_at, revision, terms, topics, countries, evidence, amounts, "
+                "search_title, search_body) VALUES ('https://x.example/2', 'x', 'خبر', "
+                "'قالت روس أوبورون إكسبورت إن الطلب قوي', 'قالت روس اوبورون اكسبورت إن الطلب قوي', "
+                "'h2', '2024-01-01', '2024-01-01', 1, '[]', '[]', '[]', '{}', '[]', 'خبر', "
+                "'قالت روس اوبورون اكسبورت ان طلب قوي')"
+            )
+        )
+    with db.read() as session:
+        assert search_ids(session, "Rosoboronexport") == [], "the old form does not fold"
+    db.dispose()
+    upgraded = open_database(url)
+    try:
+        assert found(upgraded, "Rosoboronexport") == [1]
+        assert found(upgraded, "روسوبورون") == [1]
+    finally:
+        upgraded.dispose()

@@ -163,6 +163,7 @@ class _Candidate:
     end: int
     term: str
     priority: int
+    alias: bool = False  # another name of the term (Triumf), not a spelling of it
 
 
 def _compile_entry_pattern(pattern: str) -> list[tuple[re.Pattern[str], str]]:
@@ -242,6 +243,16 @@ class Matcher:
             return []
         return self._find(text, *normalize_with_map_shared(text), field, "")
 
+    def spellings(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, term) in `normalize(text)` of each occurrence written as a spelling of
+        the term's own name (every match but an alias such as Triumf): what search folds."""
+        if not text:
+            return []
+        norm, mapping = normalize_with_map_shared(text)
+        return [
+            (c.start, c.end, c.term) for c in self._chosen(text, norm, mapping, "") if not c.alias
+        ]
+
     def find_in_article(self, title: str, body: str) -> list[TermMatch]:
         """Title matches (field "title") followed by body matches (field "body")."""
         title, body = title or "", body or ""
@@ -263,6 +274,12 @@ class Matcher:
     def _find(
         self, text: str, norm: str, mapping: Sequence[int], field: str, context: str
     ) -> list[TermMatch]:
+        chosen = self._chosen(text, norm, mapping, context)
+        return [self._to_match(c, field, text, mapping) for c in chosen]
+
+    def _chosen(
+        self, text: str, norm: str, mapping: Sequence[int], context: str
+    ) -> list[_Candidate]:
         candidates: list[_Candidate] = []
         for rule in self._rules:
             if rule.needles is not None and not any(n in norm for n in rule.needles):
@@ -277,7 +294,9 @@ class Matcher:
                     continue
                 if rule.kind == "triumf" and not self._triumf_ok(norm, start, end, context):
                     continue
-                candidates.append(_Candidate(start, end, rule.term, rule.priority))
+                candidates.append(
+                    _Candidate(start, end, rule.term, rule.priority, rule.kind == "triumf")
+                )
         chosen = _resolve_overlaps(candidates)
         # The fuzzy fallback only fills gaps: an exact match of any term wins.
         fuzzy = [
@@ -287,7 +306,7 @@ class Matcher:
         ]
         if fuzzy:
             chosen = _resolve_overlaps(chosen + fuzzy)
-        return [self._to_match(c, field, text, mapping) for c in chosen]
+        return chosen
 
     @staticmethod
     def _s400_ok(

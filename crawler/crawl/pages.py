@@ -16,9 +16,9 @@ from datetime import datetime
 
 from crawler.analysis.analyzer import Analyzer
 from crawler.analysis.extract import Extracted, find_main_text
+from crawler.analysis.searchterms import search_form
 from crawler.storage.dedup import Fingerprint, fingerprint
 from crawler.storage.store import ArticleRecord, Store, StoreResult
-from crawler.text.searchform import search_form, search_form_of_normalized
 
 _ARABIC_LETTERS = re.compile(r"[\u0621-\u064A\u0671-\u06D3]+")
 _LATIN_LETTERS = re.compile(r"[A-Za-z]+")
@@ -110,8 +110,7 @@ def examine(page: Page, analyzer: Analyzer) -> Verdict:
         countries=analysis.countries,
         evidence=analysis.evidence,
         amounts=analysis.amounts,
-        # The fingerprint has normalized the body already; the index folds the same text.
-        search_forms=(search_form(article.title), search_form_of_normalized(fp.normalized)),
+        search_forms=(search_form(article.title), search_form(article.text)),
     )
     return Verdict(article, record=record, fingerprint=fp)
 

@@ -27,11 +27,11 @@ from sqlalchemy import Float, column, func, literal_column, select, table
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from crawler.analysis.searchterms import search_tokens
 from crawler.review.queries import ArticleFilter, article_json, select_articles
 from crawler.storage.models import Article
-from crawler.text.arabic import normalize, normalize_with_map
+from crawler.text.arabic import normalize
 from crawler.text.display import merge_spans
-from crawler.text.searchform import token_spans, tokens
 
 _QUOTED = re.compile(r'"([^"]*)"')
 
@@ -68,8 +68,12 @@ def parse_query(query: str) -> ParsedQuery:
 
     def loose(text: str) -> None:
         current: list[str] = []
-        for tok in tokens(text):
-            if tok.isdigit() and current:
+        last_span = (-1, -1)
+        for tok, start, end in search_tokens(text)[2]:
+            # A folded name's words share its span and stay one phrase.
+            same_name = (start, end) == last_span
+            last_span = (start, end)
+            if (tok.isdigit() or same_name) and current:
                 current.append(tok)
                 continue
             if current:
@@ -83,7 +87,7 @@ def parse_query(query: str) -> ParsedQuery:
     pos = 0
     for m in _QUOTED.finditer(folded):
         loose(folded[pos : m.start()])
-        inner = tuple(tokens(m.group(1)))
+        inner = tuple(tok for tok, _, _ in search_tokens(m.group(1))[2])
         if inner:
             phrases.append(inner)
         pos = m.end()
@@ -229,8 +233,7 @@ def find_spans(text: str, query: str | ParsedQuery) -> list[tuple[int, int]]:
     parsed = parse_query(query) if isinstance(query, str) else query
     if not parsed or not text:
         return []
-    normalized, mapping = normalize_with_map(text)
-    toks = token_spans(normalized)
+    _, mapping, toks = search_tokens(text)
     spans: list[tuple[int, int]] = []
     stems = [t[0] for t in toks]
     for phrase in parsed.phrases:

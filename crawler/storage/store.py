@@ -22,12 +22,12 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crawler.analysis.searchterms import search_form
 from crawler.storage.db import Database
 from crawler.storage.dedup import Fingerprint, Scores
 from crawler.storage.models import Alert, Article, Development, LshBand
 from crawler.storage.originals import Original, OriginalFinder
 from crawler.storage.seen import SeenEntry, SeenStatus, SeenUrls, mark_seen
-from crawler.text.searchform import search_form
 
 log = logging.getLogger(__name__)
 

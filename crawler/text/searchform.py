@@ -8,14 +8,15 @@ fold alike on both sides (see `crawler.review.search`):
   are the same two tokens (FTS5 and PostgreSQL would otherwise split them differently);
 - a light proclitic strip (و, the article ال and its بال/لل forms, a leading ب/ل on long
   words), so "الهند", "والهند" and "للهند" index alike;
-- Latin system designators before a number take their Arabic spelling ("S-400" as "اس 400").
+- Latin system designators before a number take their Arabic spelling ("S-400" as "اس 400");
+- spans the caller names (the watched names, found by `crawler.analysis.searchterms`, which
+  `text` may not import) are indexed as one spelling of the name.
 """
 
 from __future__ import annotations
 
 import re
-
-from crawler.text.arabic import normalize
+from collections.abc import Sequence
 
 # A token is a run of letters or a run of digits: the boundary between "اس" and "400" splits.
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
@@ -46,11 +47,26 @@ def stem(token: str) -> str:
 _LATIN_DESIGNATORS = {"s": "اس", "su": "سو", "f": "اف", "mig": "ميغ", "t": "تي"}
 
 
-def token_spans(normalized: str) -> list[tuple[str, int, int]]:
-    """(search token, start, end) in normalized text: what is indexed and what is highlighted."""
+def token_spans(
+    normalized: str, folds: Sequence[tuple[int, int, str]] = ()
+) -> list[tuple[str, int, int]]:
+    """(search token, start, end) in normalized text: what is indexed and what is highlighted.
+
+    ``folds`` are sorted, disjoint (start, end, spelling) spans of ``normalized``: every token
+    that overlaps one (a proclitic glued to it included) gives way to the tokens of its
+    ``spelling``, each spanning the fold, so that all the ways of writing a name index alike.
+    """
     found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(normalized)]
-    out = []
+    out: list[tuple[str, int, int]] = []
+    pending = iter(folds)
+    fold = next(pending, None)
     for i, (tok, start, end) in enumerate(found):
+        while fold is not None and fold[1] <= start:
+            fold = next(pending, None)
+        if fold is not None and fold[0] < end:
+            if not out or out[-1][1:] != (fold[0], fold[1]):
+                out += [(t, fold[0], fold[1]) for t, _, _ in token_spans(fold[2])]
+            continue
         arabic = _LATIN_DESIGNATORS.get(tok)
         if arabic is not None and i + 1 < len(found) and found[i + 1][0].isdigit():
             tok = arabic
@@ -58,16 +74,6 @@ def token_spans(normalized: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def tokens(text: str) -> list[str]:
-    """The search tokens of raw text, in order."""
-    return [tok for tok, _, _ in token_spans(normalize(text))]
-
-
-def search_form(text: str | None) -> str:
-    """What is indexed for a title or body: its search tokens joined by spaces."""
-    return search_form_of_normalized(normalize(text or ""))
-
-
-def search_form_of_normalized(normalized: str) -> str:
-    """:func:`search_form` of a text already passed through `crawler.text.arabic.normalize`."""
-    return " ".join(tok for tok, _, _ in token_spans(normalized))
+def search_form_of_normalized(normalized: str, folds: Sequence[tuple[int, int, str]] = ()) -> str:
+    """What is indexed for a normalized title or body: its search tokens joined by spaces."""
+    return " ".join(tok for tok, _, _ in token_spans(normalized, folds))

@@ -110,7 +110,7 @@ PG_DOWN = [
 
 def _backfill(conn: sa.Connection) -> None:
     """Search forms for rows stored before this revision, computed by the same Python code."""
-    from crawler.text.searchform import search_form
+    from crawler.analysis.searchterms import search_form
 
     articles = sa.table(
         "articles",
