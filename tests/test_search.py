@@ -11,15 +11,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from alembic import command
+from sqlalchemy import delete, select, text
 
 from crawler.analysis.searchterms import search_form
 from crawler.review.queries import ArticleFilter, article_json
 from crawler.review.search import find_spans, parse_query, search, search_ids
-from crawler.storage.db import Database, open_database
+from crawler.storage.db import Database, alembic_config, open_database
 from crawler.storage.dedup import fingerprint
 from crawler.storage.models import Article
 from crawler.storage.store import ArticleRecord, Store
+from crawler.text.arabic import normalize
 from crawler.text.display import segments
 from crawler.text.searchform import stem
 from tests.conftest import write_config
@@ -281,28 +283,45 @@ def test_marsad_search_command(
     assert empty.returncode == 2 and "no words" in empty.stderr
 
 
-def test_migration_backfills_existing_articles(tmp_path: Path) -> None:
-    """A database at revision 0001 with articles gets searchable when upgraded."""
-    from alembic import command
-    from sqlalchemy import text
-
-    from crawler.storage.db import Database, alembic_config
-
+def _database_at(tmp_path: Path, revision: str) -> tuple[str, Database]:
+    """A new SQLite database migrated up to `revision` only."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     db = Database(url)
     cfg = alembic_config(db)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
+        command.upgrade(cfg, revision)
+    return url, db
+
+
+def _insert_article(db: Database, title: str, body: str, **search: str) -> None:
+    """One article row written by hand, as an older version of the code stored it."""
+    values = {
+        "url": f"https://x.example/{title}",
+        "source": "x",
+        "title": title,
+        "text": body,
+        "normalized_text": normalize(body),
+        "content_hash": "h",
+        "fetched_at": "2024-01-01",
+        "updated_at": "2024-01-01",
+        "revision": 1,
+        "terms": "[]",
+        "topics": "[]",
+        "countries": "[]",
+        "evidence": "{}",
+        "amounts": "[]",
+        **search,
+    }
+    names = ", ".join(values)
     with db.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO articles (url, source, title, text, normalized_text, content_hash, "
-                "fetched_at, updated_at, revision, terms, topics, countries, evidence, amounts) "
-                "VALUES ('https://x.example/1', 'x', 'تسليم «إس-400» إلى أنقرة', 'نص الخبر عن إس-400', "
-                "'نص الخبر عن اس-400', 'h1', '2024-01-01', '2024-01-01', 1, '[]', '[]', '[]', '{}', '[]')"
-            )
-        )
+        conn.execute(text(f"INSERT INTO articles ({names}) VALUES (:{', :'.join(values)})"), values)
+
+
+def test_migration_backfills_existing_articles(tmp_path: Path) -> None:
+    """A database at revision 0001 with articles gets searchable when upgraded."""
+    url, db = _database_at(tmp_path, "0001")
+    _insert_article(db, "تسليم «إس-400» إلى أنقرة", "نص الخبر عن إس-400")
     db.dispose()
     upgraded = open_database(url)
     try:
@@ -411,28 +430,15 @@ def test_names_fold_in_the_search_form() -> None:
 
 def test_migration_recomputes_search_forms(tmp_path: Path) -> None:
     """Rows indexed before the names were folded become findable by every spelling."""
-    from alembic import command
-    from sqlalchemy import text
-
-    from crawler.storage.db import alembic_config
-
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    db = Database(url)
-    cfg = alembic_config(db)
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
-    with db.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO articles (url, source, title, text, normalized_text, content_hash, "
-                "fetched_at, updated_at, revision, terms, topics, countries, evidence, amounts, "
-                "search_title, search_body) VALUES ('https://x.example/2', 'x', 'خبر', "
-                "'قالت روس أوبورون إكسبورت إن الطلب قوي', 'قالت روس اوبورون اكسبورت إن الطلب قوي', "
-                "'h2', '2024-01-01', '2024-01-01', 1, '[]', '[]', '[]', '{}', '[]', 'خبر', "
-                "'قالت روس اوبورون اكسبورت ان طلب قوي')"
-            )
-        )
+    url, db = _database_at(tmp_path, "0003")
+    # As the code before 0004 indexed it: the name's words as written.
+    _insert_article(
+        db,
+        "خبر",
+        "قالت روس أوبورون إكسبورت إن الطلب قوي",
+        search_title="خبر",
+        search_body="قالت روس اوبورون اكسبورت ان طلب قوي",
+    )
     with db.read() as session:
         assert search_ids(session, "Rosoboronexport") == [], "the old form does not fold"
     db.dispose()

@@ -108,27 +108,6 @@ PG_DOWN = [
 ]
 
 
-def _backfill(conn: sa.Connection) -> None:
-    """Search forms for rows stored before this revision, computed by the same Python code."""
-    from crawler.analysis.searchterms import search_form
-
-    articles = sa.table(
-        "articles",
-        sa.column("id", sa.Integer),
-        sa.column("title", sa.Text),
-        sa.column("text", sa.Text),
-        sa.column("search_title", sa.Text),
-        sa.column("search_body", sa.Text),
-    )
-    rows = conn.execute(sa.select(articles.c.id, articles.c.title, articles.c.text)).all()
-    for row in rows:
-        conn.execute(
-            articles.update()
-            .where(articles.c.id == row.id)
-            .values(search_title=search_form(row.title), search_body=search_form(row.text))
-        )
-
-
 def upgrade() -> None:
     # Plain ADD COLUMN, not batch mode: a batch rebuild of articles would drop triggers.
     op.add_column(
@@ -137,10 +116,12 @@ def upgrade() -> None:
     op.add_column(
         "articles", sa.Column("search_body", sa.Text(), nullable=False, server_default="")
     )
+    from crawler.storage.reindex import recompute_search_forms
+
     conn = op.get_bind()
     # Before the triggers exist: a contentless FTS5 table must never be asked to delete a row
     # it did not index.
-    _backfill(conn)
+    recompute_search_forms(conn)
     for statement in SQLITE_UP if conn.dialect.name == "sqlite" else PG_UP:
         op.execute(statement)
 

@@ -9,7 +9,6 @@ matcher knows of S-400 and Rosoboronexport as one, so the stored forms are recom
 triggers of 0002 re-index a row when its search columns change, on SQLite and PostgreSQL alike.
 """
 
-import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
@@ -17,38 +16,11 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-_BATCH = 500
-
 
 def upgrade() -> None:
-    from crawler.analysis.searchterms import search_form
+    from crawler.storage.reindex import recompute_search_forms
 
-    articles = sa.table(
-        "articles",
-        sa.column("id", sa.Integer),
-        sa.column("title", sa.Text),
-        sa.column("text", sa.Text),
-        sa.column("search_title", sa.Text),
-        sa.column("search_body", sa.Text),
-    )
-    conn = op.get_bind()
-    last = 0
-    while True:
-        rows = conn.execute(
-            sa.select(articles.c.id, articles.c.title, articles.c.text)
-            .where(articles.c.id > last)
-            .order_by(articles.c.id)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            conn.execute(
-                articles.update()
-                .where(articles.c.id == row.id)
-                .values(search_title=search_form(row.title), search_body=search_form(row.text))
-            )
-        last = rows[-1].id
+    recompute_search_forms(op.get_bind())
 
 
 def downgrade() -> None:
