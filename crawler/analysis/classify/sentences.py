@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from crawler.analysis.classify.lexicon import Weights
+from crawler.analysis.classify.patterns import clean
 from crawler.text.arabic import normalize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
+_TOKEN = re.compile(r"\S+")
 
 
 class TermLike(Protocol):
@@ -53,6 +55,15 @@ class Sentence:
     countries: dict[tuple[bool, bool], set[str]] = dataclasses.field(default_factory=dict)
     live_rules: set[int] | None = None  # prefilter candidates among the topic rules
     live_places: set[int] | None = None  # prefilter candidates among the country names
+    words: list[tuple[int, int, str]] | None = None  # see `tokens`
+
+    def tokens(self) -> list[tuple[int, int, str]]:
+        """(start, end, cleaned word) of every token of `norm`, computed once."""
+        if self.words is None:
+            self.words = [
+                (m.start(), m.end(), clean(m.group())) for m in _TOKEN.finditer(self.norm)
+            ]
+        return self.words
 
 
 def _split(text: str, field_name: str, first_index: int) -> list[Sentence]:
@@ -88,11 +99,11 @@ def article_sentences(
     body: str,
     matches: Sequence[TermLike],
     weights: Weights,
-    refers: Callable[[str], bool] | None = None,
+    refers: Callable[[Sentence], bool] | None = None,
 ) -> list[Sentence]:
     """The title (as one sentence) and the body's sentences, with their weights.
 
-    `refers` tells whether a normalized sentence refers back to the watched system."""
+    `refers` tells whether a sentence refers back to the watched system."""
     # A title spread over lines is still one headline.
     t = title.strip()
     title_s = [Sentence("title", title.find(t), title.find(t) + len(t), t, normalize(t), 0)]
@@ -110,7 +121,7 @@ def article_sentences(
     named = any(s.has_term for s in title_s)
     refers_back = [False] * len(body_s)
     for i, s in enumerate(body_s):
-        refers_back[i] = named and not s.has_term and refers is not None and refers(s.norm)
+        refers_back[i] = named and not s.has_term and refers is not None and refers(s)
         named = named or s.has_term
     for i, s in enumerate(body_s):
         w = 0.0

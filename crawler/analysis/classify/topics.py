@@ -97,6 +97,9 @@ class TopicRules:
                 for stem in self.stems.forms(form):
                     self.events.setdefault(stem, []).append(compiled)
         self.references = frozenset(s for f in lexicon.references for s in self.stems.forms(f))
+        # Per word: its cues, and whether it refers back (news vocabulary repeats).
+        self._cues_of: dict[str, list[_Cue]] = {}
+        self._refers: dict[str, bool] = {}
         self.other_systems = rules(lexicon.other_systems)
         cues = lexicon.cues
         self.neg_window = cues.negation_window
@@ -134,9 +137,22 @@ class TopicRules:
             cue.topic, cue.polarity == "negative", stems(cue.needs), stems(cue.not_after), cue.reach
         )
 
-    def refers(self, norm: str) -> bool:
-        """Whether a normalized sentence holds a word that refers back to the watched system."""
-        return any(self.stems.among(clean(w), self.references) for w in norm.split())
+    def refers(self, s: Sentence) -> bool:
+        """Whether a sentence holds a word that refers back to the watched system."""
+        memo = self._refers
+        for _, _, w in s.tokens():
+            got = memo.get(w)
+            if got is None:
+                got = memo[w] = bool(w) and self.stems.among(w, self.references)
+            if got:
+                return True
+        return False
+
+    def _cues(self, word: str) -> list[_Cue]:
+        got = self._cues_of.get(word)
+        if got is None:
+            got = self._cues_of[word] = self.stems.lookup(word, self.events) or []
+        return got
 
     def patterns(self) -> list[FilteredPattern]:
         """Every regex registered in `self.filter`."""
@@ -185,7 +201,7 @@ class TopicRules:
                         if not buyer_acts:
                             continue
                     hits.append(hit)
-        hits = self._cue_hits(text, hits, idioms_of)
+        hits = self._cue_hits(s, hits, idioms_of)
         hits = self._apply_denials(s, hits)
         if (
             not s.has_term
@@ -211,15 +227,16 @@ class TopicRules:
         return [(t, out[t]) for t in EVENT_TOPICS if t in out]
 
     def _cue_hits(
-        self, text: str, hits: list[_Hit], idioms_of: dict[str, list[tuple[int, int]]]
+        self, s: Sentence, hits: list[_Hit], idioms_of: dict[str, list[tuple[int, int]]]
     ) -> list[_Hit]:
-        """`hits` with the event cues of `text` added, less what a negative cue undoes."""
-        tokens = [(m.start(), m.end(), clean(m.group())) for m in re.finditer(r"\S+", text)]
+        """`hits` with the event cues of `s` added, less what a negative cue undoes."""
+        text = s.norm
+        tokens = s.tokens()
         undone: list[tuple[int, int]] = []
         for i, (a, b, w) in enumerate(tokens):
             if not w:
                 continue
-            for cue in self.stems.lookup(w, self.events) or ():
+            for cue in self._cues(w):
                 after = tokens[i + 1 : i + 1 + cue.reach]
                 if cue.negative:
                     # "لا تنوي التخلي عن شراء": the intent before the cue goes with it.
@@ -289,11 +306,7 @@ class TopicRules:
         """Stretches of a normalized sentence that a denial governs."""
         text = s.norm
         # (start, end, word, word without a joined conjunction) of every token
-        tokens = [
-            (m.start(), m.end(), w, unjoined(w))
-            for m in re.finditer(r"\S+", text)
-            for w in (clean(m.group()),)
-        ]
+        tokens = [(a, b, w, unjoined(w)) for a, b, w in s.tokens()]
         ends = [
             a
             for p in self._live(s, self.denial_scope_end_phrases)
