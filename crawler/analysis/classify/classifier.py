@@ -34,6 +34,7 @@ class Classifier:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.weights = lexicon.topics.weights
+        self.sellers = frozenset(lexicon.topics.sellers)
         self.gazetteer = Gazetteer(lexicon.countries)
         self.rules = TopicRules(lexicon.topics, self.gazetteer)
         self.amounts = AmountFinder(lexicon.amounts)
@@ -66,10 +67,16 @@ class Classifier:
             return Classification()
         title = title or ""
         body = body or ""
-        sentences = article_sentences(title, body, matches, self.weights)
+        sentences = article_sentences(title, body, matches, self.weights, self.rules.refers)
+        if any(m.term in self.sellers for m in matches):
+            for s in sentences:
+                s.seller_article = True
 
         scores: dict[str, float] = {}
-        evidence: dict[str, tuple[float, int, str]] = {}
+        # The analyst reads the evidence to learn what happened: a body sentence that
+        # states the development says more than the headline, which is used only when
+        # no body sentence does.
+        evidence: dict[str, tuple[tuple[bool, float], int, str]] = {}
         for s in sentences:
             if s.weight <= 0:
                 continue
@@ -83,9 +90,10 @@ class Classifier:
                     else:
                         continue
                 scores[topic] = scores.get(topic, 0.0) + weight
+                rank = (s.field == "body", weight)
                 best = evidence.get(topic)
-                if best is None or weight > best[0]:
-                    evidence[topic] = (weight, s.index, s.text)
+                if best is None or rank > best[0]:
+                    evidence[topic] = (rank, s.index, s.text)
 
         topics: list[str] = [
             t for t in EVENT_TOPICS if scores.get(t, 0.0) >= self.weights.threshold
@@ -94,7 +102,7 @@ class Classifier:
             topics = [Topic.OTHER]
             term_sentences = [s for s in sentences if s.has_term]
             pick = max(term_sentences or sentences, key=lambda s: (s.weight, -s.index))
-            evidence[Topic.OTHER] = (0.0, pick.index, pick.text)
+            evidence[Topic.OTHER] = ((True, 0.0), pick.index, pick.text)
 
         return Classification(
             topics=topics,

@@ -51,6 +51,7 @@ class Weights:
     lead: float = 2.0
     term: float = 1.0  # a body sentence that mentions a watched term
     neighbour: float = 0.5  # the sentence just before or after a term sentence
+    reference: float = 0.5  # a body sentence that refers back to the watched system
     lead_background: float = 0.5  # a lead sentence that reads as background
     threshold: float = 1.0  # a topic needs this much support
 
@@ -100,6 +101,39 @@ class Denial:
     deal_objects: Words = ()  # entries
 
 
+ROLES = frozenset({"buyer", "seller", "sanctioner", ""})
+POLARITIES = frozenset({"positive", "negative"})
+
+
+@dataclass(frozen=True)
+class EventCue:
+    """One `[[cue]]`: an event word by its base forms (past, present with ي, verbal noun,
+    participle), which the rules compile to stems, so one entry covers conjugations,
+    clitics and plurals.
+
+    `needs`: base forms one of which must stand within `reach` words after the cue ("ترغب في
+    شراء"). `not_after`: base forms that, just before the cue, make it a modifier ("عقد
+    توريد" names a contract). A `negative` cue undoes the events in the `reach` words after
+    it, negated or not ("لا تنوي التخلي عن شراء" adds nothing); its topic is "any".
+    """
+
+    topic: str
+    forms: Words
+    role: str = ""
+    polarity: str = "positive"
+    needs: Words = ()
+    not_after: Words = ()
+    reach: int = 4
+
+    def check(self, where: str) -> EventCue:
+        topics = {"any"} if self.polarity == "negative" else set(EVENT_TOPICS)
+        if self.topic not in topics or self.role not in ROLES or self.polarity not in POLARITIES:
+            raise LexiconError(f"{where}: bad topic, role or polarity")
+        if not self.forms:
+            raise LexiconError(f"{where}: no forms")
+        return self
+
+
 @dataclass(frozen=True)
 class TopicLexicon:
     """`topics.toml`."""
@@ -109,13 +143,30 @@ class TopicLexicon:
     topics: dict[str, TopicEntries] = field(default_factory=dict)
     cues: Cues = field(default_factory=Cues)
     denial: Denial = field(default_factory=Denial)
+    events: tuple[EventCue, ...] = ()
+    # Words that refer back to the watched system once it is named (المنظومة، الصفقة).
+    references: Words = ()
+    # Other weapons an article may name beside the watched one (entries, as triggers).
+    other_systems: Words = ()
+    # Watched terms that name a seller of every weapon, not a weapon: in their articles,
+    # other weapons are the news (`other_systems` does not apply).
+    sellers: Words = ()
 
     @classmethod
     def read(cls, data: dict[str, Any]) -> TopicLexicon:
-        _refuse(set(data) - {"max_gap", "weights", "topics", "cues", "denial"}, "topics.toml")
+        keys = {"max_gap", "weights", "topics", "cues", "denial", "cue", "references"}
+        keys |= {"other_systems", "sellers"}
+        _refuse(set(data) - keys, "topics.toml")
         topics = _table(data.get("topics", {}), "topics")
         _refuse(set(topics) - set(EVENT_TOPICS), "topics")
         return cls(
+            events=tuple(
+                _build(EventCue, c, f"cue[{i}]").check(f"cue[{i}]")
+                for i, c in enumerate(data.get("cue", []))
+            ),
+            references=tuple(data.get("references", ())),
+            other_systems=tuple(data.get("other_systems", ())),
+            sellers=tuple(data.get("sellers", ())),
             max_gap=int(data.get("max_gap", 8)),
             weights=_build(Weights, data.get("weights", {}), "weights"),
             topics={

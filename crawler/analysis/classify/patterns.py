@@ -7,8 +7,9 @@ words are folded the same way. The entry syntax is described at the top of `topi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import NamedTuple, TypeVar
 
 from crawler.text.arabic import normalize
 
@@ -117,3 +118,66 @@ class CueWords(NamedTuple):
             joined = " " + " ".join(words) + " "
             return any(" " + p + " " in joined for p in self.phrases)
         return False
+
+
+# --------------------------------------------------------------------------- stems
+
+T = TypeVar("T")
+
+# The article in its joined forms, with a conjunction before it: stripped before stemming,
+# because Snowball handles "ال" and "لل" differently after a ة (صفقه / الصفقه).
+_LEADING_ARTICLE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
+# One proclitic the stemmer may leave on a word: tried off when the stem is no cue.
+PROCLITICS = "وفبلكس"
+# Present-tense prefixes: a cue's present form, written with ي, covers the others. (A
+# leading ت is no sign of the present: تسلم is also a past form.)
+_PRESENT = "يتن"
+
+
+class Stems:
+    """Snowball's Arabic stemmer on normalized words, with the article stripped first.
+
+    Stems are memoised: news vocabulary repeats, and stemming is the classifier's hot path.
+    """
+
+    def __init__(self) -> None:
+        import Stemmer  # PyStemmer: imported on first use, so importing `classify` stays cheap
+
+        self._stem = Stemmer.Stemmer("arabic").stemWord
+        self._memo: dict[str, str] = {}
+
+    def __call__(self, word: str) -> str:
+        """The stem of one normalized, cleaned word."""
+        got = self._memo.get(word)
+        if got is None:
+            bare = word
+            m = _LEADING_ARTICLE.match(word)
+            if m and len(word) - m.end() >= 3:
+                bare = word[m.end() :]
+            got = self._memo[word] = self._stem(bare)
+        return got
+
+    def forms(self, form: str) -> set[str]:
+        """The stems of one base form written in a lexicon, and of its present-tense siblings
+        (the present "يتسلم" also stands for تتسلم and نتسلم)."""
+        words = [normalize(w) for w in form.split()]
+        if len(words) != 1:
+            raise ValueError(f"a cue form is one word: {form!r}")
+        word = words[0]
+        variants = {word}
+        if len(word) > 3 and word[0] == "ي":
+            variants |= {p + word[1:] for p in _PRESENT}
+        return {self(v) for v in variants}
+
+    def lookup(self, word: str, table: Mapping[str, T]) -> T | None:
+        """`table`'s entry for the stem of `word`, retried once without one proclitic."""
+        got = table.get(self(word))
+        if got is None and len(word) > 3 and word[0] in PROCLITICS:
+            got = table.get(self(word[1:]))
+        return got
+
+    def among(self, word: str, stems: AbstractSet[str]) -> bool:
+        """Whether the stem of `word` is one of `stems`, retried once without one proclitic."""
+        if self(word) in stems:
+            return True
+        return len(word) > 3 and word[0] in PROCLITICS and self(word[1:]) in stems

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 
 from crawler.analysis.classify.countries import Gazetteer
-from crawler.analysis.classify.lexicon import TopicEntries, TopicLexicon
+from crawler.analysis.classify.lexicon import EventCue, TopicEntries, TopicLexicon
 from crawler.analysis.classify.patterns import (
     CLAUSE_END,
     CueWords,
+    Stems,
     clean,
     entry_regex,
     folded,
@@ -37,6 +38,17 @@ class _TopicRules:
     robust: list[FilteredPattern]
     exceptions: list[FilteredPattern]
     buyer: list[FilteredPattern]
+
+
+@dataclass(frozen=True)
+class _Cue:
+    """An `EventCue` compiled: its context words as stems."""
+
+    topic: str
+    negative: bool
+    needs: frozenset[str]
+    not_after: frozenset[str]
+    reach: int
 
 
 @dataclass
@@ -77,6 +89,18 @@ class TopicRules:
                     rules(spec.buyer_triggers),
                 )
             )
+        self.stems = Stems()
+        self.events: dict[str, list[_Cue]] = {}
+        for cue in lexicon.events:
+            compiled = self._compile(cue)
+            for form in cue.forms:
+                for stem in self.stems.forms(form):
+                    self.events.setdefault(stem, []).append(compiled)
+        self.references = frozenset(s for f in lexicon.references for s in self.stems.forms(f))
+        # Per word: its cues, and whether it refers back (news vocabulary repeats).
+        self._cues_of: dict[str, list[_Cue]] = {}
+        self._refers: dict[str, bool] = {}
+        self.other_systems = rules(lexicon.other_systems)
         cues = lexicon.cues
         self.neg_window = cues.negation_window
         self.negation = CueWords.of(cues.negation)
@@ -105,6 +129,31 @@ class TopicRules:
         self.denial_scope_end_phrases = rules(denial.scope_end_phrases)
         self.deal_objects = rules(denial.deal_objects)
 
+    def _compile(self, cue: EventCue) -> _Cue:
+        def stems(forms: tuple[str, ...]) -> frozenset[str]:
+            return frozenset(s for f in forms for s in self.stems.forms(f))
+
+        return _Cue(
+            cue.topic, cue.polarity == "negative", stems(cue.needs), stems(cue.not_after), cue.reach
+        )
+
+    def refers(self, s: Sentence) -> bool:
+        """Whether a sentence holds a word that refers back to the watched system."""
+        memo = self._refers
+        for _, _, w in s.tokens():
+            got = memo.get(w)
+            if got is None:
+                got = memo[w] = bool(w) and self.stems.among(w, self.references)
+            if got:
+                return True
+        return False
+
+    def _cues(self, word: str) -> list[_Cue]:
+        got = self._cues_of.get(word)
+        if got is None:
+            got = self._cues_of[word] = self.stems.lookup(word, self.events) or []
+        return got
+
     def patterns(self) -> list[FilteredPattern]:
         """Every regex registered in `self.filter`."""
         return list(self._patterns)
@@ -129,8 +178,9 @@ class TopicRules:
         ) or self._year_background(text)
         hits: list[_Hit] = []
         buyer_acts: bool | None = None
+        idioms_of: dict[str, list[tuple[int, int]]] = {}
         for topic in self.topics:
-            idioms = [
+            idioms = idioms_of[topic.name] = [
                 (x.start(), x.end())
                 for p in self._live(s, topic.exceptions)
                 for x in p.finditer(text)
@@ -142,7 +192,7 @@ class TopicRules:
             )
             for pat, kind in kinds:
                 for m in pat.finditer(text):
-                    hit = self._hit(topic.name, kind, text, m, idioms)
+                    hit = self._hit(topic.name, kind, text, m.start(), m.end(), idioms)
                     if hit is None:
                         continue
                     if kind == "buyer":
@@ -151,7 +201,14 @@ class TopicRules:
                         if not buyer_acts:
                             continue
                     hits.append(hit)
+        hits = self._cue_hits(s, hits, idioms_of)
         hits = self._apply_denials(s, hits)
+        if (
+            not s.has_term
+            and not s.seller_article
+            and any(p.search(text) for p in self._live(s, self.other_systems))
+        ):
+            hits = [h for h in hits if h.topic == Topic.SANCTION]
         if not hits:
             return []
         names = {h.topic for h in hits}
@@ -168,6 +225,50 @@ class TopicRules:
             background = background_cue and not h.future
             out[h.topic] = out.get(h.topic, True) and background
         return [(t, out[t]) for t in EVENT_TOPICS if t in out]
+
+    def _cue_hits(
+        self, s: Sentence, hits: list[_Hit], idioms_of: dict[str, list[tuple[int, int]]]
+    ) -> list[_Hit]:
+        """`hits` with the event cues of `s` added, less what a negative cue undoes."""
+        text = s.norm
+        tokens = s.tokens()
+        undone: list[tuple[int, int]] = []
+        for i, (a, b, w) in enumerate(tokens):
+            if not w:
+                continue
+            for cue in self._cues(w):
+                after = tokens[i + 1 : i + 1 + cue.reach]
+                if cue.negative:
+                    # "لا تنوي التخلي عن شراء": the intent before the cue goes with it.
+                    undone.append((tokens[max(0, i - 2)][0], after[-1][1] if after else b))
+                    continue
+                if cue.needs and not any(self.stems.among(x[2], cue.needs) for x in after):
+                    continue
+                # "لتوريد": a verbal noun with the ل of purpose is what something else is
+                # for (a contract, a visit), not the event.
+                if (w[0] == "ل" and self.stems(w) not in self.events) or self._governed(
+                    text, tokens, i, cue
+                ):
+                    continue
+                hit = self._hit(Topic(cue.topic), "plain", text, a, b, idioms_of[cue.topic])
+                if hit is not None:
+                    hits.append(hit)
+        if undone:
+            hits = [h for h in hits if not any(x <= h.start < y for x, y in undone)]
+        return hits
+
+    def _governed(self, text: str, tokens: list[tuple[int, int, str]], i: int, cue: _Cue) -> bool:
+        """Whether a `not_after` word stands in the `reach` words before token `i`, within
+        its clause ("عقدا مع روسيا لتوريد": the supply is the contract's content)."""
+        if not cue.not_after:
+            return False
+        for k in range(i - 1, max(-1, i - 1 - cue.reach), -1):
+            a, b, w = tokens[k]
+            if text[a:b].endswith(CLAUSE_END):
+                break
+            if self.stems.among(w, cue.not_after):
+                return True
+        return False
 
     def _apply_denials(self, s: Sentence, hits: list[_Hit]) -> list[_Hit]:
         """Rewrite the hits that sit inside a denial ("نفى صحة تقارير عن توقيع عقد").
@@ -205,11 +306,7 @@ class TopicRules:
         """Stretches of a normalized sentence that a denial governs."""
         text = s.norm
         # (start, end, word, word without a joined conjunction) of every token
-        tokens = [
-            (m.start(), m.end(), w, unjoined(w))
-            for m in re.finditer(r"\S+", text)
-            for w in (clean(m.group()),)
-        ]
+        tokens = [(a, b, w, unjoined(w)) for a, b, w in s.tokens()]
         ends = [
             a
             for p in self._live(s, self.denial_scope_end_phrases)
@@ -231,12 +328,18 @@ class TopicRules:
         return spans
 
     def _hit(
-        self, topic: Topic, kind: str, text: str, m: re.Match[str], idioms: list[tuple[int, int]]
+        self,
+        topic: Topic,
+        kind: str,
+        text: str,
+        start: int,
+        end: int,
+        idioms: list[tuple[int, int]],
     ) -> _Hit | None:
         """One trigger occurrence, or None when its context says it did not happen."""
-        if any(a <= m.start() < b for a, b in idioms):
+        if any(a <= start < b for a, b in idioms):
             return None
-        prefix = text[: m.start()]
+        prefix = text[:start]
         if self.descriptive.among(window(prefix, self.descriptive_window)):
             return None
         if self.passing.among(window(prefix, self.passing_window)):
@@ -245,7 +348,7 @@ class TopicRules:
             window(prefix, self.passing_window)
         ):
             return None
-        after = [clean(w) for w in text[m.end() :].split()[: self.neg_after_window]]
+        after = [clean(w) for w in text[end:].split()[: self.neg_after_window]]
         if topic in (Topic.CONTRACT, Topic.DELIVERY):
             if self.conditional.among(window(prefix, self.conditional_window)):
                 return None
@@ -254,13 +357,13 @@ class TopicRules:
             if self.inquiry.among(window(prefix, self.inquiry_window)) or (
                 kind != "robust" and self.hypothetical_after.among(after)
             ):
-                return _Hit(Topic.NEGOTIATION, m.start(), False, kind)
+                return _Hit(Topic.NEGOTIATION, start, False, kind)
         if kind != "robust" and (self._negated(prefix) or self.neg_after.among(after)):
             # "لم يتم توقيع أي عقد" denies a deal: that is a negotiation item.
             if topic == Topic.CONTRACT:
-                return _Hit(Topic.NEGOTIATION, m.start(), False, kind)
+                return _Hit(Topic.NEGOTIATION, start, False, kind)
             return None
-        return _Hit(topic, m.start(), self._future(prefix), kind)
+        return _Hit(topic, start, self._future(prefix), kind)
 
     def _negated(self, prefix: str) -> bool:
         """A negation cue within `neg_window` words, not counting the words that only
