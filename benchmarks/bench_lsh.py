@@ -3,7 +3,7 @@
 Builds a database with the real schema (Alembic migrations), bulk-loads N articles and their
 64 band keys each, then times the lookup a crawl makes for every relevant page:
 
-- ``find_original``: ``crawler.storage.store.Store._find_original`` itself, on a fresh session per
+- ``find_original``: ``crawler.storage.originals.OriginalFinder.find`` itself, on a fresh session per
   lookup (exact-hash query, the LSH candidate query, loading candidates, scoring them);
 - the candidate SQL alone, as the store builds it (SQLAlchemy ``or_`` of 64
   ``band = ? AND bucket = ?`` pairs), and alternative formulations of the same query run side by
@@ -309,7 +309,7 @@ class Timing:
 
 
 def time_find_original(url: str, queries: list[str]) -> tuple[Timing, Timing]:
-    """Store._find_original per query, on a new session each: (near-copies, unseen texts)."""
+    """OriginalFinder.find per query, on a new session each: (near-copies, unseen texts)."""
     from crawler.storage.db import Database
     from crawler.storage.dedup import content_hash
     from crawler.storage.store import Fingerprint, Store
@@ -320,13 +320,13 @@ def time_find_original(url: str, queries: list[str]) -> tuple[Timing, Timing]:
         prints = [Fingerprint(q, content_hash(q), _keys(q)) for q in queries]
         for fp in prints[:20]:  # warm the statement cache and the pages
             with db.read() as session:
-                store._find_original(session, fp)
+                store.originals.find(session, fp)
         samples: list[float] = []
         found: list[bool] = []
         for fp in prints:
             with db.read() as session:
                 started = time.perf_counter()
-                original, _scores = store._find_original(session, fp)
+                original, _scores = store.originals.find(session, fp)
                 samples.append(time.perf_counter() - started)
             found.append(original is not None)
     finally:
@@ -343,7 +343,7 @@ def time_find_original(url: str, queries: list[str]) -> tuple[Timing, Timing]:
 
 
 def time_orm_candidates(url: str, queries: list[str]) -> Timing:
-    """The candidate query exactly as Store._find_original builds it (SQLAlchemy or_)."""
+    """The candidate query exactly as OriginalFinder.find builds it (SQLAlchemy or_)."""
     from sqlalchemy import func, or_, select
 
     from crawler.storage.db import Database
