@@ -74,13 +74,16 @@ __all__ = [
     "Shingled",
     "band_keys",
     "content_hash",
+    "content_tokens",
     "fingerprint",
     "is_near_duplicate",
     "scores",
     "shingled",
     "shingles",
     "signature",
+    "may_be_re_edited",
     "strip_boilerplate",
+    "token_overlap",
 ]
 
 # 3-word shingles: 4-5 words lose too much to the small in-sentence edits copy desks
@@ -300,6 +303,7 @@ class Shingled:
     words: list[str]
     shingles: set[str]
     tokens: list[str]
+    token_set: frozenset[str]
 
 
 def _content_tokens(text: str) -> list[str]:
@@ -313,7 +317,29 @@ def _content_tokens(text: str) -> list[str]:
 def shingled(normalized_text: str) -> Shingled:
     text = strip_boilerplate(normalized_text)
     words = _WORD_RE.findall(text.lower())
-    return Shingled(words, _shingles_of(words), _content_tokens(text))
+    tokens = _content_tokens(text)
+    return Shingled(words, _shingles_of(words), tokens, frozenset(tokens))
+
+
+def content_tokens(normalized_text: str) -> list[str]:
+    """The text's content tokens, as :func:`shingled` reads them, without its shingles."""
+    return _content_tokens(strip_boilerplate(normalized_text))
+
+
+def token_overlap(
+    a: frozenset[str], a_count: int, b: frozenset[str], b_count: int
+) -> tuple[float, float]:
+    """(token containment, length ratio) of two texts' content tokens: their distinct sets and
+    how many tokens each has. The cheap half of the re-edited-copy rule, also a pre-filter."""
+    if not a or not b:
+        return 0.0, 0.0
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    return len(shorter & longer) / len(shorter), min(a_count, b_count) / max(a_count, b_count)
+
+
+def may_be_re_edited(containment: float, length_ratio: float) -> bool:
+    """Whether a pair with these token scores is still open to the re-edited-copy rule."""
+    return containment >= MIN_TOKEN_CONTAINMENT and length_ratio >= MIN_LENGTH_RATIO
 
 
 def _lead_share(head: list[str], other: list[str]) -> float:
@@ -339,18 +365,13 @@ def scores(
     jaccard = inter / (len(sa) + len(sb) - inter)
     containment = inter / min(len(sa), len(sb))
     ta, tb = a.tokens, b.tokens
-    token_containment = token_lead = length_ratio = 0.0
-    if ta and tb:
-        shorter, longer = (ta, tb) if len(set(ta)) <= len(set(tb)) else (tb, ta)
-        token_containment = _lead_share(shorter, longer)
-        length_ratio = min(len(ta), len(tb)) / max(len(ta), len(tb))
-        if not lead_if_needed or (
-            token_containment >= MIN_TOKEN_CONTAINMENT and length_ratio >= MIN_LENGTH_RATIO
-        ):
-            token_lead = max(
-                _lead_share(ta[:TOKEN_LEAD], tb[:TOKEN_LEAD_WINDOW]),
-                _lead_share(tb[:TOKEN_LEAD], ta[:TOKEN_LEAD_WINDOW]),
-            )
+    token_containment, length_ratio = token_overlap(a.token_set, len(ta), b.token_set, len(tb))
+    token_lead = 0.0
+    if ta and tb and (not lead_if_needed or may_be_re_edited(token_containment, length_ratio)):
+        token_lead = max(
+            _lead_share(ta[:TOKEN_LEAD], tb[:TOKEN_LEAD_WINDOW]),
+            _lead_share(tb[:TOKEN_LEAD], ta[:TOKEN_LEAD_WINDOW]),
+        )
     lead = 0.0
     if not lead_if_needed or (jaccard >= MIN_JACCARD and containment >= MIN_CONTAINMENT):
         for head_words, other_words in ((wa, wb), (wb, wa)):

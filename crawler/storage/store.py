@@ -134,7 +134,7 @@ class Store(SeenUrls):
             assert existing is not None  # the write lock is held: nobody deletes it meanwhile
             return self._revise(session, existing, record, fp)
 
-        original, sc = self.originals.find(session, fp)
+        original, sc = self.originals.find(session, fp, record.published_at or record.fetched_at)
         if original is None:
             article = self._insert(session, record, fp, duplicate_of=None)
             self._index(session, article.id, fp, fresh=True)
