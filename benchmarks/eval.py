@@ -44,9 +44,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from crawler.analysis.analyzer import Analysis, Analyzer  # noqa: E402
-from crawler.storage.dedup import fingerprint, is_near_duplicate, scores, shingled  # noqa: E402
+from crawler.storage.dedup import (  # noqa: E402
+    fingerprint,
+    is_near_duplicate,
+    may_be_re_edited,
+    scores,
+    shingled,
+    token_overlap,
+)
 from crawler.storage.developments import assign_developments  # noqa: E402
 from crawler.storage.grouping import development_key  # noqa: E402
+from crawler.storage.originals import WINDOW  # noqa: E402
 from crawler.vocab import EVENT_TOPICS, TOPICS  # noqa: E402
 
 THRESHOLDS = ROOT / "benchmarks" / "eval_thresholds.toml"
@@ -189,17 +197,37 @@ class CopyLinks:
         return self.pairs - len(self.missed)
 
 
-def linked_as_copies(texts: Iterable[tuple[str, str]]) -> Callable[[str, str], bool]:
-    """Whether the store would file two bodies as one story: the same text, or a shared LSH
-    bucket confirmed by the scores. `texts` are (id, body) pairs."""
-    prints = {i: fingerprint(body) for i, body in texts}
+def linked_as_copies(
+    texts: Iterable[tuple[str, str, datetime | None]],
+) -> Callable[[str, str], bool]:
+    """Whether the store would file two bodies as one story: the same text, or a candidate
+    confirmed by the scores. `texts` are (id, body, published) triples.
+
+    Candidates as `crawler.storage.originals` finds them: a shared LSH bucket, or publication
+    within its WINDOW with content tokens that pass the re-edited-copy rule's cheap half. Rows
+    without a date (the excerpts) are read as published together: every pair of them is a
+    window candidate, the worst case for false merges. The window's bound on candidates is
+    not modelled: no corpus here puts that many originals in one window."""
+    rows = list(texts)
+    prints = {i: fingerprint(body) for i, body, _ in rows}
+    published = {i: at for i, _, at in rows}
     keys = {i: set(fp.band_keys) for i, fp in prints.items()}
     shingles = {i: shingled(fp.normalized) for i, fp in prints.items()}
+
+    def in_window(a: str, b: str) -> bool:
+        pa, pb = published[a], published[b]
+        together = pa is None and pb is None
+        if not together and (pa is None or pb is None or abs(pa - pb) > WINDOW):
+            return False
+        sa, sb = shingles[a], shingles[b]
+        return may_be_re_edited(
+            *token_overlap(sa.token_set, len(sa.tokens), sb.token_set, len(sb.tokens))
+        )
 
     def linked(a: str, b: str) -> bool:
         if prints[a].content_hash == prints[b].content_hash:
             return True
-        return bool(keys[a] & keys[b]) and is_near_duplicate(
+        return (bool(keys[a] & keys[b]) or in_window(a, b)) and is_near_duplicate(
             scores(shingles[a], shingles[b], lead_if_needed=True)
         )
 
@@ -207,7 +235,7 @@ def linked_as_copies(texts: Iterable[tuple[str, str]]) -> Callable[[str, str], b
 
 
 def copy_links(rows: Sequence[Row]) -> CopyLinks:
-    linked = linked_as_copies((r.id, r.body) for r in rows)
+    linked = linked_as_copies((r.id, r.body, r.published) for r in rows)
     out = CopyLinks(0, [], [])
     for a, b in combinations(rows, 2):
         same = a.copy_group == b.copy_group

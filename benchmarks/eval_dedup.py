@@ -72,7 +72,10 @@ def shared_paragraph(a: Row, b: Row) -> float:
 
 
 def fmt(s: dedup.Scores) -> str:
-    return f"J={s.jaccard:.3f} C={s.containment:.3f} L={s.lead:.3f}"
+    return (
+        f"J={s.jaccard:.3f} C={s.containment:.3f} L={s.lead:.3f} | "
+        f"TC={s.token_containment:.3f} TL={s.token_lead:.3f} R={s.length_ratio:.3f}"
+    )
 
 
 def summary(name: str, values: list[float]) -> str:
@@ -91,6 +94,11 @@ def candidate(a: str, b: str) -> bool:
 
 def p_candidate(j: float) -> float:
     return 1 - (1 - j**dedup.ROWS) ** dedup.BANDS
+
+
+def _first_half(body: str) -> str:
+    words = body.split()
+    return " ".join(words[: len(words) // 2])
 
 
 def edit_copy(row: Row, level: float, rng: random.Random, others: list[Row]) -> str:
@@ -146,6 +154,11 @@ def main() -> None:
         f"lead >= {dedup.MIN_LEAD} (lead: first {dedup.LEAD_WORDS} words in the other's "
         f"first {dedup.LEAD_WINDOW_WORDS})"
     )
+    print(
+        f"re-edited copies: token containment >= {dedup.MIN_TOKEN_CONTAINMENT}, token lead >= "
+        f"{dedup.MIN_TOKEN_LEAD} (first {dedup.TOKEN_LEAD} content tokens in the other's first "
+        f"{dedup.TOKEN_LEAD_WINDOW}), length ratio >= {dedup.MIN_LENGTH_RATIO}"
+    )
 
     copies, hard, unrelated = [], [], []
     for a, b in itertools.combinations(rows, 2):
@@ -183,13 +196,16 @@ def main() -> None:
         ("jaccard", dedup.MIN_JACCARD),
         ("containment", dedup.MIN_CONTAINMENT),
         ("lead", dedup.MIN_LEAD),
+        ("token_containment", dedup.MIN_TOKEN_CONTAINMENT),
+        ("token_lead", dedup.MIN_TOKEN_LEAD),
+        ("length_ratio", dedup.MIN_LENGTH_RATIO),
     ):
         pv = [getattr(s, field) for s in pos]
         nv = [getattr(s, field) for s in neg]
-        print(f"  {field:11s} {summary('copies', pv)}")
-        print(f"  {'':11s} {summary('distinct', nv)}")
+        print(f"  {field:17s} {summary('copies', pv)}")
+        print(f"  {'':17s} {summary('distinct', nv)}")
         print(
-            f"  {'':11s} threshold {thr}: margin to copies {min(pv) - thr:+.3f}, "
+            f"  {'':17s} threshold {thr}: margin to copies {min(pv) - thr:+.3f}, "
             f"to distinct {thr - max(nv):+.3f}, gap {min(pv) - max(nv):+.3f}"
         )
     found = sum(dedup.is_near_duplicate(s) for s in pos)
@@ -208,6 +224,13 @@ def main() -> None:
     )
     minj = min(s.jaccard for s in pos)
     print(f"  copy pairs sharing a bucket: {cand}/{len(pos)}")
+    # A copy cut to its first half of the text: the store only finds it if it is a candidate.
+    halves = [r for r in rows if r.relevant and r.copy_group == r.id]
+    half_c = sum(
+        candidate(texts[r.id], text_of(r.title, _first_half(r.body), args.with_title))
+        for r in halves
+    )
+    print(f"  originals cut to their first half sharing a bucket: {half_c}/{len(halves)}")
     print(
         f"  p(candidate) at J=0.5: {p_candidate(0.5):.5f}; at the min copy J={minj:.3f}: "
         f"{p_candidate(minj):.5f}; at J=0.3: {p_candidate(0.3):.3f}; at J=0.05: "

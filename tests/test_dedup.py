@@ -220,3 +220,99 @@ def test_labelled_fixture_every_copy_linked_no_false_merge() -> None:
     assert links.missed == []
     # Neither different developments nor independent reports of one development are copies.
     assert links.false_merges == []
+
+
+# --- re-edited copies (content-token rule) -----------------------------------------
+
+STORY = [
+    "أكد مصدر في وزارة الدفاع الماليزية أن الحكومة وقعت مع موسكو عقداً لشراء كتيبتين من "
+    "منظومة إس-400 بقيمة 1.9 مليار دولار، على أن يبدأ التسليم مطلع العام المقبل.",
+    "وأوضح المصدر أن الاتفاق يشمل تدريب 120 ضابطاً ماليزياً في مراكز روسية متخصصة "
+    "وتوريد قطع الغيار لمدة عشر سنوات.",
+    "وكانت كوالالمبور قد درست عروضاً أوروبية وأمريكية قبل أن تختار العرض الروسي بسبب "
+    "كلفته المنخفضة وسرعة التسليم.",
+    "ويرى خبراء عسكريون أن الصفقة ستثير قلق واشنطن التي تلوح عادة بعقوبات على الدول "
+    "المشترية للسلاح الروسي بموجب قانون كاتسا.",
+    "وتعد المنظومة الروسية من أكثر أنظمة الدفاع الجوي تطوراً، إذ يصل مداها إلى 400 "
+    "كيلومتر وتستطيع رصد عشرات الأهداف في آن واحد.",
+    "ولم تعلق السفارة الأمريكية في كوالالمبور على الأنباء حتى ساعة نشر هذا الخبر.",
+]
+
+
+def decided(a: str, b: str) -> tuple[bool, dedup.Scores]:
+    s = dedup.scores(normalize(a), normalize(b))
+    return dedup.is_near_duplicate(s), s
+
+
+def test_copy_cut_to_its_first_half_is_found_and_is_an_lsh_candidate() -> None:
+    original = " ".join(STORY)
+    cut = " ".join(STORY[:3])
+    dup, s = decided(original, cut)
+    assert dup, s
+    assert shares_bucket(normalize(original), normalize(cut))
+
+
+def test_reordered_copy_with_its_own_lead_sentence_is_found() -> None:
+    rewritten = " ".join(
+        [
+            "نقلت صحيفة محلية عن مصدر عسكري تفاصيل صفقة دفاعية جديدة.",
+            "وقال المصدر إن وزارة الدفاع الماليزية وقعت مع موسكو عقداً لشراء كتيبتين من "
+            "منظومة إس-400 بقيمة 1.9 مليار دولار، ويبدأ التسليم مطلع العام المقبل.",
+            "ويشمل الاتفاق تدريب 120 ضابطاً ماليزياً في مراكز روسية وتوريد قطع الغيار لعشر سنوات.",
+            "ويصل مدى المنظومة الروسية إلى 400 كيلومتر.",
+            "وقد درست كوالالمبور عروضاً أوروبية وأمريكية قبل أن تختار العرض الروسي.",
+        ]
+    )
+    dup, s = decided(" ".join(STORY), rewritten)
+    # The shingle rule alone misses it: the desk rewrote every sentence.
+    assert s.jaccard < dedup.MIN_JACCARD
+    assert dup, s
+
+
+def test_copy_under_a_new_headline_and_dateline_is_found() -> None:
+    retitled = (
+        "ماليزيا تشتري الصواريخ الروسية رغم التحذيرات الأمريكية\n"
+        "كوالالمبور - خاص: وقعت الحكومة الماليزية مع موسكو، بحسب مصدر في وزارة الدفاع، "
+        "عقداً بقيمة 1.9 مليار دولار تشتري بموجبه كتيبتين من منظومة إس-400، ويبدأ "
+        "التسليم مطلع العام المقبل. ويتضمن الاتفاق تدريب 120 ضابطاً ماليزياً في مراكز "
+        "روسية متخصصة، إضافة إلى توريد قطع الغيار عشر سنوات. واختارت كوالالمبور العرض "
+        "الروسي لكلفته المنخفضة وسرعة التسليم بعدما درست عروضاً أوروبية وأمريكية."
+    )
+    dup, s = decided(" ".join(STORY), retitled)
+    assert s.jaccard < dedup.MIN_JACCARD
+    assert dup, s
+
+
+def test_different_stories_sharing_a_background_paragraph_never_merge() -> None:
+    background = " ".join(STORY[2:5])
+    first = " ".join(STORY[:2]) + " " + background
+    second = (
+        "نفى وزير الدفاع الماليزي في مؤتمر صحفي أن تكون بلاده قد تسلمت أي جزء من "
+        "المنظومة حتى الآن، مؤكداً أن موعد وصول الكتيبة الأولى أرجئ إلى الخريف بسبب "
+        "مشكلات في الشحن البحري. " + background
+    )
+    dup, s = decided(first, second)
+    assert s.token_containment >= 0.5  # they do share much of their text
+    assert not dup, s
+
+
+def test_a_short_brief_inside_a_long_article_is_no_copy() -> None:
+    # Everything the brief says is in the long piece, and its lead opens it, but the
+    # length ratio says it is a different (much longer) report, not a cut copy of it.
+    brief = STORY[0]
+    long_piece = " ".join(STORY * 3)
+    s = dedup.scores(normalize(brief), normalize(long_piece))
+    assert s.token_containment == 1.0 and s.length_ratio < dedup.MIN_LENGTH_RATIO
+    assert not (
+        s.token_containment >= dedup.MIN_TOKEN_CONTAINMENT
+        and s.token_lead >= dedup.MIN_TOKEN_LEAD
+        and s.length_ratio >= dedup.MIN_LENGTH_RATIO
+    )
+
+
+def test_token_scores_default_to_not_measured() -> None:
+    assert not dedup.is_near_duplicate(dedup.Scores(0.0, 0.0, 0.0))
+    assert dedup.is_near_duplicate(dedup.Scores(0.0, 0.0, 0.0, 0.7, 0.7, 0.8))
+    assert not dedup.is_near_duplicate(dedup.Scores(0.0, 0.0, 0.0, 0.7, 0.5, 0.8))
+    assert not dedup.is_near_duplicate(dedup.Scores(0.0, 0.0, 0.0, 0.5, 0.7, 0.8))
+    assert not dedup.is_near_duplicate(dedup.Scores(0.0, 0.0, 0.0, 0.7, 0.7, 0.3))

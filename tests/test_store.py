@@ -319,10 +319,12 @@ def test_integrity_error_on_insert_is_retried_as_a_copy(
     misses = iter([True])
     errors: list[BaseException] = []
 
-    def stale_lookup(self: OriginalFinder, session: Session, fp: Fingerprint) -> Any:
+    def stale_lookup(
+        self: OriginalFinder, session: Session, fp: Fingerprint, at: datetime | None = None
+    ) -> Any:
         if next(misses, False):
             return None, None
-        return real(self, session, fp)
+        return real(self, session, fp, at)
 
     def spy(self: Store, session: Session, rec: ArticleRecord, fp: Fingerprint) -> Any:
         try:
@@ -362,8 +364,10 @@ def _race(
     real = OriginalFinder.find
     barrier = threading.Barrier(len(jobs))
 
-    def slow_lookup(self: OriginalFinder, session: Session, fp: Fingerprint) -> Any:
-        found = real(self, session, fp)
+    def slow_lookup(
+        self: OriginalFinder, session: Session, fp: Fingerprint, at: datetime | None = None
+    ) -> Any:
+        found = real(self, session, fp, at)
         threading.Event().wait(0.3)
         return found
 

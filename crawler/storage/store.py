@@ -5,6 +5,14 @@ alert outbox rows, and the URLs it was fetched by. Unique constraints (article U
 content hash, alert key) make a double insert impossible; on PostgreSQL the writer also
 serializes on the article's LSH band keys, so two near-copies stored at the same moment cannot
 both become originals.
+
+Re-edited copies are found through the publication window (`crawler.storage.originals`), not a
+shared band key, so on PostgreSQL two rewritten copies of one story stored at the same moment by
+two writers may both become originals: neither sees the other's uncommitted row. Nothing is
+lost or doubled in the data: each is a complete original, development grouping joins the two
+reports of one event as it joins independent reports, and later copies file under whichever the
+window proposes first. Locking the window would serialize every store of the same days, so it is
+not done. SQLite writers take turns (BEGIN IMMEDIATE) and never race.
 """
 
 from __future__ import annotations
@@ -134,7 +142,7 @@ class Store(SeenUrls):
             assert existing is not None  # the write lock is held: nobody deletes it meanwhile
             return self._revise(session, existing, record, fp)
 
-        original, sc = self.originals.find(session, fp)
+        original, sc = self.originals.find(session, fp, record.published_at or record.fetched_at)
         if original is None:
             article = self._insert(session, record, fp, duplicate_of=None)
             self._index(session, article.id, fp, fresh=True)
