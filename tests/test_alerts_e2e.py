@@ -166,6 +166,7 @@ def test_rate_limit_is_waited_out_and_smtp_down_at_first_gets_it_later(
     assert {r["channel"] for r in retried} == {"slack", "email"}
 
 
+@pytest.mark.slow
 def test_failures_end_as_failed_after_max_attempts(
     web, tmp_path: Path, slack: FakeSlack, smtp: FakeSmtp, monkeypatch
 ) -> None:

@@ -111,6 +111,7 @@ def test_every_index_kind_finds_the_same_articles(web, kind: str, tmp_path: Path
             )
 
 
+@pytest.mark.slow
 def test_bad_input_never_stops_a_crawl(web, tmp_path: Path) -> None:
     """Broken XML, empty pages, 404/500, a redirect loop, an oversized body and a timeout are
     each counted against their source, and the rest of the crawl goes on."""
