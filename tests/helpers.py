@@ -5,10 +5,13 @@ as a real process where the process is the point: signals, locks, the daemon (`r
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,17 +22,43 @@ def invoke_marsad(
     *args: str, config: Path | None = None, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`marsad [--config CONFIG] ARGS...` run in this process, answered as `run_marsad` answers
-    (exit code, stdout and stderr apart) so that a test reads the same either way. An exception
-    the command does not handle fails the test with its traceback."""
+    (exit code, stdout and stderr apart) so that a test reads the same either way: stderr holds
+    the command's own lines, then those of the processes it started (the crawl writes its logs
+    to the file descriptor it inherits). An exception the command does not handle fails the
+    test with its traceback. The command's logging setup is undone afterwards, so that this
+    process logs (and pytest captures its logs) as before."""
     from click.testing import CliRunner
 
     from crawler.cli import cli
 
     argv = [*config_args(config), *args]
-    result = CliRunner().invoke(
-        cli, argv, input=input, env={"MARSAD_CONFIG": None}, catch_exceptions=False
-    )
-    return subprocess.CompletedProcess(argv, result.exit_code, result.stdout, result.stderr)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    with tempfile.TemporaryFile() as children:
+        try:
+            with fd_redirected(2, children.fileno()):
+                result = CliRunner().invoke(
+                    cli, argv, input=input, env={"MARSAD_CONFIG": None}, catch_exceptions=False
+                )
+        finally:
+            root.handlers[:] = handlers
+            root.setLevel(level)
+        children.seek(0)
+        stderr = result.stderr + children.read().decode("utf-8")
+    return subprocess.CompletedProcess(argv, result.exit_code, result.stdout, stderr)
+
+
+@contextmanager
+def fd_redirected(fd: int, target: int) -> Iterator[None]:
+    """File descriptor `fd` writes to `target` inside, for this process and the children it
+    starts meanwhile."""
+    saved = os.dup(fd)
+    os.dup2(target, fd)
+    try:
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 def config_args(config: Path | None) -> list[str]:

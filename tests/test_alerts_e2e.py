@@ -17,7 +17,7 @@ from crawler.storage.db import open_database
 from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack, SlackReply
 from tests.fakes.smtp import FakeSmtp
-from tests.helpers import run_marsad, stored_articles
+from tests.helpers import invoke_marsad, stored_articles
 
 SMTP_USER, SMTP_PASSWORD = "desk", "s3cret-smtp-pass"
 
@@ -63,7 +63,7 @@ recipients = ["desk@example.org"]
 
 
 def alerts_of(config: Path) -> list[dict]:
-    result = run_marsad("alerts", "list", "--format", "json", config=config)
+    result = invoke_marsad("alerts", "list", "--format", "json", config=config)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -73,7 +73,7 @@ def test_one_new_alert_per_development_delivered_to_slack_and_email(
 ) -> None:
     smtp.start()
     config = alert_config(tmp_path, db_url, web, slack, smtp, monkeypatch)
-    result = run_marsad("run", "--once", config=config)
+    result = invoke_marsad("run", "--once", config=config)
     assert result.returncode == 0, result.stderr
 
     articles = stored_articles(config)
@@ -121,7 +121,7 @@ def test_one_new_alert_per_development_delivered_to_slack_and_email(
 
     # An unchanged re-crawl sends nothing.
     posts, mails = len(slack.posts), len(smtp.messages)
-    again = run_marsad("run", "--once", config=config)
+    again = invoke_marsad("run", "--once", config=config)
     assert again.returncode == 0, again.stderr
     assert (len(slack.posts), len(smtp.messages)) == (posts, mails)
     assert len(alerts_of(config)) == len(rows)
@@ -139,7 +139,7 @@ def test_rate_limit_is_waited_out_and_smtp_down_at_first_gets_it_later(
     config = alert_config(tmp_path, db_url, web, slack, smtp, monkeypatch)
     slack.script(SlackReply.rate_limited(retry_after=2), SlackReply.server_error(500))
     # SMTP is down for the first dispatch.
-    first = run_marsad("run", "--once", config=config)
+    first = invoke_marsad("run", "--once", config=config)
     assert first.returncode == 0, first.stderr
     rows = alerts_of(config)
     new_slack = [r for r in rows if r["kind"] == "new" and r["channel"] == "slack"]
@@ -166,26 +166,27 @@ def test_rate_limit_is_waited_out_and_smtp_down_at_first_gets_it_later(
     assert {r["channel"] for r in retried} == {"slack", "email"}
 
 
+@pytest.mark.slow
 def test_failures_end_as_failed_after_max_attempts(
     web, tmp_path: Path, slack: FakeSlack, smtp: FakeSmtp, monkeypatch
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'm.db'}"
     config = alert_config(tmp_path, db_url, web, slack, smtp, monkeypatch, "max_attempts = 2")
     slack.down = True
-    assert run_marsad("run", "--once", config=config).returncode == 0
+    assert invoke_marsad("run", "--once", config=config).returncode == 0
     time.sleep(2.5)
-    assert run_marsad("run", "--once", config=config).returncode == 0
+    assert invoke_marsad("run", "--once", config=config).returncode == 0
     rows = [r for r in alerts_of(config) if r["kind"] == "new"]
     assert rows and all(r["status"] == "failed" and r["attempts"] == 2 for r in rows)
-    status = run_marsad("status", "--format", "json", config=config)
+    status = invoke_marsad("status", "--format", "json", config=config)
     assert status.returncode == 1
     assert json.loads(status.stdout)["outbox"]["failed"] == len(rows)
     # `alerts retry` makes one due again.
     slack.down = False
     smtp.start()
-    retry = run_marsad("alerts", "retry", str(rows[0]["id"]), config=config)
+    retry = invoke_marsad("alerts", "retry", str(rows[0]["id"]), config=config)
     assert retry.returncode == 0, retry.stderr
-    assert run_marsad("run", "--once", config=config).returncode == 0
+    assert invoke_marsad("run", "--once", config=config).returncode == 0
     after = {r["id"]: r for r in alerts_of(config)}
     assert after[rows[0]["id"]]["status"] == "sent"
 
@@ -195,7 +196,7 @@ def test_two_dispatchers_send_each_alert_exactly_once(
 ) -> None:
     smtp.start()
     config = alert_config(tmp_path, db_url, web, slack, smtp, monkeypatch)
-    assert run_marsad("crawl", config=config).returncode == 0
+    assert invoke_marsad("crawl", config=config).returncode == 0
     cfg = load_config(config)
     pending = [r for r in alerts_of(config) if r["status"] == "pending" and r["kind"] == "new"]
     assert pending
@@ -230,7 +231,7 @@ def test_injection_in_headline_arrives_escaped(
         config = alert_config(
             tmp_path, f"sqlite:///{tmp_path / 'm.db'}", web, slack, smtp, monkeypatch
         )
-        assert run_marsad("run", "--once", config=config).returncode == 0
+        assert invoke_marsad("run", "--once", config=config).returncode == 0
     texts = [json.dumps(p.payload, ensure_ascii=False) for p in slack.posts]
     hostile = [t for t in texts if "script" in t]
     assert hostile, "the injection article was alerted"

@@ -2,11 +2,14 @@
 
 A real crawl of the loopback fixture web fills the database; `create_app` is served by uvicorn
 on a loopback port in a thread. The browser searches in Arabic, opens the agency story and sees
-the outlets that copied it. Screenshots go to docs/ for the README.
+the outlets that copied it. Its screenshots go to the test's own directory; with
+MARSAD_UPDATE_SCREENSHOTS=1 they also replace those in docs/ that the README shows.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import threading
 import time
@@ -18,6 +21,8 @@ import pytest
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
+DOCS = ROOT / "docs"
+SCREENSHOTS = ("screenshot-list.png", "screenshot-article.png")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -71,11 +76,14 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             thread.join(timeout=10)
 
 
-def test_search_open_article_and_see_copies(base_url: str) -> None:
+def docs_screenshots() -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in DOCS.glob("screenshot-*.png")}
+
+
+def test_search_open_article_and_see_copies(base_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    docs = ROOT / "docs"
-    docs.mkdir(exist_ok=True)
+    docs_before = docs_screenshots()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -105,7 +113,7 @@ def test_search_open_article_and_see_copies(base_url: str) -> None:
             results = page.locator("li.article-row")
             assert 0 < results.count() < rows_before
             assert page.locator("li.article-row mark").count() > 0
-            page.screenshot(path=str(docs / "screenshot-list.png"), full_page=True)
+            page.screenshot(path=str(tmp_path / "screenshot-list.png"), full_page=True)
 
             # The agency story: the original (not itself a copy) with two copies.
             row = page.locator(
@@ -126,7 +134,7 @@ def test_search_open_article_and_see_copies(base_url: str) -> None:
             assert box and box["width"] > 100
             direction = page.evaluate("getComputedStyle(document.body).direction")
             assert direction == "rtl"
-            page.screenshot(path=str(docs / "screenshot-article.png"), full_page=True)
+            page.screenshot(path=str(tmp_path / "screenshot-article.png"), full_page=True)
 
             # And from there to the copy, which names the original outlet.
             copies.first.locator("a").click()
@@ -135,5 +143,11 @@ def test_search_open_article_and_see_copies(base_url: str) -> None:
             assert foreign == []
         finally:
             browser.close()
-    for name in ("screenshot-list.png", "screenshot-article.png"):
-        assert (docs / name).stat().st_size > 10_000
+    for name in SCREENSHOTS:
+        assert (tmp_path / name).stat().st_size > 10_000
+    if os.environ.get("MARSAD_UPDATE_SCREENSHOTS") == "1":
+        for name in SCREENSHOTS:
+            shutil.copyfile(tmp_path / name, DOCS / name)
+    else:
+        # A test run leaves the repository as it found it.
+        assert docs_screenshots() == docs_before

@@ -36,6 +36,7 @@ def shared_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("pg_schema_url")
 
 
+@pytest.mark.slow
 def test_two_crawlers_at_once_store_each_story_once(
     web: FixtureWeb, shared_db_url: str, tmp_path: Path
 ) -> None:

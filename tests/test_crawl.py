@@ -12,7 +12,7 @@ from crawler.crawl.run import expects_many_pages
 from crawler.storage.db import open_database
 from crawler.storage.models import CrawlRun, SeenUrl
 from tests.conftest import write_config
-from tests.helpers import run_marsad, stored_articles
+from tests.helpers import invoke_marsad, stored_articles
 
 
 def relevant_keys(web) -> set[str]:
@@ -39,7 +39,7 @@ def test_crawl_stores_exactly_the_relevant_articles(
         web.sources_toml(["rss"]),
         crawl=WORKER_SETTINGS[workers],
     )
-    result = run_marsad("crawl", config=config)
+    result = invoke_marsad("crawl", config=config)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "", "crawl writes its summary and logs to stderr only"
     assert ("in 2 worker processes" in result.stderr) == (workers == "pool"), result.stderr
@@ -63,7 +63,7 @@ def test_crawl_stores_exactly_the_relevant_articles(
         assert {t["term"] for t in article["terms"]} >= set(spec.expected.terms)
 
     # The main text is stored without the page chrome that also names S-400.
-    shown = run_marsad(
+    shown = invoke_marsad(
         "articles", "show", str(articles[0]["id"]), "--format", "json", config=config
     )
     assert shown.returncode == 0, shown.stderr
@@ -80,7 +80,7 @@ def test_irrelevant_page_with_s400_sidebar_is_remembered_not_stored(web, tmp_pat
     config = write_config(tmp_path / "marsad.toml", db_url, web.sources_toml(["rss"]))
     sidebar_only = [s for s in web.articles() if not s.expected.relevant and s.sidebar_note]
     assert sidebar_only, "the fixture web has an irrelevant page whose sidebar names S-400"
-    assert run_marsad("crawl", config=config).returncode == 0
+    assert invoke_marsad("crawl", config=config).returncode == 0
 
     stored = keys_of(web, stored_articles(config))
     db = open_database(db_url)
@@ -97,7 +97,7 @@ def test_every_index_kind_finds_the_same_articles(web, kind: str, tmp_path: Path
     config = write_config(
         tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml([kind])
     )
-    result = run_marsad("crawl", config=config)
+    result = invoke_marsad("crawl", config=config)
     assert result.returncode == 0, result.stderr
     articles = stored_articles(config)
     assert keys_of(web, articles) == relevant_keys(web)
@@ -111,6 +111,7 @@ def test_every_index_kind_finds_the_same_articles(web, kind: str, tmp_path: Path
             )
 
 
+@pytest.mark.slow
 def test_bad_input_never_stops_a_crawl(web, tmp_path: Path) -> None:
     """Broken XML, empty pages, 404/500, a redirect loop, an oversized body and a timeout are
     each counted against their source, and the rest of the crawl goes on."""
@@ -135,7 +136,7 @@ def test_bad_input_never_stops_a_crawl(web, tmp_path: Path) -> None:
         broken[spec.key] = kind
     web.set_fault("/atom.xml", "broken_xml", outlet="nafitha")
 
-    result = run_marsad("crawl", config=config)
+    result = invoke_marsad("crawl", config=config)
     assert result.returncode == 0, result.stderr
 
     stored = keys_of(web, stored_articles(config))
@@ -159,7 +160,7 @@ def test_every_source_failing_exits_3(web, tmp_path: Path) -> None:
         tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"])
     )
     web.set_fault("/rss.xml", "500")
-    result = run_marsad("crawl", config=config)
+    result = invoke_marsad("crawl", config=config)
     assert result.returncode == 3, result.stderr
     assert "http_500" in result.stderr
 
@@ -168,7 +169,7 @@ def test_unknown_source_is_one_line_and_exit_2(web, tmp_path: Path) -> None:
     config = write_config(
         tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"])
     )
-    result = run_marsad("crawl", "--source", "nope", config=config)
+    result = invoke_marsad("crawl", "--source", "nope", config=config)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "marsad: unknown source 'nope' (configured: sawt, nafitha, bayraq)"
@@ -176,21 +177,21 @@ def test_unknown_source_is_one_line_and_exit_2(web, tmp_path: Path) -> None:
 
 
 def test_missing_config_file_and_bad_key(tmp_path: Path) -> None:
-    missing = run_marsad("articles", "list", config=tmp_path / "absent.toml")
+    missing = invoke_marsad("articles", "list", config=tmp_path / "absent.toml")
     assert missing.returncode == 2
     assert "absent.toml does not exist" in missing.stderr
     assert "Traceback" not in missing.stderr
 
     bad = tmp_path / "bad.toml"
     bad.write_text('[crawl]\ntimeout = "soon"\n', encoding="utf-8")
-    result = run_marsad("crawl", config=bad)
+    result = invoke_marsad("crawl", config=bad)
     assert result.returncode == 2
     assert "crawl.timeout" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
     config = write_config(tmp_path / "marsad.toml", "postgresql://postgres@127.0.0.1:1/none", "")
-    result = run_marsad("articles", "list", config=config)
+    result = invoke_marsad("articles", "list", config=config)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("marsad: cannot open database"), lines
@@ -204,16 +205,16 @@ def test_export_and_list_formats_agree(web, tmp_path: Path) -> None:
     config = write_config(
         tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"])
     )
-    assert run_marsad("crawl", config=config).returncode == 0
+    assert invoke_marsad("crawl", config=config).returncode == 0
     articles = stored_articles(config)
 
-    jsonl = run_marsad("export", "--format", "jsonl", config=config)
+    jsonl = invoke_marsad("export", "--format", "jsonl", config=config)
     exported = [json.loads(line) for line in jsonl.stdout.splitlines()]
     assert [a["id"] for a in exported] == [a["id"] for a in articles]
     assert all(a["text"] for a in exported)
 
     for command in (["export", "--format", "csv"], ["articles", "list", "--format", "csv"]):
-        result = run_marsad(*command, config=config)
+        result = invoke_marsad(*command, config=config)
         # A byte-order mark first, so that a spreadsheet reads the Arabic as UTF-8.
         assert result.stdout.startswith("\ufeff")
         rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))

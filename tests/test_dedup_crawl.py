@@ -20,7 +20,7 @@ from crawler.storage.models import CrawlRun
 from crawler.storage.store import Store
 from tests.conftest import write_config
 from tests.fixtureweb import ArticleSpec, Expected, FixtureWeb, default_outlets
-from tests.helpers import run_marsad, stored_articles
+from tests.helpers import invoke_marsad, stored_articles
 
 # --- Fixture stories: written for these tests (facts approximate, outlets invented) -------
 
@@ -169,7 +169,7 @@ def now_minute() -> datetime:
 
 
 def crawl(config: Path) -> None:
-    result = run_marsad("crawl", config=config)
+    result = invoke_marsad("crawl", config=config)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert "could not record" not in result.stderr, result.stderr
@@ -205,7 +205,7 @@ def assert_one_story(stored: dict[str, dict[str, Any]], original: str, copies: l
 
 
 def show(config: Path, article_id: int) -> dict[str, Any]:
-    result = run_marsad("articles", "show", str(article_id), "--format", "json", config=config)
+    result = invoke_marsad("articles", "show", str(article_id), "--format", "json", config=config)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -340,7 +340,7 @@ def test_late_earlier_copy_repoints_the_original(db_url: str, tmp_path: Path) ->
         assert_one_story(stored, first.key, [second.key])
         development = stored[first.key]["development_id"]
         alerts_before = json.loads(
-            run_marsad("alerts", "list", "--format", "json", config=config).stdout
+            invoke_marsad("alerts", "list", "--format", "json", config=config).stdout
         )
 
         # A late-crawled outlet had the story ten hours before the stored original.
@@ -355,7 +355,7 @@ def test_late_earlier_copy_repoints_the_original(db_url: str, tmp_path: Path) ->
         originals = stored_articles(config, "--originals")
         assert [web.key_for_url(a["url"]) for a in originals] == [late.key]
         alerts_after = json.loads(
-            run_marsad("alerts", "list", "--format", "json", config=config).stdout
+            invoke_marsad("alerts", "list", "--format", "json", config=config).stdout
         )
         assert len(alerts_after) == len(alerts_before), "a re-pointed story alerts nobody again"
         root = show(config, stored[late.key]["id"])

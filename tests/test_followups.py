@@ -13,7 +13,7 @@ from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack
 from tests.fakes.smtp import FakeSmtp
 from tests.fixtureweb import ArticleSpec, Expected
-from tests.helpers import run_marsad, smtp_toml, stored_articles
+from tests.helpers import invoke_marsad, smtp_toml, stored_articles
 
 # An independent report (own wording, not a copy) of the starter set's Turkey contract story.
 FOLLOW_UP_PARAGRAPHS = [
@@ -63,10 +63,10 @@ api_base_url = "{slack.api_url}"
 
 {smtp_toml(smtp.port)}""",
         )
-        assert run_marsad("run", "--once", config=config).returncode == 0
+        assert invoke_marsad("run", "--once", config=config).returncode == 0
         first_posts = len(slack.posts)
         web.publish("nafitha", follow_up_spec(web))
-        result = run_marsad("run", "--once", config=config)
+        result = invoke_marsad("run", "--once", config=config)
         assert result.returncode == 0, result.stderr
 
         articles = {a["url"]: a for a in stored_articles(config)}
@@ -75,7 +75,7 @@ api_base_url = "{slack.api_url}"
         assert follow["duplicate_of"] is None, "an independent report is not a copy"
         assert follow["development_id"] == original["development_id"]
 
-        rows = json.loads(run_marsad("alerts", "list", "--format", "json", config=config).stdout)
+        rows = json.loads(invoke_marsad("alerts", "list", "--format", "json", config=config).stdout)
         follow_rows = [r for r in rows if r["article_id"] == follow["id"]]
         assert {(r["kind"], r["channel"]) for r in follow_rows} == {
             ("follow-up", "slack"),
@@ -106,11 +106,11 @@ def test_webhook_cannot_thread_so_follow_ups_are_skipped_there(web, tmp_path: Pa
             web,
             f'[alerts]\nfollow_ups = "thread"\n\n[alerts.slack]\nwebhook_url = "{slack.webhook_url}"\n',
         )
-        assert run_marsad("run", "--once", config=config).returncode == 0
+        assert invoke_marsad("run", "--once", config=config).returncode == 0
         posts = len(slack.posts)
         web.publish("nafitha", follow_up_spec(web))
-        assert run_marsad("run", "--once", config=config).returncode == 0
-        rows = json.loads(run_marsad("alerts", "list", "--format", "json", config=config).stdout)
+        assert invoke_marsad("run", "--once", config=config).returncode == 0
+        rows = json.loads(invoke_marsad("alerts", "list", "--format", "json", config=config).stdout)
         follow = follow_up_article(web, config)
         follow_rows = [r for r in rows if r["article_id"] == follow["id"]]
         assert [(r["kind"], r["status"]) for r in follow_rows] == [("follow-up", "skipped")]
@@ -125,28 +125,28 @@ def test_digest_collects_follow_ups_and_is_sent_only_with_news(web, tmp_path: Pa
             web,
             smtp_toml(smtp.port),
         )
-        assert run_marsad("run", "--once", config=config).returncode == 0
+        assert invoke_marsad("run", "--once", config=config).returncode == 0
         web.publish("nafitha", follow_up_spec(web))
-        assert run_marsad("run", "--once", config=config).returncode == 0
-        rows = json.loads(run_marsad("alerts", "list", "--format", "json", config=config).stdout)
+        assert invoke_marsad("run", "--once", config=config).returncode == 0
+        rows = json.loads(invoke_marsad("alerts", "list", "--format", "json", config=config).stdout)
         follow = follow_up_article(web, config)
         waiting = [r for r in rows if r["article_id"] == follow["id"]]
         assert [(r["kind"], r["status"]) for r in waiting] == [("follow-up", "pending")]
         # Parked for the digest: not a stuck alert for `status`.
-        assert run_marsad("status", config=config).returncode == 0
+        assert invoke_marsad("status", config=config).returncode == 0
 
         cfg = load_config(config)
         db = open_database(cfg.database.url)
         try:
             assert queue_digest(db, cfg) > 0
             mails_before = len(smtp.messages)
-            assert run_marsad("run", "--once", config=config).returncode == 0
+            assert invoke_marsad("run", "--once", config=config).returncode == 0
             assert len(smtp.messages) == mails_before + 1
             digest = smtp.messages[-1]
             text = digest.get_body(("plain",)).get_content()
             assert "بات وشيكاً" in text
             rows = json.loads(
-                run_marsad("alerts", "list", "--format", "json", config=config).stdout
+                invoke_marsad("alerts", "list", "--format", "json", config=config).stdout
             )
             assert all(r["status"] == "sent" for r in rows if r["kind"] == "follow-up")
             # Nothing new since: a digest a day later has nothing to say and is not queued.

@@ -25,7 +25,7 @@ from crawler.text.arabic import normalize
 from crawler.text.display import segments
 from crawler.text.searchform import stem
 from tests.conftest import write_config
-from tests.helpers import run_marsad
+from tests.helpers import invoke_marsad
 
 NOW = datetime(2024, 5, 20, 9, 0, tzinfo=UTC)
 
@@ -259,7 +259,7 @@ def test_marsad_search_command(
 ) -> None:
     db, ids = stocked
     config = write_config(tmp_path / "marsad.toml", db_url, "")
-    result = run_marsad("search", "إس ٤٠٠", "--format", "json", config=config)
+    result = invoke_marsad("search", "إس ٤٠٠", "--format", "json", config=config)
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert {r["id"] for r in rows} == {ids[k] for k in S400_KEYS}
@@ -271,15 +271,15 @@ def test_marsad_search_command(
     for row in rows:
         assert "400" in row["snippet"] or "٤٠٠" in row["snippet"]
 
-    filtered = run_marsad(
+    filtered = invoke_marsad(
         "search", "اس 400", "--country", "India", "--format", "json", config=config
     )
     assert [r["id"] for r in json.loads(filtered.stdout)] == [ids["indic"]]
 
-    table = run_marsad("search", "الهند", config=config)
+    table = invoke_marsad("search", "الهند", config=config)
     assert table.returncode == 0 and str(ids["indic"]) in table.stdout
 
-    empty = run_marsad("search", "«»", config=config)
+    empty = invoke_marsad("search", "«»", config=config)
     assert empty.returncode == 2 and "no words" in empty.stderr
 
 

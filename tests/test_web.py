@@ -32,7 +32,7 @@ from crawler.storage.db import Database, normalize_url, open_database
 from crawler.storage.models import Alert, Article, Development
 from tests.conftest import DB_KINDS, PG_URL, ROOT, _pg_schema_url, write_config
 from tests.fixtureweb import INJECTION_PAYLOAD, FixtureWeb, default_web
-from tests.helpers import run_marsad, stored_articles
+from tests.helpers import invoke_marsad, stored_articles
 
 with warnings.catch_warnings():
     # Starlette's TestClient nags about httpx2; the httpx it was built on works.
@@ -72,7 +72,7 @@ def crawled_site(kind: str, workdir: Path) -> Iterator[Site]:
     db = None
     try:
         config_path = write_config(workdir / "marsad.toml", url, web.sources_toml(["rss"]))
-        result = run_marsad("crawl", config=config_path)
+        result = invoke_marsad("crawl", config=config_path)
         assert result.returncode == 0, result.stderr
         db = open_database(url)
         yield Site(
@@ -235,7 +235,7 @@ def _digits(text: str) -> str:
 def test_article_page(site: Site, client: TestClient) -> None:
     original = site.by_key("sawt/turkey-second-contract")
     shown = json.loads(
-        run_marsad(
+        invoke_marsad(
             "articles", "show", str(original["id"]), "--format", "json", config=site.config_path
         ).stdout
     )
@@ -517,4 +517,4 @@ def test_marsad_web_binds_loopback_by_default(site: Site) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    assert "127.0.0.1" in run_marsad("web", "--help").stdout
+    assert "127.0.0.1" in invoke_marsad("web", "--help").stdout
