@@ -202,16 +202,16 @@ def test_a_copy_is_shown_as_itself_with_a_link_to_its_original(stock: Stock) -> 
         "source": "wire",
         "title": ORIGINAL_TITLE,
     }
-    # Its own evidence, from its own text; the stored row holds the original's.
+    # Its own evidence, the body sentence of its own text; the stored row holds the original's.
     assert data["topics"] == ["contract"]
-    assert data["evidence"] == {"contract": COPY_TITLE}
+    assert data["evidence"] == {"contract": COPY_LEAD}
 
     text = invoke(stock, "articles", "show", str(stock.copy))
     assert text.exit_code == 0, text.output
     lines = text.stdout.splitlines()
     assert lines[:2] == [COPY_TITLE, COPY_URL]
     assert f"copy of article {stock.original} (wire): {ORIGINAL_URL}" in lines
-    assert f"evidence [contract]: {COPY_TITLE}" in lines
+    assert f"evidence [contract]: {COPY_LEAD}" in lines
     assert ORIGINAL_TITLE not in text.stdout
 
 
@@ -219,8 +219,8 @@ def test_the_web_page_shows_a_copy_with_its_own_evidence(stock: Stock, client: T
     page = client.get(f"/articles/{stock.copy}")
     assert page.status_code == 200
     evidence = page.text.split('class="evidence"', 1)[1].split("</section>", 1)[0]
-    assert COPY_TITLE in evidence
-    assert ORIGINAL_TITLE not in evidence
+    assert COPY_LEAD in evidence
+    assert ORIGINAL_LEAD not in evidence
 
 
 def test_search_ranks_on_the_web_page_are_whole_scores(stock: Stock, client: TestClient) -> None:
@@ -240,7 +240,7 @@ def test_an_original_still_shows_its_copies(stock: Stock) -> None:
         invoke(stock, "articles", "show", str(stock.original), "--format", "json").stdout
     )
     assert "original" not in data
-    assert data["evidence"] == {"contract": ORIGINAL_TITLE}
+    assert data["evidence"] == {"contract": ORIGINAL_LEAD}
     assert [c["id"] for c in data["copies"]] == [stock.copy]
 
 
