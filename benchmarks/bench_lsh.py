@@ -348,7 +348,7 @@ def time_orm_candidates(url: str, queries: list[str]) -> Timing:
 
     from crawler.storage.db import Database
     from crawler.storage.models import LshBand
-    from crawler.storage.store import MAX_CANDIDATES
+    from crawler.storage.originals import MAX_CANDIDATES
 
     db = Database(url)
     keys = [_keys(q) for q in queries]
@@ -398,7 +398,7 @@ def _raw_cursor(url: str) -> Iterator[tuple[Any, str]]:
 
 
 def time_raw_variants(url: str, queries: list[str], variants: Sequence[str]) -> list[Timing]:
-    from crawler.storage.store import MAX_CANDIDATES
+    from crawler.storage.originals import MAX_CANDIDATES
 
     keys = [_keys(q) for q in queries]
     out = []
@@ -419,7 +419,7 @@ def time_raw_variants(url: str, queries: list[str], variants: Sequence[str]) -> 
 
 
 def explain(url: str, variant: str, keys: list[tuple[int, int]]) -> str:
-    from crawler.storage.store import MAX_CANDIDATES
+    from crawler.storage.originals import MAX_CANDIDATES
 
     with _raw_cursor(url) as (cur, param):
         sql = candidate_sql(variant, len(keys), param, MAX_CANDIDATES)
