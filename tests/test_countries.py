@@ -55,35 +55,23 @@ def test_an_adjective_of_another_noun_is_no_actor(clf: Classifier, matcher: Matc
 
 
 @pytest.mark.parametrize(
-    "credit",
+    "credited",
     [
-        "وقال مسؤول في وزارة الدفاع الهندية لوكالة فرنسا برس",
-        "وذكرت قناة روسيا اليوم",
-        "وأفاد موقع مصر اليوم",
-        "ونقلت إذاعة صوت ألمانيا",
+        # outlets named after a state
+        "وقال مسؤول في وزارة الدفاع الهندية لوكالة فرنسا برس إن الإدارة الأمريكية تهدد الهند.",
+        "وذكرت قناة روسيا اليوم أن الإدارة الأمريكية تهدد الهند.",
+        "وأفاد موقع مصر اليوم بأن الإدارة الأمريكية تهدد الهند.",
+        "ونقلت إذاعة صوت ألمانيا أن الإدارة الأمريكية تهدد الهند.",
+        # datelines
+        "القاهرة - (وكالات): حذرت الخارجية الأمريكية الهند من عقوبات.",
+        "أنقرة (الأناضول) - حذرت الخارجية الأمريكية الهند من عقوبات.",
+        "الرياض/ رويترز - حذرت الخارجية الأمريكية الهند من عقوبات.",
+        "بكين، 3 مارس (رويترز) - حذرت الخارجية الأمريكية الهند من عقوبات.",
     ],
 )
-def test_an_outlet_credit_names_no_actor(clf: Classifier, matcher: Matcher, credit: str) -> None:
-    title = "واشنطن تهدد نيودلهي بعقوبات بسبب صفقة إس-400"
-    body = f"{credit} إن الإدارة الأمريكية أبلغت الهند بأن العقوبات واردة."
-    c = run(clf, matcher, title, body)
+def test_a_credit_names_no_actor(clf: Classifier, matcher: Matcher, credited: str) -> None:
+    c = run(clf, matcher, "واشنطن تهدد نيودلهي بعقوبات بسبب صفقة إس-400", credited)
     assert c.topics == ["sanction"]
-    assert c.countries == ["India", "United States"]
-
-
-@pytest.mark.parametrize(
-    "dateline",
-    [
-        "القاهرة - (وكالات): ",
-        "أنقرة (الأناضول) - ",
-        "الرياض/ رويترز - ",
-        "بكين، 3 مارس (رويترز) - ",
-    ],
-)
-def test_a_dateline_names_no_actor(clf: Classifier, matcher: Matcher, dateline: str) -> None:
-    title = "واشنطن تحذر نيودلهي من عقوبات بسبب إس-400"
-    body = dateline + "حذرت الخارجية الأمريكية الهند من عقوبات جديدة إذا مضت في صفقة إس-400."
-    c = run(clf, matcher, title, body)
     assert c.countries == ["India", "United States"]
 
 

@@ -66,11 +66,7 @@ class Gazetteer:
         self.actor_nouns = folded(ctx.actor_nouns)
         self.goods_nouns = folded(ctx.goods_nouns)
         self.product_nouns = folded(ctx.product_nouns)
-        self.outlets = (
-            re.compile("|".join(entry_regex(o, exact=True) for o in ctx.outlets))
-            if ctx.outlets
-            else None
-        )
+        self.outlets = [place(o) for o in ctx.outlets]
         self.location_words = folded(ctx.location_words)
         self.source_words = folded(ctx.source_words)
         self.adjective_walk = ctx.adjective_walk
@@ -107,7 +103,7 @@ class Gazetteer:
 
     def patterns(self) -> list[FilteredPattern]:
         """Every regex registered in `self.filter`."""
-        return [p for c in self.countries for p in self.patterns_of(c)]
+        return [p for c in self.countries for p in self.patterns_of(c)] + self.outlets
 
     def country_named(self, text: str) -> str | None:
         """The English short name of a country as a person writes it (see `Classifier`)."""
@@ -185,7 +181,7 @@ class Gazetteer:
         text = s.norm
         if s.live_places is None:
             s.live_places = self.filter.candidates(text)
-        owners = {self._owner[pid] for pid in s.live_places}
+        owners = {self._owner[pid] for pid in s.live_places if pid in self._owner}
         if not owners:
             return set()
         credits = self._credits(s)
@@ -218,7 +214,7 @@ class Gazetteer:
 
     def _credits(self, s: Sentence) -> list[tuple[int, int]]:
         """Spans of `s.norm` that credit a source rather than name an actor."""
-        spans = [m.span() for m in self.outlets.finditer(s.norm)] if self.outlets else []
+        spans = [m.span() for p in self._live(s, self.outlets) for m in p.finditer(s.norm)]
         if s.index == 1 and (m := _DATELINE.match(s.norm)):
             spans.append(m.span())
         return spans
