@@ -2,8 +2,11 @@
 
 Countries are the states that act, not every state named: a name or capital counts unless a
 location word stands before it ("في شمال سوريا"), an institution always counts, and an
-adjective only after an actor noun ("الرئيس التركي", never "المنظومة الروسية"). The watched
-terms' own countries (`[origins]`) act for the topics the lexicon names.
+adjective after an actor noun ("الرئيس التركي"), or after a goods noun in a sentence with a
+watched term ("المنظومة الروسية إس-400": the seller), never after another noun ("الضغوط
+الأمريكية"). Outlet names ("روسيا اليوم") and the dateline opening a story ("موسكو -
+(وكالات):") name no actor. The watched terms' own countries (`[origins]`) act for the topics
+the lexicon names.
 """
 
 from __future__ import annotations
@@ -21,6 +24,20 @@ from crawler.vocab import Topic
 
 # The endings an adjective of the gazetteer takes: feminine, plurals, duals.
 _ADJECTIVE_ENDINGS = ("", "ه", "ين", "ون", "ان", "تين", "تان")
+
+# A dateline opening the lead, on normalized text: a place of up to four words (a date may
+# follow after a comma), then a credit in parentheses or a spaced dash or slash
+# ("موسكو - (وكالات):", "انقره (الاناضول) -", "نيودلهي/ رويترز"); "اس-400" is no dateline.
+_DATELINE = re.compile(
+    r"^\W*\w+(?:[\s،,]+\w+){0,3}\s*"
+    r"(?:\([^()]{0,40}\)\s*[:-]?|\s[-/]|[-/](?=[\s(]))"
+    r"(?:\s*\([^()]{0,40}\)\s*:?)?"
+)
+
+_ACTOR, _GOODS, _OTHER = "actor", "goods", "other"
+# The developments in which the state whose goods are traded acts: a sale, talks, a delivery.
+# Goods owned, used or sanctioned over name their maker only as an origin.
+_TRADE = frozenset({Topic.CONTRACT, Topic.NEGOTIATION, Topic.DELIVERY})
 
 
 @dataclass
@@ -47,7 +64,9 @@ class Gazetteer:
 
         ctx = lexicon.context
         self.actor_nouns = folded(ctx.actor_nouns)
+        self.goods_nouns = folded(ctx.goods_nouns)
         self.product_nouns = folded(ctx.product_nouns)
+        self.outlets = [place(o) for o in ctx.outlets]
         self.location_words = folded(ctx.location_words)
         self.source_words = folded(ctx.source_words)
         self.adjective_walk = ctx.adjective_walk
@@ -84,7 +103,7 @@ class Gazetteer:
 
     def patterns(self) -> list[FilteredPattern]:
         """Every regex registered in `self.filter`."""
-        return [p for c in self.countries for p in self.patterns_of(c)]
+        return [p for c in self.countries for p in self.patterns_of(c)] + self.outlets
 
     def country_named(self, text: str) -> str | None:
         """The English short name of a country as a person writes it (see `Classifier`)."""
@@ -106,10 +125,11 @@ class Gazetteer:
         # was bought ("بسبب شرائها المنظومة من روسيا"); that does not make it act.
         origin_only = topics == [Topic.SANCTION]
         chosen = set(topics)
+        goods = bool(chosen & _TRADE)
         found: set[str] = set()
         for s in sentences:
             if s.field == "title" or s.index == 1 or s.has_term:
-                found |= self.sentence_countries(s, origin_only=origin_only)
+                found |= self.sentence_countries(s, origin_only=origin_only, goods=goods)
             elif s.weight > 0 and chosen & {t for t, _ in topics_of(s)}:
                 # A further sentence that speaks for a topic names who acts in it
                 # ("وذكرت وزارة الدفاع التركية أن الشحنات ستتواصل"), but only
@@ -145,41 +165,59 @@ class Gazetteer:
         return [p.regex for p in pats if p.id in live]
 
     def sentence_countries(
-        self, s: Sentence, *, origin_only: bool = False, names: bool = True
+        self, s: Sentence, *, origin_only: bool = False, names: bool = True, goods: bool = False
     ) -> set[str]:
-        """States acting in one sentence; the caller may not modify the set."""
-        key = (origin_only, names)
+        """States acting in one sentence; the caller may not modify the set. `goods`: the
+        state whose goods a sentence with a watched term names acts (in a trade)."""
+        key = (origin_only, names, goods)
         found = s.countries.get(key)
         if found is None:
-            found = s.countries[key] = self._sentence_countries(s, origin_only, names)
+            found = s.countries[key] = self._sentence_countries(s, origin_only, names, goods)
         return found
 
-    def _sentence_countries(self, s: Sentence, origin_only: bool, names: bool) -> set[str]:
+    def _sentence_countries(
+        self, s: Sentence, origin_only: bool, names: bool, goods: bool
+    ) -> set[str]:
         text = s.norm
         if s.live_places is None:
             s.live_places = self.filter.candidates(text)
-        owners = {self._owner[pid] for pid in s.live_places}
+        owners = {self._owner[pid] for pid in s.live_places if pid in self._owner}
+        if not owners:
+            return set()
+        credits = self._credits(s)
+
+        def spoken(p: re.Pattern[str]) -> list[re.Match[str]]:
+            return [m for m in p.finditer(text) if not any(a <= m.start() < b for a, b in credits)]
+
         found: set[str] = set()
         for ci in sorted(owners):
             c = self.countries[ci]
             skip_source = origin_only and c.name in self.sellers
             if (
-                any(p.search(text) for p in self._live(s, c.institutions))
+                any(spoken(p) for p in self._live(s, c.institutions))
                 or any(
                     names
                     and not self._is_location(text[: m.start()])
                     and not (skip_source and self._is_source(text[: m.start()]))
                     for p in self._live(s, c.names)
-                    for m in p.finditer(text)
+                    for m in spoken(p)
                 )
                 or any(
-                    self._is_actor_adjective(text[: m.start()])
+                    (role := self._adjective_role(text[: m.start()])) == _ACTOR
+                    or (role == _GOODS and goods and s.has_term)
                     for p in self._live(s, c.adjectives)
-                    for m in p.finditer(text)
+                    for m in spoken(p)
                 )
             ):
                 found.add(c.name)
         return found
+
+    def _credits(self, s: Sentence) -> list[tuple[int, int]]:
+        """Spans of `s.norm` that credit a source rather than name an actor."""
+        spans = [m.span() for p in self._live(s, self.outlets) for m in p.finditer(s.norm)]
+        if s.index == 1 and (m := _DATELINE.match(s.norm)):
+            spans.append(m.span())
+        return spans
 
     def _is_source(self, prefix: str) -> bool:
         words = prefix.split()
@@ -189,14 +227,19 @@ class Gazetteer:
         words = [clean(w) for w in prefix.split()[-2:]]
         return any(w in self.location_words or w.lstrip("وف") in self.location_words for w in words)
 
-    def _is_actor_adjective(self, prefix: str) -> bool:
+    def _adjective_role(self, prefix: str) -> str | None:
+        """What the noun an adjective describes is: an actor, goods, another thing, or none
+        found within the walk."""
         for tok in reversed(prefix.split()[-self.adjective_walk :]):
             if tok.endswith(CLAUSE_END):
-                return False
+                return None
             w = clean(tok)
             base = unjoined(w)
-            if w in self.product_nouns or base in self.product_nouns:
-                return False
-            if w in self.actor_nouns or base in self.actor_nouns:
-                return True
-        return False
+            for nouns, role in (
+                (self.goods_nouns, _GOODS),
+                (self.product_nouns, _OTHER),
+                (self.actor_nouns, _ACTOR),
+            ):
+                if w in nouns or base in nouns:
+                    return role
+        return None

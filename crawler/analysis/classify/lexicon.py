@@ -194,7 +194,9 @@ class CountryContext:
     """Words that tell an acting state from one only named (`[context]`)."""
 
     actor_nouns: Words = ()
+    goods_nouns: Words = ()
     product_nouns: Words = ()
+    outlets: Words = ()
     location_words: Words = ()
     source_words: Words = ()
     adjective_walk: int = 4

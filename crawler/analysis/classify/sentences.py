@@ -52,7 +52,7 @@ class Sentence:
     seller_article: bool = False
     # Per-article memos: a sentence's topics and countries are asked for more than once.
     topics: list[tuple[str, bool]] | None = None
-    countries: dict[tuple[bool, bool], set[str]] = dataclasses.field(default_factory=dict)
+    countries: dict[tuple[bool, ...], set[str]] = dataclasses.field(default_factory=dict)
     live_rules: set[int] | None = None  # prefilter candidates among the topic rules
     live_places: set[int] | None = None  # prefilter candidates among the country names
     words: list[tuple[int, int, str]] | None = None  # see `tokens`
