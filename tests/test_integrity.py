@@ -89,3 +89,35 @@ def test_a_canonical_link_on_another_host_never_rewrites_its_article(
     alerts = json.loads(invoke_marsad("alerts", "list", "--format", "json", config=config).stdout)
     victim_alerts = [a for a in alerts if a["article_id"] == stored["id"]]
     assert len(victim_alerts) == 1 and victim_alerts[0]["status"] == "pending"
+
+
+def test_an_article_is_requested_exactly_as_its_feed_published_it(
+    two_outlets: FixtureWeb, tmp_path: Path
+) -> None:
+    """The fixture server routes on the raw path: the decoded form of %3A and %21 is a 404."""
+    web = two_outlets
+    outlet = web.outlet("wadi")
+    # Not in canonical order: the query is sent as written, not sorted.
+    outlet.tracking_params = "page=1&lang=ar"
+    spec = ArticleSpec(
+        slug="s400%3Akazan-deal%21",
+        outlet="wadi",
+        title=VICTIM.title,
+        published=VICTIM.published,
+        paragraphs=VICTIM.paragraphs,
+    )
+    url = web.publish("wadi", spec)
+    raw_path = outlet.path_for(spec)
+    config = write_config(
+        tmp_path / "marsad.toml", f"sqlite:///{tmp_path / 'm.db'}", web.sources_toml(["rss"])
+    )
+    result = invoke_marsad("crawl", "--source", "wadi", config=config)
+    assert result.returncode == 0, result.stderr
+
+    assert [r.status for r in web.find(outlet="wadi", path=raw_path + "?page=1&lang=ar")] == [200]
+    assert web.count(outlet="wadi", status=404) == 0
+    [stored] = stored_articles(config)
+    # Stored under the canonical form, which is also the key a second crawl checks.
+    assert stored["url"] == url.replace("%3A", ":").replace("%21", "!")
+    assert invoke_marsad("crawl", "--source", "wadi", config=config).returncode == 0
+    assert web.count(outlet="wadi", path_prefix=raw_path) == 1
