@@ -201,11 +201,16 @@ class SourceSpider(scrapy.Spider):
     # --- articles ---------------------------------------------------------------------------
 
     def article_requests(self, entries: Iterable[tuple[str, datetime | None]]) -> Iterator[Request]:
+        # Keyed by canonical URL, the seen-URL key; each is requested as the index published
+        # it, since a server may route on the raw path (a decoded %3A, a re-sorted query: 404).
         listed: dict[str, datetime | None] = {}
+        published: dict[str, str] = {}
         for raw_url, listed_at in entries:
             if not raw_url.startswith(("http://", "https://")):
                 continue
-            listed.setdefault(canonicalize_url(raw_url), listed_at)
+            key = canonicalize_url(raw_url)
+            if key not in listed:
+                listed[key], published[key] = listed_at, raw_url
         stats = self.crawler.stats
         stats.inc_value("marsad/listed", len(listed))
         fetch = self.res.store.urls_to_fetch(listed)
@@ -218,7 +223,7 @@ class SourceSpider(scrapy.Spider):
         self.res.workers.expect(len(fetch))
         for url in oldest_first(fetch, listed):
             yield Request(
-                url,
+                published[url],
                 callback=self.parse_article,
                 errback=self.on_article_error,
                 meta={"listed_at": listed[url], "requested_url": url},

@@ -197,6 +197,25 @@ def test_revision_keeps_the_id_and_unchanged_text_is_a_no_op(database: Database)
         ) == len(set(fp.band_keys))
 
 
+def test_a_page_from_another_source_never_revises_an_article(database: Database) -> None:
+    hook = DevelopmentRecorder()
+    store = Store(database, hook)
+    url = "http://a.test/dz"
+    first = store.store_article(*record(url, ALGERIA_ORIGINAL))
+    rec, fp = record(url, EGYPT_WARNING, source="bayraq", topics=("sanction",))
+    rec.requested_url = "http://b.test/claims-dz"
+    claimed = store.store_article(rec, fp)
+    assert (claimed.status, claimed.article_id) == ("foreign", first.article_id)
+    [article] = rows(database)
+    assert (article.source, article.revision) == ("sawt", 1)
+    assert article.text == "\n".join(ALGERIA_ORIGINAL) and article.topics == ["contract"]
+    assert hook.calls == [(first.article_id, False)]
+    with database.read() as session:
+        own = session.get(SeenUrl, url)
+        assert own is not None and own.source == "sawt"
+        assert session.get(SeenUrl, "http://b.test/claims-dz") is not None
+
+
 def test_a_revised_url_is_not_fetched_again_for_the_same_listed_date(database: Database) -> None:
     store = Store(database)
     day = T0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from crawler.text.urls import canonicalize_url, resolve_canonical
+from crawler.text.urls import canonicalize_url, registrable_domain, resolve_canonical
 
 ARTICLE = "https://news.example/ar/article/2021/09/15/s400"
 
@@ -127,3 +127,39 @@ def test_accepts_parsed_tree() -> None:
         resolve_canonical("https://news.example/ar/list/", tree)
         == "https://news.example/ar/list/story-7"
     )
+
+
+@pytest.mark.parametrize(
+    "canonical",
+    [
+        "https://other-outlet.example/ar/story-5",
+        "http://127.0.0.2:8080/news/story-5",
+        "https://news.example.evil.example/ar/story-5",
+        "https://bbc.co.uk/ar/story-5",
+    ],
+)
+def test_canonical_on_another_domain_is_ignored(canonical: str) -> None:
+    html = f'<html><head><link rel="canonical" href="{canonical}"></head></html>'
+    for page in ("https://news.example/ar/story-5", "http://127.0.0.1:8080/ar/story-5"):
+        assert resolve_canonical(page, html) == canonicalize_url(page)
+    og_only = f'<html><head><meta property="og:url" content="{canonical}"></head></html>'
+    assert resolve_canonical("https://www.bbc.com/x", og_only) == "https://www.bbc.com/x"
+
+
+def test_canonical_on_the_same_registrable_domain_is_kept() -> None:
+    html = (
+        '<html><head><link rel="canonical" href="https://www.bbc.co.uk/arabic/s400"></head></html>'
+    )
+    assert resolve_canonical("https://m.bbc.co.uk/a", html) == "https://www.bbc.co.uk/arabic/s400"
+    # A <base href> elsewhere does not widen what the page may claim.
+    based = '<html><head><base href="https://other.example/"><link rel="canonical" href="s400"></head></html>'
+    assert resolve_canonical("https://news.example/a", based) == "https://news.example/a"
+    same_ip = '<html><head><link rel="canonical" href="http://127.0.0.1:9/s400"></head></html>'
+    assert resolve_canonical("http://127.0.0.1:8080/a", same_ip) == "http://127.0.0.1:9/s400"
+
+
+def test_registrable_domain() -> None:
+    assert registrable_domain("News.BBC.co.uk.") == "bbc.co.uk"
+    assert registrable_domain("127.0.0.2") == "127.0.0.2"
+    assert registrable_domain("[::1]") == "::1"
+    assert registrable_domain("cdn.news.example") == "news.example"

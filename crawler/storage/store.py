@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class StoreResult:
-    # new | copy | revision | unchanged
+    # new | copy | revision | unchanged | foreign (another source's article: left alone)
     status: str
     article_id: int
     original_id: int
@@ -124,6 +124,10 @@ class Store(SeenUrls):
 
         urls = [record.url, record.requested_url or record.url]
         result = self._place(session, record, fp, urls)
+        if result.status == "foreign":
+            # Only the URL this source requested is remembered (so it is not fetched again);
+            # the other source's URLs keep their own rows.
+            urls = [u for u in urls if u != record.url]
         # Under the URLs it was requested and found by, with the listed date the next crawl
         # compares with: without it a revised page would be fetched again on every crawl.
         is_copy = result.article_id != result.original_id
@@ -140,6 +144,17 @@ class Store(SeenUrls):
         if existing_id is not None:
             existing = session.get(Article, existing_id)
             assert existing is not None  # the write lock is held: nobody deletes it meanwhile
+            if existing.source != record.source:
+                # A page revises only its own source's article: another outlet (or anyone who
+                # gets a page into a crawled feed) must not rewrite what analysts read.
+                log.warning(
+                    "[%s] %s claims article %s of source %s; not revised",
+                    record.source,
+                    record.requested_url or record.url,
+                    existing.id,
+                    existing.source,
+                )
+                return StoreResult("foreign", existing.id, existing.duplicate_of or existing.id)
             return self._revise(session, existing, record, fp)
 
         original, sc = self.originals.find(session, fp, record.published_at or record.fetched_at)

@@ -8,8 +8,10 @@ single form, so every URL goes through `canonicalize_url` before it is compared.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -153,15 +155,46 @@ def canonicalize_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
-def _accept_canonical(candidate: str, page_url: str) -> str | None:
+@lru_cache(maxsize=1)
+def _suffix_list() -> Any:
+    import tldextract
+
+    # The snapshot bundled with tldextract: no download, no cache directory.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@lru_cache(maxsize=4096)
+def registrable_domain(host: str) -> str:
+    """The part of `host` one owner controls: "bbc.co.uk" for "news.bbc.co.uk".
+
+    An IP address is its own domain, so two outlets on two addresses are two owners. A host
+    under a suffix the public list does not know ("news.example") keeps its last two labels.
+    """
+    host = host.lower().rstrip(".").strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return host
+    domain = _suffix_list()(host).top_domain_under_public_suffix
+    return domain or ".".join(host.split(".")[-2:])
+
+
+def _accept_canonical(candidate: str, base_url: str, page_url: str) -> str | None:
     candidate = candidate.strip()
     if not candidate:
         return None
-    resolved = urljoin(page_url, candidate)
+    resolved = urljoin(base_url, candidate)
     parts = urlsplit(resolved)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    page_path = urlsplit(page_url).path
+    page = urlsplit(page_url)
+    # A page may only speak for its own site: a canonical on another owner's domain would let
+    # any crawled page take over (and rewrite) another outlet's stored article.
+    if registrable_domain(parts.hostname) != registrable_domain(page.hostname or ""):
+        return None
+    page_path = page.path
     # Some CMS templates point every article's canonical at the home page;
     # following that would merge every article of the outlet into one URL.
     if parts.path in ("", "/") and page_path not in ("", "/"):
@@ -178,7 +211,7 @@ def resolve_canonical(page_url: str, html: str | lxml_html.HtmlElement) -> str:
     """The page's own canonical URL: `<link rel=canonical>`, then `og:url`, then `page_url`.
 
     Relative values are resolved against the page URL (or its `<base href>`); only
-    http(s) canonicals are accepted. The result is passed through `canonicalize_url`.
+    http(s) canonicals on the page's own registrable domain are accepted. The result is passed through `canonicalize_url`.
     """
     tree = html
     if isinstance(html, str | bytes):
@@ -201,7 +234,7 @@ def resolve_canonical(page_url: str, html: str | lxml_html.HtmlElement) -> str:
             if key == "og:url":
                 candidates.append(meta.get("content") or "")
         for candidate in candidates:
-            accepted = _accept_canonical(candidate, base)
+            accepted = _accept_canonical(candidate, base, page_url)
             if accepted:
                 return canonicalize_url(accepted)
     return canonicalize_url(page_url)

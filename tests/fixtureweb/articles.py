@@ -46,6 +46,9 @@ class ArticleSpec:
     tags: list[str] = field(default_factory=list)
     # A prominent teaser box in the sidebar: page chrome, never main text.
     sidebar_note: str | None = None
+    # A canonical URL the page declares instead of its own (modern template): a hostile or
+    # misconfigured page claiming another article.
+    canonical: str | None = None
     expected: Expected = field(default_factory=lambda: Expected(relevant=False))
 
     @property

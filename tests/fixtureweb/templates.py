@@ -272,12 +272,12 @@ def _modern(outlet: Outlet, spec: ArticleSpec) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_E(spec.title)} | {_E(outlet.display_name)}</title>
-<link rel="canonical" href="{_E(url)}">
+<link rel="canonical" href="{_E(spec.canonical or url)}">
 <meta name="description" content="{_E(summary)}">
 <meta property="og:type" content="article">
 <meta property="og:site_name" content="{_E(outlet.display_name)}">
 <meta property="og:title" content="{_E(spec.title)}">
-<meta property="og:url" content="{_E(url)}">
+<meta property="og:url" content="{_E(spec.canonical or url)}">
 <meta property="og:description" content="{_E(summary)}">
 <meta property="article:published_time" content="{iso(spec.published, tz)}">
 <meta property="article:modified_time" content="{iso(spec.updated, tz)}">
