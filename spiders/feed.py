@@ -7,13 +7,22 @@ from datetime import datetime
 from lxml import etree
 from scrapy.http import Response
 
-from crawler.text.dates import parse_machine_date
+from crawler.text.dates import DateOutOfRange, read_machine_date
 from spiders.base import IndexParseError, SourceSpider
 
 
-def entry_date(text: str | None) -> datetime | None:
-    """The date of a feed or sitemap entry, in UTC (a date alone is its midnight)."""
-    parsed = parse_machine_date(text)
+def entry_date(text: str | None, bad_dates: list[str] | None = None) -> datetime | None:
+    """The date of a feed or sitemap entry, in UTC (a date alone is its midnight).
+
+    A date out of range is None, and added to `bad_dates` for the crawl to report: the entry
+    itself is still good.
+    """
+    try:
+        parsed = read_machine_date(text)
+    except DateOutOfRange as exc:
+        if bad_dates is not None:
+            bad_dates.append(str(exc))
+        return None
     return parsed.value if parsed else None
 
 
@@ -46,7 +55,9 @@ def local_name(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-def feed_entries(root: etree._Element) -> list[tuple[str, datetime | None]]:
+def feed_entries(
+    root: etree._Element, bad_dates: list[str] | None = None
+) -> list[tuple[str, datetime | None]]:
     entries: list[tuple[str, datetime | None]] = []
     for node in root.iter():
         name = local_name(node.tag)
@@ -67,7 +78,7 @@ def feed_entries(root: etree._Element) -> list[tuple[str, datetime | None]]:
                 if child.text and child.text.strip().startswith("http"):
                     guid = guid or child.text.strip()
             elif child_name in {"pubDate", "published", "updated", "date", "modified"}:
-                dates[child_name] = entry_date(child.text)
+                dates[child_name] = entry_date(child.text, bad_dates)
         link = link or node.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about") or guid
         if not link:
             continue
@@ -88,4 +99,7 @@ class FeedSpider(SourceSpider):
         except SalvagedXml as salvaged:
             self.count_error("parse_error", f"{response.url}: {salvaged}")
             root = salvaged.root
-        return feed_entries(root), []
+        bad_dates: list[str] = []
+        entries = feed_entries(root, bad_dates)
+        self.count_bad_dates(response, bad_dates)
+        return entries, []

@@ -1,0 +1,150 @@
+"""Feeds and pages that lie: impossible dates, HTML where a feed should be, a wrong charset.
+Each is crawled from a loopback site through the real `marsad crawl`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from crawler.storage.db import open_database
+from crawler.storage.models import CrawlRun, SeenUrl
+from crawler.text.dates import parse_machine_date
+from tests.conftest import write_config
+from tests.fakes.site import StaticSite, static_site
+from tests.helpers import invoke_marsad
+
+PAGE = """<html lang="ar"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><article><h1>{title}</h1><p>{body}</p></article></body></html>"""
+
+
+def rss(site: StaticSite, items: list[tuple[str, str]]) -> bytes:
+    entries = "".join(
+        f"<item><title>خبر</title><link>{site.base_url}{path}</link>"
+        f"<pubDate>{date}</pubDate></item>"
+        for path, date in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>موقع</title>{entries}</channel></rss>"
+    ).encode()
+
+
+def crawl(site: StaticSite, tmp_path: Path, feed_url: str) -> tuple[str, CrawlRun, dict]:
+    db_url = f"sqlite:///{tmp_path / 'm.db'}"
+    source = f'[[sources]]\nname = "lying"\nkind = "rss"\nurl = "{feed_url}"\ninterval = "10m"\n'
+    config = write_config(tmp_path / "marsad.toml", db_url, source)
+    result = invoke_marsad("crawl", config=config)
+    db = open_database(db_url)
+    with db.read() as session:
+        run = session.scalars(select(CrawlRun)).one()
+        session.expunge(run)
+        seen = {row.url: row for row in session.scalars(select(SeenUrl))}
+        for row in seen.values():
+            session.expunge(row)
+    db.dispose()
+    return result.stderr, run, seen
+
+
+def test_dates_past_datetime_max_are_unreadable_not_fatal() -> None:
+    assert parse_machine_date("Fri, 31 Dec 9999 23:00:00 -0500") is None
+    assert parse_machine_date("9999-12-31T23:30:00-02:00") is None
+    # Year 9999 itself is a date; only the offset pushes it out of range.
+    readable = parse_machine_date("Fri, 31 Dec 9999 12:00:00 GMT")
+    assert readable is not None and readable.value.year == 9999
+
+
+def test_a_feed_with_impossible_dates_keeps_its_other_items(tmp_path: Path) -> None:
+    with static_site() as site:
+        for name in ("overflow", "future", "normal"):
+            page = PAGE.format(title="عنوان", body="نص قصير عن موضوع عادي. " * 20)
+            site.serve(f"/{name}.html", "text/html; charset=utf-8", page.encode())
+        feed = rss(
+            site,
+            [
+                ("/overflow.html", "Fri, 31 Dec 9999 23:00:00 -0500"),
+                ("/future.html", "Fri, 31 Dec 9999 12:00:00 GMT"),
+                ("/normal.html", "Mon, 06 Jan 2025 08:00:00 GMT"),
+            ],
+        )
+        feed_url = site.serve("/feed.xml", "application/rss+xml; charset=utf-8", feed)
+        before = datetime.now(UTC)
+        stderr, run, seen = crawl(site, tmp_path, feed_url)
+        after = datetime.now(UTC)
+        assert {"/overflow.html", "/future.html", "/normal.html"} <= set(site.requested), stderr
+
+    assert run.status == "ok", stderr
+    # The unreadable date is counted and named where an operator looks.
+    assert run.error_kinds.get("bad_date") == 1, run.error_kinds
+    assert run.errors == 1
+    assert "9999" in (run.last_error or ""), run.last_error
+    assert "bad_date" in stderr
+    # A date far in the future is the fetch time instead.
+    future = seen[f"{site.base_url}/future.html"].listed_at
+    assert future is not None
+    future = future.replace(tzinfo=future.tzinfo or UTC)
+    assert before - timedelta(seconds=1) <= future <= after + timedelta(seconds=1)
+    assert seen[f"{site.base_url}/overflow.html"].listed_at is None
+
+
+class _Stats(dict):
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self[key] = self.get(key, 0) + count
+
+    def set_value(self, key: str, value: object) -> None:
+        self[key] = value
+
+
+def test_an_exception_in_a_callback_is_counted_against_the_source() -> None:
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse, Request
+    from twisted.python.failure import Failure
+
+    from crawler.config import Source
+    from spiders.base import INDEX_META
+    from spiders.feed import FeedSpider
+
+    spider = FeedSpider(source=Source(name="s", kind="rss", url="http://127.0.0.1/feed.xml"))
+    stats = _Stats()
+    spider.crawler = SimpleNamespace(stats=stats)
+    url = "http://127.0.0.1/feed.xml"
+    response = HtmlResponse(url, body=b"", request=Request(url, meta={INDEX_META: url}))
+    try:
+        raise OverflowError("date value out of range")
+    except OverflowError:
+        failure = Failure()
+    spider._on_spider_error(failure, response, spider)
+    assert stats["marsad/error/OverflowError"] == 1
+    assert stats["marsad/index_errors"] == 1
+    assert "date value out of range" in stats["marsad/last_error"]
+
+
+def test_the_log_keeps_the_cause_of_a_spider_error() -> None:
+    import io
+    import logging
+
+    from crawler.logs import setup_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        setup_logging()
+        stream = io.StringIO()
+        root.handlers[0].stream = stream  # type: ignore[attr-defined]
+        logger = logging.getLogger("scrapy.core.scraper")
+        try:
+            raise OverflowError("date value out of range")
+        except OverflowError:
+            logger.error(
+                "Spider error processing %(request)s", {"request": "<GET x>"}, exc_info=True
+            )
+            logging.getLogger("scrapy.core.downloader").error("Error downloading x", exc_info=True)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    lines = stream.getvalue()
+    assert "OverflowError: date value out of range" in lines
+    # Routine network failures still log one line, without a traceback.
+    assert lines.count("Traceback") == 1
