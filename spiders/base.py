@@ -169,7 +169,7 @@ class SourceSpider(scrapy.Spider):
         try:
             entries, follow = self.parse_index(response)
         except IndexParseError as exc:
-            self.count_error("parse_error", f"{response.url}: {exc}", index=True)
+            self.count_error(exc.kind, f"{response.url}: {exc}", index=True)
             return
         self.crawler.stats.inc_value("marsad/index_ok")
         self.new_validators[response.meta[INDEX_META]] = (
@@ -306,6 +306,8 @@ class SourceSpider(scrapy.Spider):
 
 class IndexParseError(Exception):
     """The feed, sitemap or listing could not be read at all."""
+
+    kind = "parse_error"
 
 
 def _header(response: Response, name: str) -> str | None:

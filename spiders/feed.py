@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from lxml import etree
@@ -26,11 +27,24 @@ def entry_date(text: str | None, bad_dates: list[str] | None = None) -> datetime
     return parsed.value if parsed else None
 
 
-def parse_xml(body: bytes) -> etree._Element:
-    """Strict first; a feed with a stray error is salvaged, one with nothing readable fails."""
+# A web page, perhaps after a byte-order mark and comments.
+_HTML_START = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S
+)
+
+
+def parse_xml(body: bytes, expected: str = "RSS/Atom") -> etree._Element:
+    """Strict first; a feed with a stray error is salvaged, one with nothing readable fails.
+
+    A web page where the `expected` index should be (an error page, a redesigned site) is
+    the source failing, not an index that lists nothing.
+    """
+    if _HTML_START.match(body[:1024]):
+        raise NotAnIndex(expected)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    salvaged_from: str | None = None
     try:
-        return etree.fromstring(body, parser)
+        root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as strict_error:
         recovering = etree.XMLParser(
             resolve_entities=False, no_network=True, recover=True, huge_tree=False
@@ -38,7 +52,19 @@ def parse_xml(body: bytes) -> etree._Element:
         root = etree.fromstring(body, recovering) if body.strip() else None
         if root is None or not len(root):
             raise IndexParseError(f"malformed XML: {strict_error}") from None
-        raise SalvagedXml(root, str(strict_error)) from None
+        salvaged_from = str(strict_error)
+    if local_name(root.tag).lower() == "html":
+        raise NotAnIndex(expected)
+    if salvaged_from is not None:
+        raise SalvagedXml(root, salvaged_from)
+    return root
+
+
+class NotAnIndex(IndexParseError):
+    kind = "got_html"
+
+    def __init__(self, expected: str) -> None:
+        super().__init__(f"expected {expected}, got HTML")
 
 
 class SalvagedXml(Exception):

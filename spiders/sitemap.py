@@ -53,7 +53,7 @@ class SitemapSpider(SourceSpider):
 
             body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
         try:
-            root = parse_xml(body)
+            root = parse_xml(body, "a sitemap")
         except SalvagedXml as salvaged:
             self.count_error("parse_error", f"{response.url}: {salvaged}")
             root = salvaged.root

@@ -148,3 +148,46 @@ def test_the_log_keeps_the_cause_of_a_spider_error() -> None:
     assert "OverflowError: date value out of range" in lines
     # Routine network failures still log one line, without a traceback.
     assert lines.count("Traceback") == 1
+
+
+def test_a_feed_url_that_serves_a_web_page_is_a_source_error(tmp_path: Path) -> None:
+    from crawler.storage.models import SourceHealth
+
+    page = PAGE.format(title="الصفحة غير موجودة", body="عذرا، تغير تصميم الموقع.")
+    with static_site() as site:
+        feed_url = site.serve("/feed.xml", "text/html; charset=utf-8", page.encode())
+        db_url = f"sqlite:///{tmp_path / 'm.db'}"
+        source = f'[[sources]]\nname = "redesigned"\nkind = "rss"\nurl = "{feed_url}"\n'
+        config = write_config(tmp_path / "marsad.toml", db_url, source)
+        result = invoke_marsad("crawl", config=config)
+    assert result.returncode == 3, result.stderr  # every source failed
+    assert "expected RSS/Atom, got HTML" in result.stderr
+    db = open_database(db_url)
+    with db.read() as session:
+        run = session.scalars(select(CrawlRun)).one()
+        health = session.get(SourceHealth, "redesigned")
+        assert run.status == "error"
+        assert run.error_kinds == {"got_html": 1}
+        assert health is not None and health.error_streak == 1
+        assert "expected RSS/Atom, got HTML" in (health.last_error or "")
+    db.dispose()
+
+
+def test_web_pages_are_told_apart_from_feeds_and_sitemaps() -> None:
+    import pytest
+
+    from spiders.feed import NotAnIndex, parse_xml
+
+    xhtml = (
+        b'<?xml version="1.0" encoding="utf-8"?>\n'
+        b'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>x</p></body></html>'
+    )
+    pages = [
+        b"\xef\xbb\xbf<!-- cache -->\n<!DOCTYPE html><html><body><p>x</body></html>",
+        b"  <html><head><title>500</title></head><body>error</body></html>",
+        xhtml,
+    ]
+    for body in pages:
+        with pytest.raises(NotAnIndex, match="expected a sitemap, got HTML"):
+            parse_xml(body, "a sitemap")
+    assert parse_xml(b'<rss version="2.0"><channel><title>t</title></channel></rss>').tag == "rss"
