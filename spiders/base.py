@@ -24,6 +24,7 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from crawler.analysis.extract import decode_html
 from crawler.config import Source
 from crawler.crawl.resources import Resources, resources_for
 from crawler.text.dates import FUTURE_TOLERANCE
@@ -262,7 +263,9 @@ class SourceSpider(scrapy.Spider):
             "source": self.source.name,
             "url": canonicalize_url(response.url),
             "page_url": response.url,
-            "html": response.text if isinstance(response, TextResponse) else "",
+            "html": decode_html(response.body, _header(response, "Content-Type"))
+            if isinstance(response, TextResponse)
+            else "",
             "requested_url": response.meta.get("requested_url"),
             "listed_at": response.meta.get("listed_at"),
             "fetched_at": datetime.now(UTC),

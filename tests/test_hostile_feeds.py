@@ -191,3 +191,43 @@ def test_web_pages_are_told_apart_from_feeds_and_sitemaps() -> None:
         with pytest.raises(NotAnIndex, match="expected a sitemap, got HTML"):
             parse_xml(body, "a sitemap")
     assert parse_xml(b'<rss version="2.0"><channel><title>t</title></channel></rss>').tag == "rss"
+
+
+ARABIC_PAGE = """<html lang="ar"><head>
+<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">
+<title>{title}</title></head>
+<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"""
+
+
+def test_a_windows_1256_page_sent_as_utf8_is_read_in_its_own_charset(tmp_path: Path) -> None:
+    from tests.helpers import stored_articles
+
+    title = "أنقرة توقع عقدا ثانيا لشراء منظومة إس-400 الروسية"
+    paragraphs = "".join(
+        f"<p>{line}</p>"
+        for line in [
+            "قال مسؤول في وزارة الدفاع إن أنقرة وقعت عقدا ثانيا مع موسكو لشراء منظومة إس-400.",
+            "وأضاف أن الدفعة الأولى من المنظومة الجديدة ستصل خلال العام المقبل بحسب الاتفاق.",
+            "ولم تعلق واشنطن بعد على العقد الذي قد يعرض أنقرة لعقوبات أمريكية جديدة.",
+        ]
+        * 3
+    )
+    page = ARABIC_PAGE.format(title=title, paragraphs=paragraphs).encode("cp1256")
+    with static_site() as site:
+        site.serve("/news/1.html", "text/html; charset=utf-8", page)
+        feed = rss(site, [("/news/1.html", "Mon, 06 Jan 2025 08:00:00 GMT")])
+        feed_url = site.serve("/feed.xml", "application/rss+xml; charset=utf-8", feed)
+        stderr, run, _seen = crawl(site, tmp_path, feed_url)
+    assert run.status == "ok", stderr
+    articles = stored_articles(tmp_path / "marsad.toml")
+    assert [a["title"] for a in articles] == [title], stderr
+
+
+def test_a_utf8_page_with_a_stale_meta_charset_stays_utf8() -> None:
+    from crawler.analysis.extract import decode_html
+
+    text = ARABIC_PAGE.format(title="منظومة إس-400", paragraphs="<p>نص</p>")
+    assert "منظومة إس-400" in decode_html(text.encode("utf-8"), "text/html; charset=utf-8")
+    # Without an Arabic <meta> charset, bad bytes stay bad: nothing is guessed.
+    latin = "<html><head><meta charset='iso-8859-1'></head><body>caf\xe9</body></html>"
+    assert "\ufffd" in decode_html(latin.encode("latin-1"), "text/html; charset=utf-8")
