@@ -26,6 +26,9 @@ _SILENT = ("trafilatura", "htmldate", "courlan", "apscheduler")
 # Scrapy logs a robots.txt it could not download at ERROR, and then lets the request it guarded
 # go ahead: that request fails or succeeds on its own, and the crawl reports it once per source.
 _ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
+# An exception raised in a spider's callback is a fault in Marsad or a page it did not expect:
+# its traceback is the cause, and is kept.
+_SPIDER_ERROR = "Spider error processing"
 
 
 class _LibraryFilter(logging.Filter):
@@ -36,7 +39,11 @@ class _LibraryFilter(logging.Filter):
         if name.startswith(_SILENT):
             return record.levelno >= logging.ERROR
         if name.startswith(_QUIET):
-            if record.exc_info and record.levelno < logging.CRITICAL:
+            if (
+                record.exc_info
+                and record.levelno < logging.CRITICAL
+                and not str(record.msg).startswith(_SPIDER_ERROR)
+            ):
                 # Scrapy attaches a full traceback to routine network failures (a feed's host
                 # is unreachable); its message already names the URL and the cause.
                 record.exc_info = None

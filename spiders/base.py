@@ -24,8 +24,10 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from crawler.analysis.extract import decode_html
 from crawler.config import Source
 from crawler.crawl.resources import Resources, resources_for
+from crawler.text.dates import FUTURE_TOLERANCE
 from crawler.text.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
@@ -114,12 +116,25 @@ class SourceSpider(scrapy.Spider):
         spider.res = resources_for(crawler)
         spider.max_articles = crawler.settings.getint("MARSAD_MAX_ARTICLES_PER_RUN", 500)
         crawler.signals.connect(spider._on_item_error, signal=signals.item_error)
+        crawler.signals.connect(spider._on_spider_error, signal=signals.spider_error)
         return spider
 
     def _on_item_error(self, *args: Any, **kwargs: Any) -> None:
         # A page that failed in a pipeline (say, the database) is neither stored nor marked seen;
         # saving the feed's validators now would hide it behind a 304 until the feed changes.
         self.item_errors += 1
+
+    def _on_spider_error(self, failure: Failure, response: Response | Failure, spider: Any) -> None:
+        # An exception in a callback would otherwise end a run with no error counted and its
+        # cause only in a log line; one in the index's callback is the source failing.
+        if spider is not self:
+            return
+        # An errback that raised is handed its own failure in place of a response.
+        request = response.request if isinstance(response, Response) else _request_of(response)
+        exc = failure.value
+        self.count_error(
+            type(exc).__name__, f"{request.url}: {exc}", index=INDEX_META in request.meta
+        )
 
     # --- index ------------------------------------------------------------------------------
 
@@ -155,7 +170,7 @@ class SourceSpider(scrapy.Spider):
         try:
             entries, follow = self.parse_index(response)
         except IndexParseError as exc:
-            self.count_error("parse_error", f"{response.url}: {exc}", index=True)
+            self.count_error(exc.kind, f"{response.url}: {exc}", index=True)
             return
         self.crawler.stats.inc_value("marsad/index_ok")
         self.new_validators[response.meta[INDEX_META]] = (
@@ -213,7 +228,20 @@ class SourceSpider(scrapy.Spider):
                 listed[key], published[key] = listed_at, raw_url
         stats = self.crawler.stats
         stats.inc_value("marsad/listed", len(listed))
-        fetch = self.res.store.urls_to_fetch(listed)
+        now = datetime.now(UTC)
+        future = {
+            url
+            for url, when in listed.items()
+            if when is not None and when > now + FUTURE_TOLERANCE
+        }
+        if future:
+            stats.inc_value("marsad/future_dates_clamped", len(future))
+        # A date in the future is no revision: clamped to each fetch time, it would look newer
+        # on every run.
+        fetch = self.res.store.urls_to_fetch(
+            {url: None if url in future else when for url, when in listed.items()}
+        )
+        listed.update(dict.fromkeys(future, now))
         stats.inc_value("marsad/skipped_seen", len(listed) - len(fetch))
         room = max(0, self.max_articles - self.scheduled)
         if len(fetch) > room:
@@ -240,7 +268,9 @@ class SourceSpider(scrapy.Spider):
             "source": self.source.name,
             "url": canonicalize_url(response.url),
             "page_url": response.url,
-            "html": response.text if isinstance(response, TextResponse) else "",
+            "html": decode_html(response.body, _header(response, "Content-Type"))
+            if isinstance(response, TextResponse)
+            else "",
             "requested_url": response.meta.get("requested_url"),
             "listed_at": response.meta.get("listed_at"),
             "fetched_at": datetime.now(UTC),
@@ -265,6 +295,11 @@ class SourceSpider(scrapy.Spider):
 
     # --- accounting -------------------------------------------------------------------------
 
+    def count_bad_dates(self, response: Response, bad_dates: list[str]) -> None:
+        """Entries whose date is out of range: kept undated, each counted against the source."""
+        for message in bad_dates:
+            self.count_error("bad_date", f"{response.url}: {message}")
+
     def count_error(self, kind: str, message: str, *, index: bool = False) -> None:
         stats = self.crawler.stats
         stats.inc_value("marsad/errors")
@@ -279,6 +314,8 @@ class SourceSpider(scrapy.Spider):
 
 class IndexParseError(Exception):
     """The feed, sitemap or listing could not be read at all."""
+
+    kind = "parse_error"
 
 
 def _header(response: Response, name: str) -> str | None:

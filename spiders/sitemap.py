@@ -16,7 +16,7 @@ from spiders.feed import SalvagedXml, entry_date, local_name, parse_xml
 
 
 def sitemap_entries(
-    root: etree._Element,
+    root: etree._Element, bad_dates: list[str] | None = None
 ) -> tuple[list[tuple[str, datetime | None]], list[str]]:
     entries: list[tuple[str, datetime | None]] = []
     children: list[str] = []
@@ -30,7 +30,7 @@ def sitemap_entries(
             if name == "loc" and child.text and loc is None:
                 loc = child.text.strip()
             elif name in {"lastmod", "publication_date"}:
-                dates.append(entry_date(child.text))
+                dates.append(entry_date(child.text, bad_dates))
         if not loc:
             continue
         if is_index or local_name(node.tag) == "sitemap":
@@ -53,11 +53,13 @@ class SitemapSpider(SourceSpider):
 
             body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
         try:
-            root = parse_xml(body)
+            root = parse_xml(body, "a sitemap")
         except SalvagedXml as salvaged:
             self.count_error("parse_error", f"{response.url}: {salvaged}")
             root = salvaged.root
-        entries, children = sitemap_entries(root)
+        bad_dates: list[str] = []
+        entries, children = sitemap_entries(root, bad_dates)
+        self.count_bad_dates(response, bad_dates)
         if children:
             # Remembered so that when this index answers 304 the children are still asked
             # (conditionally): an index's own validators need not change when a child does.

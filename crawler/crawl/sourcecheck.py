@@ -46,7 +46,7 @@ def check_source(source: Source, crawl: CrawlConfig) -> CheckResult:
                 bool(found), 200, len(found), "links found" if found else "selector matched nothing"
             )
         try:
-            root = parse_xml(body)
+            root = parse_xml(body, "a sitemap" if source.kind == "sitemap" else "RSS/Atom")
             note = ""
         except SalvagedXml as salvaged:
             root, note = salvaged.root, f" (malformed XML salvaged: {salvaged})"

@@ -49,10 +49,27 @@ class ParsedDate:
 
 _EPOCH_RE = re.compile(r"\d{10}(?:\d{3})?")
 _DAY_ONLY_RE = re.compile(r"\d{4}-?\d\d-?\d\d")
+# How far past the fetch time a date may lie (clocks and zones are off by hours); beyond it a
+# date is a publisher's mistake.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+class DateOutOfRange(ValueError):
+    """A machine date that reads but lies outside what a datetime holds in UTC (year 9999 with
+    a negative offset)."""
 
 
 def parse_machine_date(value: str | None, tz: str = "UTC") -> ParsedDate | None:
-    """An ISO 8601, RFC 2822 (RSS, e-mail) or Unix epoch value; None when unreadable.
+    """An ISO 8601, RFC 2822 (RSS, e-mail) or Unix epoch value; None when unreadable."""
+    try:
+        return read_machine_date(value, tz)
+    except DateOutOfRange:
+        return None
+
+
+def read_machine_date(value: str | None, tz: str = "UTC") -> ParsedDate | None:
+    """As :func:`parse_machine_date`, for callers that report a date out of range: it raises
+    :class:`DateOutOfRange` rather than answering None.
 
     A time without a zone is in `tz`; a date alone is that day at 00:00 UTC, precision "day".
     """
@@ -72,7 +89,10 @@ def parse_machine_date(value: str | None, tz: str = "UTC") -> ParsedDate | None:
     else:
         if _DAY_ONLY_RE.fullmatch(value):
             return ParsedDate(datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC), "day")
-    return ParsedDate.moment(parsed, tz)
+    try:
+        return ParsedDate.moment(parsed, tz)
+    except OverflowError:
+        raise DateOutOfRange(f"date out of range: {value!r}") from None
 
 
 # --- the words, folded as the text is ----------------------------------------------

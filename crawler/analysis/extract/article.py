@@ -9,6 +9,7 @@ windows-1256 (`decode_html`).
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,15 +40,30 @@ class Extracted:
     language: str | None
 
 
+# Arabic single-byte charsets, as codecs names them.
+_ARABIC_SINGLE_BYTE = {"cp1256", "iso8859-6"}
+
+
 def decode_html(body: bytes, content_type_header: str | None) -> str:
     """Bytes to text: the HTTP charset, then the page's own `<meta>` charset, then UTF-8.
 
     w3lib applies the same order Scrapy's `response.text` does (BOM first, then the
-    header, then `<meta charset>` / `<meta http-equiv>`, then detection).
+    header, then `<meta charset>` / `<meta http-equiv>`, then detection). One exception: a
+    header that says UTF-8 over bytes that are not, on a page whose `<meta>` names an Arabic
+    single-byte charset, is an old CMS behind a newer server, and the `<meta>` is right.
     """
-    from w3lib.encoding import html_to_unicode
+    from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
-    _encoding, text = html_to_unicode(content_type_header, body)
+    encoding, text = html_to_unicode(content_type_header, body)
+    if "\ufffd" not in text or codecs.lookup(encoding).name != "utf-8":
+        return text
+    declared = html_body_declared_encoding(body)
+    if declared is None or codecs.lookup(declared).name not in _ARABIC_SINGLE_BYTE:
+        return text
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode(declared, "replace")
     return text
 
 

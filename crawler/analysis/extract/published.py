@@ -8,7 +8,7 @@ in Arabic words; dates themselves are read by `crawler.text.dates`.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 
 from crawler.analysis.extract.page import Head, in_chrome, select, squash, text_of
 from crawler.text.dates import (
+    FUTURE_TOLERANCE,
     ParsedDate,
     find_arabic_dates,
     local_date,
@@ -93,7 +94,7 @@ def _time_elements(tree: lxml_html.HtmlElement) -> list[str]:
 def _plausible(parsed: ParsedDate | None, now: datetime) -> ParsedDate | None:
     if parsed is None:
         return None
-    if parsed.value > now + timedelta(days=1) or parsed.value.year < 1995:
+    if parsed.value > now + FUTURE_TOLERANCE or parsed.value.year < 1995:
         return None
     return parsed
 
