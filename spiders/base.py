@@ -132,6 +132,9 @@ class SourceSpider(scrapy.Spider):
         # An errback that raised is handed its own failure in place of a response.
         request = response.request if isinstance(response, Response) else _request_of(response)
         exc = failure.value
+        if request is None:  # a response built outside a download has no request
+            self.count_error(type(exc).__name__, str(exc))
+            return
         self.count_error(
             type(exc).__name__, f"{request.url}: {exc}", index=INDEX_META in request.meta
         )
