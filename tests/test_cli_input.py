@@ -181,6 +181,58 @@ def test_the_web_page_answers_400_to_unknown_values(
     assert message in response.text
 
 
+# --- numbers past what the database holds ---------------------------------------------------
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["articles", "list", "--limit", HUGE], "'--limit'"),
+        (["search", "إس-400", "--limit", HUGE], "'--limit'"),
+        (["export", "--format", "jsonl", "--limit", HUGE], "'--limit'"),
+        (["articles", "show", HUGE], "'ARTICLE_ID'"),
+        (["articles", "show", "2147483648"], "'ARTICLE_ID'"),
+        (["alerts", "retry", HUGE], "'ALERT_ID'"),
+    ],
+)
+def test_a_huge_number_is_a_usage_error_naming_the_option(
+    stock: Stock, args: list[str], named: str
+) -> None:
+    result = invoke(stock, *args)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for {named}: " in result.stderr
+    assert "is not in the range 1<=x<=2147483647" in result.stderr
+
+
+def test_the_largest_id_the_database_holds_is_simply_not_found(stock: Stock) -> None:
+    result = invoke(stock, "articles", "show", "2147483647")
+    assert result.exit_code == 1, repr(result.exception)
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.stderr == "marsad: no article with id 2147483647\n"
+
+
+@pytest.mark.parametrize("path", ["/", "/developments", "/export.csv", "/export.jsonl"])
+@pytest.mark.parametrize("page", [HUGE, "2147483647", "1000001", "0", "-1", "x", "٢"])
+def test_the_web_page_answers_400_to_a_page_out_of_range(
+    client: TestClient, path: str, page: str
+) -> None:
+    response = client.get(path, params={"page": page})
+    assert response.status_code == 400
+    assert response.text == "page must be a whole number from 1 to 1000000"
+
+
+def test_the_web_page_takes_a_page_in_range(client: TestClient) -> None:
+    assert client.get("/", params={"page": "1000000"}).status_code == 200
+    assert client.get("/", params={"page": ""}).status_code == 200
+
+
+@pytest.mark.parametrize("article_id", [HUGE, "2147483648"])
+def test_an_article_id_past_the_database_is_not_found(client: TestClient, article_id: str) -> None:
+    assert client.get(f"/articles/{article_id}").status_code == 404
+
+
 # --- articles show of a copy -----------------------------------------------------------------
 
 
