@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -100,6 +101,22 @@ def _check_timezone(name: str) -> str:
 
 
 TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
+
+
+def _check_link_selector(spec: str) -> str:
+    Selector.parse(spec).checked()
+    return spec
+
+
+def _check_extraction_selector(spec: str) -> str:
+    # Extraction reads a selector without a prefix as CSS.
+    Selector.parse(spec, default="css").checked()
+    return spec
+
+
+# Each checked on its own, so that an error names its key (selectors.body).
+LinkSelector = Annotated[str, AfterValidator(_check_link_selector)]
+ExtractionSelector = Annotated[str, AfterValidator(_check_extraction_selector)]
 
 
 def is_loopback_url(url: str) -> bool:
@@ -188,9 +205,9 @@ class Source(_Section):
     interval: Duration = timedelta(minutes=10)
     timezone: TimeZoneName = "UTC"
     max_age: Duration | None = None
-    link_selector: str | None = None
+    link_selector: LinkSelector | None = None
     # Optional extraction overrides: {"title": "css:h1", "body": "xpath://div[@id='x']", "date": ...}
-    selectors: dict[Literal["title", "body", "date"], str] | None = None
+    selectors: dict[Literal["title", "body", "date"], ExtractionSelector] | None = None
     enabled: bool = True
 
     @field_validator("url")
@@ -212,21 +229,6 @@ class Source(_Section):
             raise ValueError(
                 f"{_show_duration(value)} is too long: at most {_show_duration(MAX_INTERVAL)}"
             )
-        return value
-
-    @field_validator("link_selector")
-    @classmethod
-    def _link_selector(cls, value: str | None) -> str | None:
-        if value is not None:
-            Selector.parse(value)
-        return value
-
-    @field_validator("selectors")
-    @classmethod
-    def _extraction_selectors(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        # Extraction reads a selector without a prefix as CSS.
-        for spec in (value or {}).values():
-            Selector.parse(spec, default="css")
         return value
 
     @model_validator(mode="after")
