@@ -344,3 +344,39 @@ def test_since_that_is_no_date_is_an_error(stock: Stock) -> None:
     result = invoke(stock, "articles", "list", "--since", "last week")
     assert result.exit_code == 2
     assert "'last week' is not a date like 2024-05-01" in result.stderr
+
+
+# --- marsad web --host ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """What `marsad web` would have served, instead of serving it."""
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    return calls
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::", "news-desk.example"])
+def test_web_on_a_non_loopback_host_warns_that_there_is_no_authentication(
+    stock: Stock, served: list[dict[str, object]], host: str
+) -> None:
+    result = invoke(stock, "web", "--host", host)
+    assert result.exit_code == 0, result.output
+    assert served == [{"host": host, "port": 8000, "log_level": "warning", "access_log": False}]
+    assert f"warning: {host} is not a loopback address and the page has no authentication" in (
+        result.stderr
+    )
+    assert "reverse proxy with authentication (see README)" in result.stderr
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+def test_web_on_loopback_does_not_warn(
+    stock: Stock, served: list[dict[str, object]], host: str
+) -> None:
+    result = invoke(stock, "web", "--host", host)
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1
+    assert "warning" not in result.stderr
