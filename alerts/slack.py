@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 import requests
 
 from alerts.render import AlertMessage, render_slack
-from alerts.transport import AlertError, PermanentError, TransientError, parse_retry_after, scrub
+from alerts.transport import (
+    AlertError,
+    PermanentError,
+    TransientError,
+    parse_retry_after,
+    scrub,
+    url_secrets,
+)
 
 # chat.postMessage "error" values worth retrying; every other error is a setup problem
 # (invalid_auth, channel_not_found, not_in_channel, ...) that retrying will not fix.
@@ -110,11 +117,10 @@ class SlackWebhookTransport:
 
     def send(self, msg: AlertMessage, *, reply_to: str | None = None) -> str | None:
         # A webhook cannot reply in a thread; reply_to is accepted for the protocol only.
-        secrets: list[str | None] = [self._webhook_url, urlsplit(self._webhook_url).path or None]
         resp = self._poster.post(render_slack(msg))
         if 200 <= resp.status_code < 300:
             return None
-        raise self._poster.http_error(resp, "webhook", secrets)
+        raise self._poster.http_error(resp, "webhook", url_secrets(self._webhook_url))
 
 
 class SlackBotTransport:
@@ -135,6 +141,7 @@ class SlackBotTransport:
         self._token = bot_token
         self.channel = channel
         url = base_url.rstrip("/") + "/chat.postMessage"
+        self._secrets = [bot_token, *url_secrets(url)]
         self._poster = _SlackPoster(url, timeout=timeout, session=session)
 
     def __repr__(self) -> str:
@@ -146,7 +153,7 @@ class SlackBotTransport:
         payload["channel"] = self.channel
         if reply_to:
             payload["thread_ts"] = reply_to
-        secrets: list[str | None] = [self._token]
+        secrets = self._secrets
         resp = self._poster.post(payload, headers={"Authorization": f"Bearer {self._token}"})
         if resp.status_code != 200:
             raise self._poster.http_error(resp, "chat.postMessage", secrets)

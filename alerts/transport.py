@@ -8,10 +8,12 @@ stores them in the outbox row.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from urllib.parse import unquote, urlsplit
 
 if TYPE_CHECKING:
     from alerts.render import AlertMessage
@@ -77,3 +79,26 @@ def scrub(text: str, secrets: list[str | None]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+def url_secrets(url: str) -> list[str | None]:
+    """What of a secret URL a server may echo back: the URL, its path, and the basic-auth
+    credentials it carries (https://user:pass@host/...) as written, decoded, and as the
+    Authorization header that sent them."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    found: list[str | None] = [url, parts.path or None]
+    if parts.password:
+        user, password = unquote(parts.username or ""), unquote(parts.password)
+        pair = f"{user}:{password}"
+        found += [
+            parts.netloc.rpartition("@")[0],
+            pair,
+            password,
+            parts.password,
+            base64.b64encode(pair.encode("utf-8")).decode("ascii"),
+        ]
+    # The longest first, so that a part of a secret never leaves the rest of it behind.
+    return sorted(found, key=lambda s: -len(s or ""))

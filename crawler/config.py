@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -48,6 +49,11 @@ DATABASE_KINDS = ("sqlite", "postgresql")
 # A source polled more often than this burdens the outlet; one polled less often is a typo.
 MIN_INTERVAL = timedelta(minutes=1)
 MAX_INTERVAL = timedelta(days=30)
+# Far beyond any sensible setting, and far enough inside timedelta's range that adding one to a
+# date cannot overflow: a duration past it is a typo, answered as a config error.
+MAX_DURATION = timedelta(days=3650)
+# The same for counts: a huge number is a typo, and past 2**63 no database stores it.
+MAX_COUNT = 1_000_000
 
 
 class ConfigError(Exception):
@@ -66,6 +72,8 @@ def parse_duration(value: Any) -> timedelta:
         raise ValueError(f"invalid duration {value!r}: write it like 30s, 10m, 1h or 3d")
     if seconds <= 0:
         raise ValueError(f"duration {value!r} must be positive")
+    if not seconds <= MAX_DURATION.total_seconds():
+        raise ValueError(f"duration {value!r} is too long: at most {format_duration(MAX_DURATION)}")
     return timedelta(seconds=seconds)
 
 
@@ -95,9 +103,30 @@ def _check_timezone(name: str) -> str:
 TimeZoneName = Annotated[str, BeforeValidator(_check_timezone)]
 
 
+def _check_link_selector(spec: str) -> str:
+    Selector.parse(spec).checked()
+    return spec
+
+
+def _check_extraction_selector(spec: str) -> str:
+    # Extraction reads a selector without a prefix as CSS.
+    Selector.parse(spec, default="css").checked()
+    return spec
+
+
+# Each checked on its own, so that an error names its key (selectors.body).
+LinkSelector = Annotated[str, AfterValidator(_check_link_selector)]
+ExtractionSelector = Annotated[str, AfterValidator(_check_extraction_selector)]
+
+
 def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
+    return is_loopback_host(urlsplit(url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost``, ``127.0.0.1``, ``::1`` (with or without brackets)."""
+    host = host.strip().removeprefix("[").removesuffix("]")
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -148,23 +177,23 @@ class DatabaseConfig(_Section):
 
 
 class CrawlConfig(_Section):
-    download_delay: float = Field(default=1.0, ge=0)
+    download_delay: float = Field(default=1.0, ge=0, le=3600)
     # Strict: "yes" or "false" in quotes is a mistake, not a truthy string.
     robots_txt: StrictBool = True
     timeout: Duration = timedelta(seconds=30)
-    max_page_bytes: int = Field(default=5_000_000, gt=0)
+    max_page_bytes: int = Field(default=5_000_000, gt=0, le=2**31 - 1)
     user_agent: str = "Marsad/0.1 (Arabic news monitor; +https://github.com/marsad)"
-    concurrent_requests_per_host: int = Field(default=2, ge=1)
+    concurrent_requests_per_host: int = Field(default=2, ge=1, le=64)
     # A crawl child that runs past this is terminated, then killed, and recorded as a timeout.
     hard_timeout: Duration = timedelta(minutes=15)
-    max_parallel_crawls: int = Field(default=2, ge=1)
+    max_parallel_crawls: int = Field(default=2, ge=1, le=64)
     # Listing and sitemap sources can list thousands of URLs; bound one run.
-    max_articles_per_run: int = Field(default=500, ge=1)
+    max_articles_per_run: int = Field(default=500, ge=1, le=MAX_COUNT)
     # Processes that extract and analyse pages beside the crawl process ("auto": one per core,
     # at most 4; 0: none). They start when a crawl requests workers_min_pages article pages,
     # or at its start when its sources' last crawls fetched that many.
     workers: int | Literal["auto"] = "auto"
-    workers_min_pages: int = Field(default=40, ge=0)
+    workers_min_pages: int = Field(default=40, ge=0, le=MAX_COUNT)
 
     @field_validator("workers")
     @classmethod
@@ -181,9 +210,9 @@ class Source(_Section):
     interval: Duration = timedelta(minutes=10)
     timezone: TimeZoneName = "UTC"
     max_age: Duration | None = None
-    link_selector: str | None = None
+    link_selector: LinkSelector | None = None
     # Optional extraction overrides: {"title": "css:h1", "body": "xpath://div[@id='x']", "date": ...}
-    selectors: dict[Literal["title", "body", "date"], str] | None = None
+    selectors: dict[Literal["title", "body", "date"], ExtractionSelector] | None = None
     enabled: bool = True
 
     @field_validator("url")
@@ -205,21 +234,6 @@ class Source(_Section):
             raise ValueError(
                 f"{_show_duration(value)} is too long: at most {_show_duration(MAX_INTERVAL)}"
             )
-        return value
-
-    @field_validator("link_selector")
-    @classmethod
-    def _link_selector(cls, value: str | None) -> str | None:
-        if value is not None:
-            Selector.parse(value)
-        return value
-
-    @field_validator("selectors")
-    @classmethod
-    def _extraction_selectors(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        # Extraction reads a selector without a prefix as CSS.
-        for spec in (value or {}).values():
-            Selector.parse(spec, default="css")
         return value
 
     @model_validator(mode="after")
@@ -289,13 +303,13 @@ class EmailConfig(_Section):
 class AlertsConfig(_Section):
     topics: list[Topic] = Field(default_factory=lambda: list(ALERTING_TOPICS_DEFAULT))
     max_age: Duration = timedelta(days=3)
-    max_per_run: int = Field(default=20, ge=1)
+    max_per_run: int = Field(default=20, ge=1, le=MAX_COUNT)
     follow_ups: Literal["digest", "thread"] = "digest"
     digest_at: str = "07:00"
     digest_timezone: TimeZoneName = "UTC"
-    source_failure_threshold: int = Field(default=5, ge=1)
+    source_failure_threshold: int = Field(default=5, ge=1, le=MAX_COUNT)
     dispatch_interval: Duration = timedelta(seconds=5)
-    max_attempts: int = Field(default=8, ge=1)
+    max_attempts: int = Field(default=8, ge=1, le=MAX_COUNT)
     # First retry delay; each later one doubles, with jitter, up to an hour.
     retry_backoff: Duration = timedelta(seconds=15)
     # A claimed alert whose dispatcher died is claimed again after this long.

@@ -181,6 +181,58 @@ def test_the_web_page_answers_400_to_unknown_values(
     assert message in response.text
 
 
+# --- numbers past what the database holds ---------------------------------------------------
+
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["articles", "list", "--limit", HUGE], "'--limit'"),
+        (["search", "إس-400", "--limit", HUGE], "'--limit'"),
+        (["export", "--format", "jsonl", "--limit", HUGE], "'--limit'"),
+        (["articles", "show", HUGE], "'ARTICLE_ID'"),
+        (["articles", "show", "2147483648"], "'ARTICLE_ID'"),
+        (["alerts", "retry", HUGE], "'ALERT_ID'"),
+    ],
+)
+def test_a_huge_number_is_a_usage_error_naming_the_option(
+    stock: Stock, args: list[str], named: str
+) -> None:
+    result = invoke(stock, *args)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for {named}: " in result.stderr
+    assert "is not in the range 1<=x<=2147483647" in result.stderr
+
+
+def test_the_largest_id_the_database_holds_is_simply_not_found(stock: Stock) -> None:
+    result = invoke(stock, "articles", "show", "2147483647")
+    assert result.exit_code == 1, repr(result.exception)
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.stderr == "marsad: no article with id 2147483647\n"
+
+
+@pytest.mark.parametrize("path", ["/", "/developments", "/export.csv", "/export.jsonl"])
+@pytest.mark.parametrize("page", [HUGE, "2147483647", "1000001", "0", "-1", "x", "٢"])
+def test_the_web_page_answers_400_to_a_page_out_of_range(
+    client: TestClient, path: str, page: str
+) -> None:
+    response = client.get(path, params={"page": page})
+    assert response.status_code == 400
+    assert response.text == "page must be a whole number from 1 to 1000000"
+
+
+def test_the_web_page_takes_a_page_in_range(client: TestClient) -> None:
+    assert client.get("/", params={"page": "1000000"}).status_code == 200
+    assert client.get("/", params={"page": ""}).status_code == 200
+
+
+@pytest.mark.parametrize("article_id", [HUGE, "2147483648"])
+def test_an_article_id_past_the_database_is_not_found(client: TestClient, article_id: str) -> None:
+    assert client.get(f"/articles/{article_id}").status_code == 404
+
+
 # --- articles show of a copy -----------------------------------------------------------------
 
 
@@ -292,3 +344,39 @@ def test_since_that_is_no_date_is_an_error(stock: Stock) -> None:
     result = invoke(stock, "articles", "list", "--since", "last week")
     assert result.exit_code == 2
     assert "'last week' is not a date like 2024-05-01" in result.stderr
+
+
+# --- marsad web --host ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """What `marsad web` would have served, instead of serving it."""
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    return calls
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::", "news-desk.example"])
+def test_web_on_a_non_loopback_host_warns_that_there_is_no_authentication(
+    stock: Stock, served: list[dict[str, object]], host: str
+) -> None:
+    result = invoke(stock, "web", "--host", host)
+    assert result.exit_code == 0, result.output
+    assert served == [{"host": host, "port": 8000, "log_level": "warning", "access_log": False}]
+    assert f"warning: {host} is not a loopback address and the page has no authentication" in (
+        result.stderr
+    )
+    assert "reverse proxy with authentication (see README)" in result.stderr
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+def test_web_on_loopback_does_not_warn(
+    stock: Stock, served: list[dict[str, object]], host: str
+) -> None:
+    result = invoke(stock, "web", "--host", host)
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1
+    assert "warning" not in result.stderr

@@ -101,6 +101,43 @@ def test_source_intervals_in_bounds_and_loopback_test_sources_load(url: str, int
     assert parse_config(text, "x").sources[0].interval.total_seconds() > 0
 
 
+HUGE = "99999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "message"),
+    [
+        ("[[sources]]", 'interval = "99999999999d"', "sources[0] (a).interval: duration"),
+        ("[[sources]]", f"interval = {HUGE}", "sources[0] (a).interval: duration"),
+        ("[crawl]", 'timeout = "99999999999d"', "crawl.timeout: duration"),
+        ("[crawl]", 'hard_timeout = "99999999999999999999999s"', "crawl.hard_timeout: duration"),
+        ("[alerts]", 'max_age = "99999999999w"', "alerts.max_age: duration"),
+        ("[alerts]", 'retry_backoff = "99999999999d"', "alerts.retry_backoff: duration"),
+        ("[crawl]", "download_delay = inf", "crawl.download_delay: Input should be less"),
+        ("[crawl]", f"max_page_bytes = {HUGE}", "crawl.max_page_bytes: Input should be less"),
+        ("[crawl]", f"max_parallel_crawls = {HUGE}", "crawl.max_parallel_crawls: Input"),
+        ("[crawl]", f"max_articles_per_run = {HUGE}", "crawl.max_articles_per_run: Input"),
+        ("[alerts]", f"max_attempts = {HUGE}", "alerts.max_attempts: Input should be less"),
+        ("[alerts]", f"max_per_run = {HUGE}", "alerts.max_per_run: Input should be less"),
+    ],
+)
+def test_a_huge_number_is_a_config_error_naming_the_key(
+    section: str, key: str, message: str
+) -> None:
+    source = f'name = "a"\nkind = "rss"\nurl = "{REMOTE}"\n' if section == "[[sources]]" else ""
+    assert error_of(f"{section}\n{source}{key}\n").startswith(f"config error in x.toml: {message}")
+
+
+def test_a_huge_interval_exits_2_naming_the_key(tmp_path: Path) -> None:
+    text = f'[[sources]]\nname = "a"\nkind = "rss"\nurl = "{REMOTE}"\ninterval = "99999999999d"\n'
+    config = write_config(tmp_path / "marsad.toml", f"sqlite:///{tmp_path}/m.db", text)
+    result = CliRunner().invoke(cli, ["--config", str(config), "sources", "list"])
+    assert result.exit_code == 2
+    assert "sources[0] (a).interval: duration '99999999999d' is too long: at most 3650d" in (
+        result.stderr
+    )
+
+
 @pytest.mark.parametrize("url", ["mysql://u:pw@db.example/marsad", "mongodb://db", "marsad.db"])
 def test_an_unsupported_database_kind_names_the_supported_ones(url: str) -> None:
     message = error_of(f'[database]\nurl = "{url}"\n')

@@ -169,3 +169,20 @@ def test_invalid_configuration_is_rejected() -> None:
         SmtpTransport("h", 1, starttls=True, ssl=True, sender=SENDER, recipients=RECIPIENTS)
     with pytest.raises(ValueError):
         SmtpTransport("h", 1, sender=SENDER, recipients=[])
+
+
+def test_a_long_arabic_subject_arrives_with_its_spaces() -> None:
+    headline = (
+        "وزارة الدفاع تؤكد أن الدفعة الثالثة من بطاريات إس-400 ستصل إلى القاعدة الجوية قبل "
+        "نهاية الصيف المقبل بعد تأخير دام عدة أشهر بسبب خلاف على شروط الدفع والتدريب"
+    )
+    with FakeSmtp() as fake:
+        transport = SmtpTransport(fake.host, fake.port, sender=SENDER, recipients=RECIPIENTS)
+        transport.send(_msg(headline=headline))
+        [mail] = fake.received
+    subject = f"[Marsad] Sanction / عقوبات: {headline}"
+    # Long enough that the mail library folds it over several lines.
+    head = mail.raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert head.split("Subject:", 1)[1].count("\r\n ") >= 3
+    assert all(len(line) <= 78 for line in head.split("\r\n"))
+    assert mail.message["Subject"] == subject

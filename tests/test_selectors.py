@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 from parsel import Selector as Document
 from scrapy.http import HtmlResponse
 
+from crawler.cli import cli
 from crawler.config import ConfigError, parse_config
 from crawler.text.selectors import Selector
 from spiders.listing import ListingSpider
@@ -50,11 +54,52 @@ def _config(source: str) -> str:
 def test_config_refuses_selectors_the_parser_refuses() -> None:
     with pytest.raises(ConfigError, match=r"link_selector: a selector starts with 'css:'"):
         parse_config(_config('kind = "listing"\nlink_selector = "div.news a"'), "test")
-    with pytest.raises(ConfigError, match=r"selectors: the selector 'css:' has no expression"):
+    with pytest.raises(
+        ConfigError, match=r"selectors\.body: the selector 'css:' has no expression"
+    ):
         parse_config(_config('kind = "rss"\nselectors = { body = "css:" }'), "test")
     # Extraction reads a selector without a prefix as CSS, so the config takes one.
     config = parse_config(_config('kind = "rss"\nselectors = { body = "div.story" }'), "test")
     assert config.sources[0].selectors == {"body": "div.story"}
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            'kind = "listing"\nlink_selector = "css:div.news[[a"',
+            "sources[0] (x).link_selector: invalid css selector 'div.news[[a': Expected ",
+        ),
+        (
+            'kind = "listing"\nlink_selector = "css:a::link-text"',
+            "sources[0] (x).link_selector: invalid css selector 'a::link-text': The pseudo-element",
+        ),
+        (
+            'kind = "listing"\nlink_selector = "xpath://div[@class=\'news\'/a"',
+            "sources[0] (x).link_selector: invalid xpath selector \"//div[@class='news'/a\": XPath",
+        ),
+        (
+            'kind = "rss"\nselectors = { title = "h1", body = "div.story >> p" }',
+            "sources[0] (x).selectors.body: invalid css selector 'div.story >> p': Expected ",
+        ),
+        (
+            'kind = "rss"\nselectors = { date = "xpath://time[@datetime" }',
+            "sources[0] (x).selectors.date: invalid xpath selector '//time[@datetime': XPath ",
+        ),
+    ],
+)
+def test_config_refuses_a_selector_that_cannot_run(source: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(_config(source), "test")
+    assert str(caught.value).startswith(f"config error in test: {message}")
+
+
+def test_an_invalid_selector_exits_2_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "marsad.toml"
+    config.write_text(_config('kind = "rss"\nselectors = { body = "xpath://article[" }'), "utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "sources", "list"])
+    assert result.exit_code == 2
+    assert "sources[0] (x).selectors.body: invalid xpath selector '//article['" in result.stderr
 
 
 @pytest.mark.parametrize("link_selector", ["css:div.news a", "xpath://div[@class='news']/a"])

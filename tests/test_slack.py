@@ -183,3 +183,19 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after("-5") == 0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_basic_auth_in_a_webhook_url_is_scrubbed_from_errors(slack: FakeSlack) -> None:
+    user, password = "desk", "pa$s-w0rd-x"
+    url = slack.webhook_url.replace("http://", "http://desk:pa%24s-w0rd-x@", 1)
+    header = "ZGVzazpwYSRzLXcwcmQteA=="  # base64 of desk:pa$s-w0rd-x
+    # A server that echoes what it was sent, the credentials among it.
+    echo = f"denied: {user}:{password} pa%24s-w0rd-x Basic {header} {url}"
+    slack.script(SlackReply(401, echo))
+    with pytest.raises(PermanentError) as denied:
+        SlackWebhookTransport(url).send(_msg())
+    assert slack.requests[-1].headers["Authorization"] == f"Basic {header}"
+    text = _all_text(denied.value)
+    for secret in (password, "pa%24s-w0rd-x", header, "fakewebhooksecret"):
+        assert secret not in text
+    assert str(denied.value).startswith("Slack 127.0.0.1: webhook HTTP 401: denied: ***")

@@ -13,6 +13,8 @@ import email.policy
 import email.utils
 import re
 from datetime import UTC, datetime
+from email.header import Header
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
@@ -36,9 +38,26 @@ from alerts.render.message import (
 from crawler.text.display import bilingual_label, flat, format_date, one_line, safe_url, segments
 from crawler.vocab import ALERT_KIND_LABELS, TOPIC_LABELS
 
+
+class _Subject(UnstructuredHeader):
+    """A Subject folded by the legacy encoder, which keeps every space inside its encoded words.
+
+    The default folder (Python 3.11) leaves a space at a fold between two encoded words, where
+    RFC 2047 says to ignore it: a long Arabic subject arrived with words run together.
+    """
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        encoded = Header(str(self), header_name=self.name).encode(
+            linesep=policy.linesep, maxlinelen=policy.max_line_length
+        )
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("subject", _Subject)
 # Build messages with base64/quoted-printable bodies: 8bit bodies need the server's
 # 8BITMIME, which smtplib does not negotiate for us.
-EMAIL_POLICY = email.policy.default.clone(cte_type="7bit")
+EMAIL_POLICY = email.policy.default.clone(cte_type="7bit", header_factory=_HEADERS)
 
 
 @cache

@@ -9,7 +9,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli.common import State, fail, format_option, reports_errors, write_json_array
+from crawler.cli.common import (
+    ROW_NUMBER,
+    State,
+    fail,
+    format_option,
+    reports_errors,
+    write_json_array,
+)
 from crawler.vocab import ExitCode
 
 if TYPE_CHECKING:
@@ -111,7 +118,7 @@ def alerts_test(state: State) -> None:
 
 
 @alerts.command("retry")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ROW_NUMBER)
 @click.pass_obj
 @reports_errors
 def alerts_retry(state: State, alert_id: int) -> None:

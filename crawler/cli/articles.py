@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler.cli.common import (
+    ROW_NUMBER,
     State,
     article_filters,
     build_filter,
@@ -63,7 +64,7 @@ def articles_list(state: State, fmt: str, **filters: Any) -> None:
 
 
 @articles.command("show")
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=ROW_NUMBER)
 @format_option("text", "json")
 @click.pass_obj
 @reports_errors

@@ -16,6 +16,7 @@ from rich.console import Console
 from crawler.config import Config, ConfigError, load_config, resolve_config_path
 from crawler.review.queries import ArticleFilter, FilterError, checked_filter, csv_text, parse_since
 from crawler.storage.db import Database, DatabaseError, open_database
+from crawler.storage.models import MAX_INTEGER
 from crawler.vocab import TOPICS, ExitCode
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 FC = TypeVar("FC", bound=Callable[..., Any])
+
+# Row ids and row counts: a number the database cannot hold is a usage error naming the option.
+ROW_NUMBER = click.IntRange(1, MAX_INTEGER)
 
 # The commands that send alerts: only they resolve the ${VAR} secrets of the alert channels, so
 # that every other command works without them.
@@ -120,7 +124,7 @@ def article_filters(func: Callable[P, R]) -> Callable[P, R]:
         ),
         click.option("--source", "source_name", help="A configured source name."),
         click.option("--since", help="Only articles published on or after this date (2024-05-01)."),
-        click.option("--limit", type=click.IntRange(min=1), help="At most N rows."),
+        click.option("--limit", type=ROW_NUMBER, help="At most N rows."),
     ]
     for option in reversed(options):
         func = option(func)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler.cli.common import State, reports_errors
+from crawler.config import is_loopback_host
 
 
 @click.command()
@@ -21,4 +22,11 @@ def web(state: State, host: str, port: int) -> None:
     with state.database(read_only=True) as database:
         app = create_app(database, config=state.config)
         click.echo(f"marsad web: http://{host}:{port}/ (read-only)", err=True)
+        if not is_loopback_host(host):
+            click.echo(
+                f"marsad web: warning: {host} is not a loopback address and the page has no "
+                "authentication: anyone who can reach it reads every stored article. Put it "
+                "behind a reverse proxy with authentication (see README).",
+                err=True,
+            )
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

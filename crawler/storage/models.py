@@ -55,6 +55,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# The largest id an Integer column holds on PostgreSQL (32 bits; SQLite holds 64): an id or a row
+# count past it is an input error, never a query that the driver or the server rejects.
+MAX_INTEGER = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 

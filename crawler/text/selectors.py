@@ -52,6 +52,21 @@ class Selector:
             raise ValueError(f"the selector {spec!r} has no expression after '{kind}:'")
         return cls(kind, expression)
 
+    def checked(self) -> Selector:
+        """This selector, once it has run on a small page; a ValueError saying why if it cannot.
+
+        The config checks its selectors so that a typo is an error at load, not a crawl that
+        quietly picks nothing.
+        """
+        from cssselect import SelectorError
+        from parsel import Selector as Document
+
+        try:
+            self.select(Document(text="<html><body><div><p>x</p></div></body></html>"))
+        except (ValueError, SelectorError) as exc:
+            raise ValueError(f"invalid {self.kind} selector {self.expression!r}: {exc}") from None
+        return self
+
     def select(self, document: Selectable[_Nodes]) -> _Nodes:
         """The nodes of `document` this selector picks."""
         if self.kind == "css":

@@ -38,7 +38,7 @@ from crawler.review.web.filters import Filters
 from crawler.review.web.security import ReadOnly
 from crawler.review.web.templating import environment
 from crawler.storage.db import Database
-from crawler.storage.models import Alert, Article, Development
+from crawler.storage.models import MAX_INTEGER, Alert, Article, Development
 from crawler.text.display import segments
 from crawler.vocab import TOPICS
 
@@ -131,7 +131,7 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
         article_id = request.path_params["article_id"]
         q = request.query_params.get("q", "").strip()[:300]
         with database.read() as session:
-            article = session.get(Article, article_id)
+            article = session.get(Article, article_id) if article_id <= MAX_INTEGER else None
             if article is None:
                 return render("missing.html", status_code=404, what="المقال", page="")
             title_spans, body_spans = _term_spans(article)

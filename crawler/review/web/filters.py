@@ -10,7 +10,11 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
-from crawler.review.queries import ArticleFilter
+from crawler.review.queries import ArticleFilter, FilterError
+
+# Fifty million articles deep: past this a page number is a typo, and its offset could overflow
+# the database's integers.
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -27,10 +31,6 @@ class Filters:
     @classmethod
     def from_request(cls, request: Request) -> Filters:
         p = request.query_params
-        try:
-            page = max(1, int(p.get("page", "1")))
-        except ValueError:
-            page = 1
         return cls(
             q=p.get("q", "").strip()[:300],
             topic=p.get("topic", "").strip()[:100],
@@ -39,7 +39,7 @@ class Filters:
             date_from=_valid_day(p.get("from", "")),
             date_to=_valid_day(p.get("to", "")),
             originals=p.get("originals", "") in ("1", "on", "true"),
-            page=page,
+            page=_page(p.get("page", "")),
         )
 
     def article_filter(self, limit: int | None = None) -> ArticleFilter:
@@ -76,6 +76,21 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.params(page=""))
+
+
+def _page(value: str) -> int:
+    """The page number; anything but a whole number from 1 to MAX_PAGE is answered 400."""
+    value = value.strip()
+    if not value:
+        return 1
+    if not (
+        value.isascii()
+        and value.isdigit()
+        and len(value) <= len(str(MAX_PAGE))
+        and 1 <= int(value) <= MAX_PAGE
+    ):
+        raise FilterError("page", f"page must be a whole number from 1 to {MAX_PAGE}")
+    return int(value)
 
 
 def _valid_day(value: str) -> str:
