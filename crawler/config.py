@@ -147,14 +147,6 @@ def _check_https(value: str, what: str) -> None:
         raise ValueError(f"{what} must be an https:// URL (http:// only to a loopback host)")
 
 
-def _show_duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{value.total_seconds():g}s"
-
-
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -228,11 +220,11 @@ class Source(_Section):
         # A loopback source is a test's fixture server, which may be polled every second.
         if value < MIN_INTERVAL and not is_loopback_url(info.data.get("url") or ""):
             raise ValueError(
-                f"{_show_duration(value)} is too short: at least {_show_duration(MIN_INTERVAL)}"
+                f"{format_duration(value)} is too short: at least {format_duration(MIN_INTERVAL)}"
             )
         if value > MAX_INTERVAL:
             raise ValueError(
-                f"{_show_duration(value)} is too long: at most {_show_duration(MAX_INTERVAL)}"
+                f"{format_duration(value)} is too long: at most {format_duration(MAX_INTERVAL)}"
             )
         return value
 

@@ -14,11 +14,11 @@ import email.utils
 import re
 from datetime import UTC, datetime
 from email.header import Header
-from email.headerregistry import HeaderRegistry, UnstructuredHeader
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -47,14 +47,16 @@ class _Subject(UnstructuredHeader):
     """
 
     def fold(self, *, policy: email.policy.Policy) -> str:
-        encoded = Header(str(self), header_name=self.name).encode(
+        # The registry mixes BaseHeader in at run time; this class only ever folds a Subject.
+        encoded = Header(str(self), header_name="Subject").encode(
             linesep=policy.linesep, maxlinelen=policy.max_line_length
         )
-        return f"{self.name}: {encoded}{policy.linesep}"
+        return f"Subject: {encoded}{policy.linesep}"
 
 
 _HEADERS = HeaderRegistry()
-_HEADERS.map_to_type("subject", _Subject)
+# map_to_type takes a mixin and adds BaseHeader itself (HeaderRegistry.__call__).
+_HEADERS.map_to_type("subject", cast("type[BaseHeader]", _Subject))
 # Build messages with base64/quoted-printable bodies: 8bit bodies need the server's
 # 8BITMIME, which smtplib does not negotiate for us.
 EMAIL_POLICY = email.policy.default.clone(cte_type="7bit", header_factory=_HEADERS)
