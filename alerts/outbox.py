@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -47,6 +48,13 @@ class DispatchReport:
     failed: int = 0
     summarized: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def add(self, other: DispatchReport) -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.summarized += other.summarized
+        self.errors.extend(other.errors)
 
 
 class Dispatcher:
@@ -84,18 +92,32 @@ class Dispatcher:
     # --- dispatching ------------------------------------------------------------------------
 
     def dispatch(self, limit: int = 100) -> DispatchReport:
-        """One attempt for every due alert (up to `limit`)."""
+        """One attempt for every due alert (up to `limit`).
+
+        Each channel sends from its own thread, so that a server that hangs until its timeout
+        (SMTP that accepts and never answers) does not hold back the other channels' alerts."""
         report = DispatchReport()
         ids = self.claim(limit)
         if not ids:
             return report
-        ids = self._fold_excess_new(ids, report)
+        by_channel = self._fold_excess_new(ids, report)
+        if not by_channel:
+            return report
+        with ThreadPoolExecutor(len(by_channel), thread_name_prefix="marsad-alerts") as pool:
+            for channel_report in pool.map(self._send_all, by_channel.values()):
+                report.add(channel_report)
+        return report
+
+    def _send_all(self, ids: list[int]) -> DispatchReport:
+        report = DispatchReport()
         for alert_id in ids:
             self._send(alert_id, report)
         return report
 
-    def _fold_excess_new(self, ids: list[int], report: DispatchReport) -> list[int]:
-        """Beyond `alerts.max_per_run` new alerts on a channel, one summary lists the rest."""
+    def _fold_excess_new(self, ids: list[int], report: DispatchReport) -> dict[str, list[int]]:
+        """Beyond `alerts.max_per_run` new alerts on a channel, one summary lists the rest.
+
+        Returns the ids left to send, by channel, in claim order."""
         cap = self.config.alerts.max_per_run
         with self.db.write() as session:
             rows = list(session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)))
@@ -128,17 +150,23 @@ class Dispatcher:
                 )
                 report.summarized += len(excess)
             session.flush()
-            summary_ids: list[int] = []
+            channel_of = {row.id: row.channel for row in rows}
             if summary_keys:
-                summary_ids = list(
-                    session.scalars(select(Alert.id).where(Alert.key.in_(summary_keys)))
-                )
+                summaries = session.execute(
+                    select(Alert.id, Alert.channel).where(Alert.key.in_(summary_keys))
+                ).all()
                 session.execute(
                     update(Alert)
-                    .where(Alert.id.in_(summary_ids))
+                    .where(Alert.id.in_([summary_id for summary_id, _ in summaries]))
                     .values(lease_until=utcnow() + self.lease, attempts=Alert.attempts + 1)
                 )
-        return [i for i in ids if i not in folded] + summary_ids
+                ids = ids + [summary_id for summary_id, _ in summaries]
+                channel_of.update(summaries)
+        by_channel: dict[str, list[int]] = {}
+        for alert_id in ids:
+            if alert_id not in folded and alert_id in channel_of:
+                by_channel.setdefault(channel_of[alert_id], []).append(alert_id)
+        return by_channel
 
     def _send(self, alert_id: int, report: DispatchReport) -> None:
         with self.db.read() as session:
@@ -190,7 +218,7 @@ class Dispatcher:
         with self.db.write() as session:
             values: dict[str, Any] = {"status": status, "lease_until": None}
             if status == "sent":
-                values.update(sent_at=utcnow(), external_id=external_id)
+                values.update(sent_at=utcnow(), external_id=external_id, last_error=None)
             if error is not None:
                 values["last_error"] = error[:2000]
             session.execute(update(Alert).where(Alert.id == alert_id).values(**values))
