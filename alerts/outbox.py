@@ -121,13 +121,13 @@ class Dispatcher:
         cap = self.config.alerts.max_per_run
         with self.db.write() as session:
             rows = list(session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)))
-            by_channel: dict[str, list[Alert]] = {}
+            new_by_channel: dict[str, list[Alert]] = {}
             for row in rows:
                 if row.kind == AlertKind.NEW:
-                    by_channel.setdefault(row.channel, []).append(row)
+                    new_by_channel.setdefault(row.channel, []).append(row)
             folded: set[int] = set()
             summary_keys: list[str] = []
-            for channel, news in by_channel.items():
+            for channel, news in new_by_channel.items():
                 excess = news[cap:]
                 if not excess:
                     continue
@@ -162,11 +162,11 @@ class Dispatcher:
                 )
                 ids = ids + [summary_id for summary_id, _ in summaries]
                 channel_of.update(summaries)
-        by_channel: dict[str, list[int]] = {}
+        to_send: dict[str, list[int]] = {}
         for alert_id in ids:
             if alert_id not in folded and alert_id in channel_of:
-                by_channel.setdefault(channel_of[alert_id], []).append(alert_id)
-        return by_channel
+                to_send.setdefault(channel_of[alert_id], []).append(alert_id)
+        return to_send
 
     def _send(self, alert_id: int, report: DispatchReport) -> None:
         with self.db.read() as session:
