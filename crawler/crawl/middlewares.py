@@ -59,12 +59,17 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
-        # Scrapy lets every request to the host through after any robots.txt error; its rules
-        # are unknown, so this crawl fetches nothing from it instead (RFC 9309, 2.3.1.4).
-        cause = "request refused" if isinstance(exc, IgnoreRequest) else str(exc) or repr(exc)
-        self._unreadable[netloc] = cause
-        self._stats.inc_value("marsad/robots_unreadable")
-        log.warning("robots.txt of %s unreadable (%s): skipping the host this crawl", netloc, cause)
+        # Scrapy lets every request to the host through after any robots.txt error. A host that
+        # answered with a server error has rules we cannot read, so this crawl fetches nothing
+        # from it (RFC 9309, 2.3.1.4). A host we could not reach at all is left alone: its feed
+        # request fails by itself, with that cause, in the source's one log line.
+        if isinstance(exc, RobotsError):
+            cause = str(exc)
+            self._unreadable[netloc] = cause
+            self._stats.inc_value("marsad/robots_unreadable")
+            log.warning(
+                "robots.txt of %s unreadable (%s): skipping the host this crawl", netloc, cause
+            )
         super()._robots_error(exc, netloc)
 
     def process_request_2(self, rp: Any, request: Request) -> None:
