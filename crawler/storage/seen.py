@@ -163,10 +163,17 @@ class SeenUrls:
     def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         values = {"etag": etag, "last_modified": last_modified, "fetched_at": utcnow()}
         with self.db.write() as session:
-            # Insert-or-update: two crawl processes may finish the same feed at the same moment.
-            stmt = insert_ignoring_conflict(session.get_bind().dialect.name, FeedState)
-            if session.connection().execute(stmt, {"url": url, **values}).first() is None:
-                session.execute(update(FeedState).where(FeedState.url == url).values(**values))
+            upsert(session, FeedState, {"url": url}, values)
+
+
+def upsert(
+    session: Session, model: type[Base], key: Mapping[str, Any], values: Mapping[str, Any]
+) -> None:
+    """Insert-or-update one row by its primary key, race-free on SQLite and PostgreSQL: two
+    crawl processes may write the same row (a feed's validators, a site's robots.txt) at once."""
+    stmt = insert_ignoring_conflict(session.get_bind().dialect.name, model)
+    if session.connection().execute(stmt, {**key, **values}).first() is None:
+        session.execute(update(model).filter_by(**key).values(**values))
 
 
 @lru_cache(maxsize=16)

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class StaticSite:
     def __init__(self, server: ThreadingHTTPServer) -> None:
         self.server = server
-        self.routes: dict[str, tuple[str, bytes]] = {}
+        self.routes: dict[str, tuple[str, bytes, int]] = {}
         self.requested: list[str] = []
 
     @property
@@ -20,8 +20,8 @@ class StaticSite:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def serve(self, path: str, content_type: str, body: bytes) -> str:
-        self.routes[path] = (content_type, body)
+    def serve(self, path: str, content_type: str, body: bytes, status: int = 200) -> str:
+        self.routes[path] = (content_type, body, status)
         return self.base_url + path
 
 
@@ -30,8 +30,8 @@ def static_site() -> Iterator[StaticSite]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             site.requested.append(self.path)
-            content_type, body = site.routes.get(self.path, ("text/plain", b""))
-            self.send_response(200 if self.path in site.routes else 404)
+            content_type, body, status = site.routes.get(self.path, ("text/plain", b"", 404))
+            self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
