@@ -32,6 +32,7 @@ from alerts.channels import build_transports
 from alerts.digest import queue_digest
 from alerts.outbox import Dispatcher
 from crawler.config import Config, ConfigError, load_config
+from crawler.crawl.orphans import abandon_orphaned_runs
 from crawler.crawl.run import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl, summary_of
 from crawler.storage.db import Database, DatabaseError, open_database
 from crawler.storage.locking import AlreadyRunning, InstanceLock
@@ -234,6 +235,8 @@ class Daemon:
         self.db = open_database(self.config.database.url)
         lock = InstanceLock(self.db)
         lock.acquire()
+        # Holding the lock, no other daemon's crawls are under way: a killed one's may be left.
+        abandon_orphaned_runs(self.db)
         return lock
 
     def run_once(self) -> int:

@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import pickle
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.config import Config, ConfigError, load_config
+from crawler.crawl.orphans import this_process, watch_parent
 from crawler.crawl.watch import STOP_KILL_GRACE_SECONDS, ChildWatch, stop_process_group
 from crawler.storage.db import Database, DatabaseError, open_database
 from crawler.storage.models import CrawlRun, SourceHealth
@@ -46,7 +48,7 @@ STOPPING = "stopping"
 @dataclass
 class SourceSummary:
     source: str
-    status: str = "running"  # ok | error | timeout | stopped | running
+    status: str = "running"  # ok | error | timeout | stopped | abandoned | running
     pages: int = 0
     relevant: int = 0
     stored: int = 0
@@ -121,7 +123,8 @@ class CrawlRunRecorder:
 
     def spider_opened(self, spider: Any) -> None:
         with self.db.write() as session:
-            run = CrawlRun(source=spider.source.name)
+            host, pid = this_process()
+            run = CrawlRun(source=spider.source.name, host=host, pid=pid)
             session.add(run)
             session.flush()
             self.run_id = run.id
@@ -278,7 +281,9 @@ def child_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--source", action="append", default=[])
     parser.add_argument("--timeout", type=float, help="seconds (default: crawl.hard_timeout)")
     parser.add_argument("--log-format", default="text")
+    parser.add_argument("--parent-pid", type=int, help="end when this process is gone")
     args = parser.parse_args(argv)
+    parent_pid = args.parent_pid or os.getppid()
 
     from crawler.logs import setup_logging
 
@@ -329,15 +334,16 @@ def child_main(argv: Sequence[str] | None = None) -> int:
     for source in sources:
         process.crawl(SPIDER_FOR_KIND[source.kind], source=source)
     timeout = args.timeout or config.crawl.hard_timeout.total_seconds()
-    stop_early(process, resources, timeout)
+    stop_early(process, resources, timeout, parent_pid)
     process.start(install_signal_handlers=False)
     resources.close()
     return 0
 
 
-def stop_early(process: Any, resources: Any, timeout: float) -> None:
-    """Close every crawler when SIGTERM or SIGINT arrives, or when `timeout` seconds pass; each
-    records its run as stopped or timed out, and the process then ends as after a full crawl."""
+def stop_early(process: Any, resources: Any, timeout: float, parent_pid: int) -> None:
+    """Close every crawler when SIGTERM or SIGINT arrives, when `timeout` seconds pass, or when
+    the parent dies; each records its run as stopped, timed out or abandoned, and the process
+    then ends as after a full crawl."""
     # The crawlers above installed Scrapy's reactor; importing it earlier would install another.
     from twisted.internet import reactor as installed
     from twisted.internet.base import ReactorBase
@@ -359,6 +365,10 @@ def stop_early(process: Any, resources: Any, timeout: float) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     reactor.callLater(timeout, stop, "timeout", f"crawl timed out after {timeout:.0f}s")
+    watch_parent(
+        parent_pid,
+        lambda: reactor.callFromThread(stop, "abandoned", "crawl abandoned: its parent died"),
+    )
 
 
 # --- the parent -----------------------------------------------------------------------------
@@ -400,6 +410,8 @@ def run_crawl(
         "--config-on-stdin",
         "--timeout",
         str(timeout),
+        "--parent-pid",
+        str(os.getpid()),
     ]
     cmd += ["--log-format", log_format]
     for name in source_names:

@@ -206,8 +206,12 @@ class CrawlRun(Base):
     source: Mapped[str] = mapped_column(String(200), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    # running | ok | error | timeout
+    # running | ok | error | timeout | stopped | abandoned
     status: Mapped[str] = mapped_column(String(20), default="running")
+    # The crawl process, so that a run left `running` by a process that died can be told from
+    # one still under way.
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
     pages: Mapped[int] = mapped_column(Integer, default=0)
     relevant: Mapped[int] = mapped_column(Integer, default=0)
     stored: Mapped[int] = mapped_column(Integer, default=0)
