@@ -25,6 +25,8 @@ _QUIET = (
 _SILENT = ("trafilatura", "htmldate", "courlan", "apscheduler")
 # Scrapy logs a robots.txt it could not download at ERROR, and then lets the request it guarded
 # go ahead: that request fails or succeeds on its own, and the crawl reports it once per source.
+# (A robots.txt that answered with a server error is another case: the robots middleware skips
+# the host and says so once.)
 _ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
 # An exception raised in a spider's callback is a fault in Marsad or a page it did not expect:
 # its traceback is the cause, and is kept.

@@ -77,7 +77,7 @@ def abandon_orphaned_runs(db: Database) -> int:
                 CrawlRun.status == "running", CrawlRun.host == host, CrawlRun.pid.is_not(None)
             )
         ).all()
-    orphaned = [run_id for run_id, pid in running if not _alive(pid)]
+    orphaned = [run_id for run_id, pid in running if pid is not None and not _alive(pid)]
     if orphaned:
         with db.write() as session:
             session.execute(
