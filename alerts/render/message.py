@@ -118,13 +118,17 @@ def countries_text(countries: Iterable[str]) -> str:
 
 
 def amount_text(amount: Amount) -> str:
-    """``2.5 مليار دولار (2,500,000,000 USD)``: the article's words, then value and currency."""
+    """``2.5 مليار دولار (USD 2,500,000,000)``: the article's words, then currency and value.
+
+    The code comes first so that the figure reads the same in right-to-left text: after Latin
+    letters the digits join their left-to-right run, where after Arabic they would be moved
+    before the code."""
     words = one_line(amount.text)
     if amount.value is None:
         return words
     value = f"{amount.value:,.0f}" if amount.value == int(amount.value) else f"{amount.value:,.2f}"
-    currency = one_line(amount.currency) or "عملة غير محددة / currency not named"
-    figure = f"{value} {currency}"
+    currency = one_line(amount.currency)
+    figure = f"{currency} {value}" if currency else f"{value} — عملة غير مذكورة / no currency"
     return f"{words} ({figure})" if words else figure
 
 
