@@ -49,13 +49,14 @@ PAGE_SIZE = 50
 def create_app(database: Database, config: Config | None = None) -> ASGIApp:
     """The review app over an open database. ``config`` names the sources for the sources
     page (the built-in default when omitted)."""
-    env = environment()
 
     @cache
     def site_config() -> Config:
         from crawler.config import load_config
 
         return config or load_config(None)
+
+    env = environment(outlet_name=lambda source: site_config().display_name(source))
 
     @cache
     def analyzer() -> Analyzer:
