@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from crawler.analysis.extract import decode_html
 from crawler.config import Source
+from crawler.crawl.addresses import AddressRefused
 from crawler.crawl.resources import Resources, resources_for
 from crawler.text.dates import FUTURE_TOLERANCE
 from crawler.text.urls import canonicalize_url
@@ -63,6 +64,8 @@ def error_kind(failure: Failure) -> str:
     from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
     exc = failure.value
+    if isinstance(exc, AddressRefused):
+        return "refused"
     kinds: list[tuple[tuple[type[BaseException], ...], str]] = [
         ((TimeoutError, TCPTimedOutError, scrapy_errors.DownloadTimeoutError), "timeout"),
         ((DNSLookupError, scrapy_errors.CannotResolveHostError), "dns"),

@@ -62,7 +62,7 @@ def sources_check(state: State, names: tuple[str, ...]) -> None:
         table.add_column(col)
     failures = 0
     for source in selected:
-        result = check_source(source, config.crawl)
+        result = check_source(source, config)
         failures += not result.ok
         table.add_row(
             source.name,

@@ -59,6 +59,9 @@ class CrawlConfig(Section):
     # or at its start when its sources' last crawls fetched that many.
     workers: int | Literal["auto"] = "auto"
     workers_min_pages: int = Field(default=40, ge=0, le=MAX_COUNT)
+    # Off: no request goes to a loopback, private, link-local or other non-public address (after
+    # DNS), so that a feed or a redirect cannot make the crawler probe its own network.
+    allow_private_addresses: StrictBool = False
 
     @field_validator("workers")
     @classmethod
@@ -79,6 +82,9 @@ class Source(Section):
     # Optional extraction overrides: {"title": "css:h1", "body": "xpath://div[@id='x']", "date": ...}
     selectors: dict[Literal["title", "body", "date"], ExtractionSelector] | None = None
     enabled: bool = True
+    # An intranet source: its own host may resolve to a private address even when
+    # [crawl] allow_private_addresses is off. Other hosts it links or redirects to may not.
+    allow_private_addresses: StrictBool = False
     # The outlet's name as readers know it ("الجزيرة نت"), shown in alerts and on the web page.
     title: str | None = Field(default=None, max_length=200)
 

@@ -224,6 +224,8 @@ def record_run(db: Database, run_id: int | None, summary: SourceSummary, config:
 def scrapy_settings(config: Config, resources: Any) -> Any:
     from scrapy.settings import Settings
 
+    from crawler.crawl.addresses import address_settings
+
     settings = Settings()
     settings.setmodule("settings", priority="project")
     crawl = config.crawl
@@ -237,6 +239,7 @@ def scrapy_settings(config: Config, resources: Any) -> Any:
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_host,
             "MARSAD_MAX_ARTICLES_PER_RUN": crawl.max_articles_per_run,
             "MARSAD_RESOURCES": resources,
+            **address_settings(config),
         },
         priority="cmdline",
     )
