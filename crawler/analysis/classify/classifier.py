@@ -82,6 +82,8 @@ class Classifier:
                 continue
             for topic, background in self.rules.sentence_topics(s):
                 weight = s.weight
+                if topic == Topic.SANCTION and s.refers_back:
+                    weight = min(weight, self.weights.reference_sanction)
                 if background:
                     if s.field == "title":
                         pass

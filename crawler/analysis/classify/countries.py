@@ -31,10 +31,13 @@ _ADJECTIVE_ENDINGS = ("", "ه", "ين", "ون", "ان", "تين", "تان")
 _DATELINE = re.compile(
     r"^\W*\w+(?:[\s،,]+\w+){0,3}\s*"
     r"(?:\([^()]{0,40}\)\s*[:-]?|\s[-/]|[-/](?=[\s(]))"
-    r"(?:\s*\([^()]{0,40}\)\s*:?)?"
+    r"(?:\s*\([^()]{0,40}\)\s*:?|\s*[\"«][^\"«»]{0,40}[\"»]\s*:?)?"
 )
 
 _ACTOR, _GOODS, _OTHER = "actor", "goods", "other"
+# What may stand between two names of one enumeration: commas and spaces (a joined "و"
+# is part of the next name's match).
+_JOINED = re.compile(r"[\s،,]*")
 # The developments in which the state whose goods are traded acts: a sale, talks, a delivery.
 # Goods owned, used or sanctioned over name their maker only as an origin.
 _TRADE = frozenset({Topic.CONTRACT, Topic.NEGOTIATION, Topic.DELIVERY})
@@ -69,6 +72,8 @@ class Gazetteer:
         self.outlets = [place(o) for o in ctx.outlets]
         self.location_words = folded(ctx.location_words)
         self.source_words = folded(ctx.source_words)
+        self.comparison_words = folded(ctx.comparison_words)
+        self.list_size = ctx.list_size
         self.adjective_walk = ctx.adjective_walk
         self.countries: list[Country] = []
         self._aliases: dict[str, str] = {}
@@ -155,7 +160,13 @@ class Gazetteer:
         if country is None:
             return True
         pats = self.patterns_of(country)
-        return any(p.search(s.norm) for s in sentences for p in self._live(s, pats))
+        for s in sentences:
+            credits = self._credits(s)
+            for p in self._live(s, pats):
+                # "روسيا اليوم" credits an outlet: it does not mention the state.
+                if any(not any(a <= m.start() < b for a, b in credits) for m in p.finditer(s.norm)):
+                    return True
+        return False
 
     def _live(self, s: Sentence, pats: list[FilteredPattern]) -> list[re.Pattern[str]]:
         """The country regexes of `pats` that can match in `s`."""
@@ -189,6 +200,7 @@ class Gazetteer:
         def spoken(p: re.Pattern[str]) -> list[re.Match[str]]:
             return [m for m in p.finditer(text) if not any(a <= m.start() < b for a, b in credits)]
 
+        listed = self._listed(s, owners)
         found: set[str] = set()
         for ci in sorted(owners):
             c = self.countries[ci]
@@ -199,6 +211,7 @@ class Gazetteer:
                     names
                     and not self._is_location(text[: m.start()])
                     and not (skip_source and self._is_source(text[: m.start()]))
+                    and m.start() not in listed
                     for p in self._live(s, c.names)
                     for m in spoken(p)
                 )
@@ -211,6 +224,32 @@ class Gazetteer:
             ):
                 found.add(c.name)
         return found
+
+    def _listed(self, s: Sentence, owners: set[int]) -> set[int]:
+        """Starts of the names that stand in an enumeration: a run of names joined only
+        by "و" or commas that is `list_size` long, or that a comparison word opens."""
+        text = s.norm
+        spans = sorted(
+            {
+                m.span()
+                for ci in owners
+                for p in self._live(s, self.countries[ci].names)
+                for m in p.finditer(text)
+            }
+        )
+        runs: list[list[tuple[int, int]]] = []
+        for a, b in spans:
+            if runs and _JOINED.fullmatch(text[runs[-1][-1][1] : a]):
+                runs[-1].append((a, b))
+            elif not runs or a >= runs[-1][-1][1]:
+                runs.append([(a, b)])
+        out: set[int] = set()
+        for run in runs:
+            before = text[: run[0][0]].split()
+            opened = bool(before) and clean(before[-1]) in self.comparison_words
+            if opened or len(run) >= self.list_size:
+                out |= {a for a, _ in run}
+        return out
 
     def _credits(self, s: Sentence) -> list[tuple[int, int]]:
         """Spans of `s.norm` that credit a source rather than name an actor."""

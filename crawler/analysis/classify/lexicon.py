@@ -52,6 +52,7 @@ class Weights:
     term: float = 1.0  # a body sentence that mentions a watched term
     neighbour: float = 0.5  # the sentence just before or after a term sentence
     reference: float = 0.5  # a body sentence that refers back to the watched system
+    reference_sanction: float = 0.5  # the same sentence, for a sanction
     lead_background: float = 0.5  # a lead sentence that reads as background
     threshold: float = 1.0  # a topic needs this much support
 
@@ -88,6 +89,9 @@ class Cues:
     hypothetical_after: Words = ()
     inquiry: Words = ()
     inquiry_window: int = 10
+    talk_subject: Words = ()
+    talk_subject_window: int = 8
+    future_prefix_not: Words = ()
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,8 @@ class CountryContext:
     outlets: Words = ()
     location_words: Words = ()
     source_words: Words = ()
+    comparison_words: Words = ()
+    list_size: int = 3
     adjective_walk: int = 4
 
 

@@ -48,6 +48,7 @@ class Sentence:
     index: int  # position in the article: title 0, body 1..n
     has_term: bool = False
     weight: float = 0.0
+    refers_back: bool = False  # its weight comes from a word that refers back to the system
     # The article names a seller of every weapon, so other weapons may be its news.
     seller_article: bool = False
     # Per-article memos: a sentence's topics and countries are asked for more than once.
@@ -131,6 +132,7 @@ def article_sentences(
             w = max(w, weights.term)
         elif refers_back[i]:
             w = max(w, weights.reference)
+            s.refers_back = w == weights.reference
         elif (i > 0 and body_s[i - 1].has_term) or (i + 1 < len(body_s) and body_s[i + 1].has_term):
             w = max(w, weights.neighbour)
         s.weight = w

@@ -26,9 +26,14 @@ from crawler.analysis.classify.patterns import (
 )
 from crawler.analysis.classify.sentences import Sentence
 from crawler.analysis.prefilter import FilteredPattern, Prefilter
+from crawler.text.arabic import normalize
 from crawler.vocab import EVENT_TOPICS, Topic
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# The article, after a conjunction or a preposition joined to it.
+_DEFINITE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
+# Before a year, these make it a date ahead, not a date past.
+_TOWARD = frozenset({"الي", "حتي", "بحلول", "لغايه"})
 
 
 @dataclass
@@ -122,6 +127,9 @@ class TopicRules:
         self.hypothetical_after = CueWords.of(cues.hypothetical_after)
         self.inquiry_window = cues.inquiry_window
         self.inquiry = CueWords.of(cues.inquiry)
+        self.talk_window = cues.talk_subject_window
+        self.talk_subject = CueWords.of(cues.talk_subject)
+        self.future_prefix_not = tuple(normalize(w) for w in cues.future_prefix_not)
         denial = lexicon.denial
         self.denial_verbs = folded(denial.verbs)
         self.denial_predicates = rules(denial.predicates)
@@ -138,12 +146,17 @@ class TopicRules:
         )
 
     def refers(self, s: Sentence) -> bool:
-        """Whether a sentence holds a word that refers back to the watched system."""
+        """Whether a sentence holds a word that refers back to the watched system.
+
+        Arabic refers back with the article ("المنظومة", "بالصفقة"); an indefinite
+        "صفقات أكبر" or "منظومات دفاع جوي" brings in something new."""
         memo = self._refers
         for _, _, w in s.tokens():
             got = memo.get(w)
             if got is None:
-                got = memo[w] = bool(w) and self.stems.among(w, self.references)
+                got = memo[w] = _DEFINITE.match(w) is not None and self.stems.among(
+                    w, self.references
+                )
             if got:
                 return True
         return False
@@ -250,7 +263,7 @@ class TopicRules:
                     text, tokens, i, cue
                 ):
                     continue
-                hit = self._hit(Topic(cue.topic), "plain", text, a, b, idioms_of[cue.topic])
+                hit = self._hit(Topic(cue.topic), "cue", text, a, b, idioms_of[cue.topic])
                 if hit is not None:
                     hits.append(hit)
         if undone:
@@ -349,9 +362,16 @@ class TopicRules:
         ):
             return None
         after = [clean(w) for w in text[end:].split()[: self.neg_after_window]]
+        if topic != Topic.SANCTION and self.conditional.among(
+            window(prefix, self.conditional_window)
+        ):
+            # "إذا مضت في خطط شراء": a hypothesis, not an event (a sanction threat is
+            # conditional by nature, and stays one).
+            return None
         if topic in (Topic.CONTRACT, Topic.DELIVERY):
-            if self.conditional.among(window(prefix, self.conditional_window)):
-                return None
+            # "المفاوضات حول الأسعار وجداول التسليم": the subject of talks is talked about.
+            if self.talk_subject.among(window(prefix, self.talk_window)):
+                return _Hit(Topic.NEGOTIATION, start, False, kind)
             # "استفسارات حول مواعيد التسليم المحتملة": a question about a delivery
             # or a deal is a step in the talks, not the event.
             if self.inquiry.among(window(prefix, self.inquiry_window)) or (
@@ -359,8 +379,10 @@ class TopicRules:
             ):
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
         if kind != "robust" and (self._negated(prefix) or self.neg_after.among(after)):
-            # "لم يتم توقيع أي عقد" denies a deal: that is a negotiation item.
-            if topic == Topic.CONTRACT:
+            # "لم يتم توقيع أي عقد" denies a deal, "لم تتقدم بعد بطلب" a request: either
+            # is a step in the talks. (Denied talks are left to the denial rules: "نافين
+            # وجود مباحثات مع واشنطن" about handing the system on is no deal.)
+            if topic == Topic.CONTRACT or (topic == Topic.NEGOTIATION and kind == "cue"):
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
             return None
         return _Hit(topic, start, self._future(prefix), kind)
@@ -387,6 +409,8 @@ class TopicRules:
         words = window(prefix, self.future_window)
         for w in words:
             base = unjoined(w)
+            if self._future_verb(base):
+                return True
             if base == "قد":
                 # "قد" + verb is "may" unless a preceding كان makes it "had already".
                 if not any(x.lstrip("وف").startswith("كان") for x in prefix.split()):
@@ -397,9 +421,21 @@ class TopicRules:
         joined = " " + " ".join(words) + " "
         return any(" " + p + " " in joined for p in self.future.phrases)
 
+    def _future_verb(self, word: str) -> bool:
+        """A present verb with the future prefix joined to it ("سيتأخر", "ستستمر", "سنوقع")."""
+        return (
+            len(word) >= 5
+            and word[0] == "س"
+            and word[1] in "يتن"
+            and not word.startswith(self.future_prefix_not)
+        )
+
     def _year_background(self, text: str) -> bool:
         for m in _YEAR.finditer(text):
             before = text[: m.start()].split()
+            # "سيتأخر إلى عام 2026", "بحلول 2025": a date ahead is a schedule.
+            if any(clean(w) in self.future.words or clean(w) in _TOWARD for w in before[-3:]):
+                continue
             if before and clean(before[-1]).lstrip("وفب") in self.year_before:
                 return True
             if before and clean(before[-1]) in self.year_before:
