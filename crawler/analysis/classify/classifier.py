@@ -87,7 +87,7 @@ class Classifier:
                 if background:
                     if s.field == "title":
                         pass
-                    elif s.index == 1:
+                    elif s.lead:
                         weight = min(weight, self.weights.lead_background)
                     else:
                         continue
@@ -102,8 +102,11 @@ class Classifier:
         ]
         if not topics:
             topics = [Topic.OTHER]
-            term_sentences = [s for s in sentences if s.has_term]
-            pick = max(term_sentences or sentences, key=lambda s: (s.weight, -s.index))
+            term_sentences = [s for s in sentences if s.has_term and not s.furniture]
+            pick = max(
+                term_sentences or [s for s in sentences if not s.furniture] or sentences,
+                key=lambda s: (s.weight, -s.index),
+            )
             evidence[Topic.OTHER] = ((True, 0.0), pick.index, pick.text)
 
         return Classification(

@@ -74,6 +74,7 @@ class Gazetteer:
         self.source_words = folded(ctx.source_words)
         self.comparison_words = folded(ctx.comparison_words)
         self.list_size = ctx.list_size
+        self.list_openers = folded(ctx.list_openers)
         self.adjective_walk = ctx.adjective_walk
         self.countries: list[Country] = []
         self._aliases: dict[str, str] = {}
@@ -133,7 +134,9 @@ class Gazetteer:
         goods = bool(chosen & _TRADE)
         found: set[str] = set()
         for s in sentences:
-            if s.field == "title" or s.index == 1 or s.has_term:
+            if s.furniture:
+                continue
+            if s.field == "title" or s.lead or s.has_term:
                 found |= self.sentence_countries(s, origin_only=origin_only, goods=goods)
             elif s.weight > 0 and chosen & {t for t, _ in topics_of(s)}:
                 # A further sentence that speaks for a topic names who acts in it
@@ -146,7 +149,9 @@ class Gazetteer:
             origin = self.origins.get(m.term)
             if not origin:
                 continue
-            if "*" in origin.topics or origin.topics & chosen:
+            acts = "*" in origin.topics or bool(origin.topics & chosen)
+            # A seller acts in some developments only when the text names it.
+            if acts or (origin.named & chosen and self._mentioned(origin.country, sentences)):
                 found.add(origin.country)
             elif origin.alone and alone and self._mentioned(origin.country, sentences):
                 # An exercise or deployment of the system with no other actor is
@@ -227,7 +232,10 @@ class Gazetteer:
 
     def _listed(self, s: Sentence, owners: set[int]) -> set[int]:
         """Starts of the names that stand in an enumeration: a run of names joined only
-        by "و" or commas that is `list_size` long, or that a comparison word opens."""
+        by "و" or commas that a comparison word opens ("بعد الصين وتركيا"), or that is
+        `list_size` long and the object of a preposition ("مع إيران وسوريا وكوريا
+        الشمالية") or of a verb of membership ("تضم"). A long run as the subject ("السعودية
+        والإمارات وقطر تبحث") still acts."""
         text = s.norm
         spans = sorted(
             {
@@ -246,15 +254,17 @@ class Gazetteer:
         out: set[int] = set()
         for run in runs:
             before = text[: run[0][0]].split()
-            opened = bool(before) and clean(before[-1]) in self.comparison_words
-            if opened or len(run) >= self.list_size:
+            opener = unjoined(clean(before[-1])) if before else ""
+            joined = text[run[0][0] : run[0][1]].lstrip("وف")[:1] in ("ب", "ل", "ك")
+            listed = len(run) >= self.list_size and (joined or opener in self.list_openers)
+            if opener in self.comparison_words or listed:
                 out |= {a for a, _ in run}
         return out
 
     def _credits(self, s: Sentence) -> list[tuple[int, int]]:
         """Spans of `s.norm` that credit a source rather than name an actor."""
         spans = [m.span() for p in self._live(s, self.outlets) for m in p.finditer(s.norm)]
-        if s.index == 1 and (m := _DATELINE.match(s.norm)):
+        if s.lead and (m := _DATELINE.match(s.norm)):
             spans.append(m.span())
         return spans
 

@@ -205,6 +205,7 @@ class CountryContext:
     source_words: Words = ()
     comparison_words: Words = ()
     list_size: int = 3
+    list_openers: Words = ()
     adjective_walk: int = 4
 
 
@@ -215,6 +216,18 @@ class Origin:
     country: str
     topics: frozenset[str] = frozenset({"*"})
     alone: bool = False
+    named: frozenset[str] = frozenset()  # topics it acts for when the text names it
+
+
+def _origin(term: str, spec: Any) -> Origin:
+    spec = _table(spec, f"origins.{term}")
+    _refuse(set(spec) - {"country", "topics", "alone", "named"}, f"origins.{term}")
+    return Origin(
+        spec["country"],
+        frozenset(spec.get("topics", ["*"])),
+        bool(spec.get("alone")),
+        frozenset(spec.get("named", [])),
+    )
 
 
 @dataclass(frozen=True)
@@ -235,12 +248,7 @@ class CountryLexicon:
                 _build(CountryEntry, c, f"country[{i}]")
                 for i, c in enumerate(data.get("country", []))
             ),
-            origins={
-                term: Origin(
-                    spec["country"], frozenset(spec.get("topics", ["*"])), bool(spec.get("alone"))
-                )
-                for term, spec in origins.items()
-            },
+            origins={term: _origin(term, spec) for term, spec in origins.items()},
         )
 
 

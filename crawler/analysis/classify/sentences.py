@@ -21,6 +21,35 @@ from crawler.text.arabic import normalize
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 _TOKEN = re.compile(r"\S+")
 
+# Page furniture that extraction may leave in a body (on normalized text): it is never
+# the lead nor evidence. A line opening with a label of the page's chrome...
+_CHROME = re.compile(
+    r"^\W*(?:كلمات مفتاحيه|الكلمات المفتاحيه|الوسوم|وسوم|اقرا (?:ايضا|المزيد)|المصدر"
+    r"|بقلم|كتب|اعداد|تحرير|شارك|تابعونا|اخر تحديث|تاريخ النشر|نشر في|تاريخ التحديث)\b"
+)
+# ... a line of hashtags, a breadcrumb or section name ("العالم | آسيا"), a date or time
+# line ("2019/07/12 - 10:45", "منذ 3 ساعات").
+_HASHTAGS = re.compile(r"^(?:#\S+\s*)+$")
+_BREADCRUMB = re.compile(r"[|»›>]")
+_DATE_LINE = re.compile(
+    r"^\W*(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2}:\d{2})"
+    r"|منذ \d+ (?:ساعه|ساعات|دقيقه|دقائق|يوم|ايام)"
+)
+_FURNITURE_WORDS = 12
+
+
+def furniture(norm: str, title_norm: str = "") -> bool:
+    """Whether a normalized line is page furniture, or the headline repeated in the body."""
+    words = norm.split()
+    if not words or len(words) > _FURNITURE_WORDS:
+        return False
+    if _CHROME.match(norm) or _HASHTAGS.match(norm) or _DATE_LINE.search(norm):
+        return True
+    if _BREADCRUMB.search(norm) and len(words) <= 6:
+        return True
+    bare = " ".join(w.strip(".،,:") for w in words)
+    return bool(title_norm) and len(bare) > 10 and bare in title_norm
+
 
 class TermLike(Protocol):
     """Where a watched term was found (a `crawler.analysis.matcher.TermMatch`)."""
@@ -47,6 +76,8 @@ class Sentence:
     norm: str
     index: int  # position in the article: title 0, body 1..n
     has_term: bool = False
+    furniture: bool = False  # page chrome or the headline repeated: never lead nor evidence
+    lead: bool = False  # the first body sentence that is not furniture
     weight: float = 0.0
     refers_back: bool = False  # its weight comes from a word that refers back to the system
     # The article names a seller of every weapon, so other weapons may be its news.
@@ -111,6 +142,11 @@ def article_sentences(
     if not t:
         title_s = []
     body_s = _split(body, "body", 1)
+    title_norm = " ".join(w.strip(".،,:") for w in normalize(t).split())
+    for s in body_s:
+        s.furniture = furniture(s.norm, title_norm)
+    # The lead is the first sentence that is not furniture.
+    lead = next((i for i, s in enumerate(body_s) if not s.furniture), -1)
     for m in matches:
         pool = title_s if m.field == "title" else body_s
         for s in pool:
@@ -126,7 +162,11 @@ def article_sentences(
         named = named or s.has_term
     for i, s in enumerate(body_s):
         w = 0.0
-        if i == 0:
+        if s.furniture:
+            s.weight = w
+            continue
+        if i == lead:
+            s.lead = True
             w = weights.lead
         if s.has_term:
             w = max(w, weights.term)
