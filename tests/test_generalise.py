@@ -211,3 +211,58 @@ def test_the_seller_is_a_party_of_a_sanction_over_its_system(
     c = run(clf, matcher, body)
     assert c.topics == ["sanction"]
     assert c.countries == ["Russia", "Turkey", "United States"]
+
+
+# --------------------------------------------------------------------------- untold, recaps
+
+
+def test_a_date_nobody_gave_is_no_delivery(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أعلنت موسكو وبغداد توقيع عقد لتوريد منظومة إس-400، من دون أن تكشفا عن قيمة العقد "
+        "أو موعد التسليم."
+    )
+    assert run(clf, matcher, body).topics == ["contract"]
+
+
+def test_a_marked_recap_is_background(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "وصلت الدفعة الثانية من منظومة إس-400 إلى الصين وفق وسائل إعلام رسمية. "
+        "وقالت الوسائل إن المعدات نقلت بحراً. "
+        "يذكر أن بكين كانت أول عاصمة أجنبية تتعاقد على المنظومة."
+    )
+    assert run(clf, matcher, body).topics == ["delivery"]
+
+
+def test_presenting_a_deal_to_a_committee_is_no_offer(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "وقعت إندونيسيا عقد شراء منظومة إس-400 وفق وزارة الدفاع. "
+        "وقال مسؤول إن الوزارة ستعرض تفاصيل الصفقة على البرلمان الأسبوع المقبل."
+    )
+    assert run(clf, matcher, body).topics == ["contract"]
+
+
+# --------------------------------------------------------------------------- sanctions
+
+
+def test_a_warning_under_the_law_is_a_sanction_wherever_it_stands(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "قال وزير الدفاع المصري إن بلاده تسعى لشراء منظومة إس-400 لتعزيز دفاعاتها. "
+        "وأضاف أن الأمر يحتاج إلى وقت. "
+        "وفي واشنطن، حذرت الخارجية الأمريكية من أن القاهرة قد تواجه عقوبات بموجب قانون كاتسا."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["negotiation", "sanction"]
+    assert "United States" in c.countries
+
+
+def test_a_hope_not_to_be_touched_by_the_law_is_no_sanction(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "قال وزير الدفاع المصري إن بلاده تسعى لشراء منظومة إس-400 لتعزيز دفاعاتها. "
+        "وأضاف أن الأمر يحتاج إلى وقت. "
+        "وأعرب عن أمله ألا تتأثر الصفقة بقانون العقوبات الأمريكي المعروف باسم كاتسا."
+    )
+    assert run(clf, matcher, body).topics == ["negotiation"]

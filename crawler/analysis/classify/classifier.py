@@ -78,12 +78,19 @@ class Classifier:
         # no body sentence does.
         evidence: dict[str, tuple[tuple[bool, float], int, str]] = {}
         for s in sentences:
-            if s.weight <= 0:
+            # "حذرت السفارة من عقوبات بموجب قانون كاتسا": the law names whose sanctions
+            # these are, without the system named again.
+            s.law_sanction = not s.furniture and self.rules.sanction_under_law(s)
+            if s.weight <= 0 and not s.law_sanction:
                 continue
             for topic, background in self.rules.sentence_topics(s):
                 weight = s.weight
                 if topic == Topic.SANCTION and s.refers_back:
                     weight = min(weight, self.weights.reference_sanction)
+                if topic == Topic.SANCTION and s.law_sanction:
+                    weight = max(weight, self.weights.sanction_law)
+                if weight <= 0:
+                    continue
                 if background:
                     if s.field == "title":
                         pass

@@ -138,7 +138,7 @@ class Gazetteer:
                 continue
             if s.field == "title" or s.lead or s.has_term:
                 found |= self.sentence_countries(s, origin_only=origin_only, goods=goods)
-            elif s.weight > 0 and chosen & {t for t, _ in topics_of(s)}:
+            elif (s.weight > 0 or s.law_sanction) and chosen & {t for t, _ in topics_of(s)}:
                 # A further sentence that speaks for a topic names who acts in it
                 # ("وذكرت وزارة الدفاع التركية أن الشحنات ستتواصل"), but only
                 # through an actor phrase: a bare name there is as often an object

@@ -53,6 +53,7 @@ class Weights:
     neighbour: float = 0.5  # the sentence just before or after a term sentence
     reference: float = 0.5  # a body sentence that refers back to the watched system
     reference_sanction: float = 0.5  # the same sentence, for a sanction
+    sanction_law: float = 1.0  # a sanction sentence that names the law (CAATSA)
     lead_background: float = 0.5  # a lead sentence that reads as background
     threshold: float = 1.0  # a topic needs this much support
 
@@ -92,6 +93,7 @@ class Cues:
     talk_subject: Words = ()
     talk_subject_window: int = 8
     future_prefix_not: Words = ()
+    untold: Words = ()  # base forms
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,10 @@ class TopicLexicon:
     references: Words = ()
     # Other weapons an article may name beside the watched one (entries, as triggers).
     other_systems: Words = ()
+    # The laws sanctions over the system fall under (entries): a sentence that names one
+    # states the sanction development wherever it stands.
+    sanction_laws: Words = ()
+    sanction_acts: Words = ()  # base forms: warning, threatening, imposing, waiving
     # Watched terms that name a seller of every weapon, not a weapon: in their articles,
     # other weapons are the news (`other_systems` does not apply).
     sellers: Words = ()
@@ -159,7 +165,7 @@ class TopicLexicon:
     @classmethod
     def read(cls, data: dict[str, Any]) -> TopicLexicon:
         keys = {"max_gap", "weights", "topics", "cues", "denial", "cue", "references"}
-        keys |= {"other_systems", "sellers"}
+        keys |= {"other_systems", "sellers", "sanction_laws", "sanction_acts"}
         _refuse(set(data) - keys, "topics.toml")
         topics = _table(data.get("topics", {}), "topics")
         _refuse(set(topics) - set(EVENT_TOPICS), "topics")
@@ -170,6 +176,8 @@ class TopicLexicon:
             ),
             references=tuple(data.get("references", ())),
             other_systems=tuple(data.get("other_systems", ())),
+            sanction_laws=tuple(data.get("sanction_laws", ())),
+            sanction_acts=tuple(data.get("sanction_acts", ())),
             sellers=tuple(data.get("sellers", ())),
             max_gap=int(data.get("max_gap", 8)),
             weights=_build(Weights, data.get("weights", {}), "weights"),

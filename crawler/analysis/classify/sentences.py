@@ -78,6 +78,9 @@ class Sentence:
     has_term: bool = False
     furniture: bool = False  # page chrome or the headline repeated: never lead nor evidence
     lead: bool = False  # the first body sentence that is not furniture
+    # It threatens, imposes or waives sanctions under the law named (see `TopicRules`):
+    # it speaks for a sanction wherever it stands.
+    law_sanction: bool = False
     weight: float = 0.0
     refers_back: bool = False  # its weight comes from a word that refers back to the system
     # The article names a seller of every weapon, so other weapons may be its news.

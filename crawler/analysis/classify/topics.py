@@ -102,10 +102,15 @@ class TopicRules:
                 for stem in self.stems.forms(form):
                     self.events.setdefault(stem, []).append(compiled)
         self.references = frozenset(s for f in lexicon.references for s in self.stems.forms(f))
+        self.untold = frozenset(s for f in lexicon.cues.untold for s in self.stems.forms(f))
         # Per word: its cues, and whether it refers back (news vocabulary repeats).
         self._cues_of: dict[str, list[_Cue]] = {}
         self._refers: dict[str, bool] = {}
         self.other_systems = rules(lexicon.other_systems)
+        self.sanction_laws = rules(lexicon.sanction_laws)
+        self.sanction_acts = frozenset(
+            s for f in lexicon.sanction_acts for s in self.stems.forms(f)
+        )
         cues = lexicon.cues
         self.neg_window = cues.negation_window
         self.negation = CueWords.of(cues.negation)
@@ -143,6 +148,14 @@ class TopicRules:
 
         return _Cue(
             cue.topic, cue.polarity == "negative", stems(cue.needs), stems(cue.not_after), cue.reach
+        )
+
+    def sanction_under_law(self, s: Sentence) -> bool:
+        """Whether a sentence threatens, imposes or waives sanctions under the law that
+        sanctions over the system fall under ("حذرت من عقوبات بموجب قانون كاتسا"); a
+        buyer's hope not to be touched by the law is no such act."""
+        return any(p.search(s.norm) for p in self._live(s, self.sanction_laws)) and any(
+            w and self.stems.among(w, self.sanction_acts) for _, _, w in s.tokens()
         )
 
     def refers(self, s: Sentence) -> bool:
@@ -216,6 +229,7 @@ class TopicRules:
                     hits.append(hit)
         hits = self._cue_hits(s, hits, idioms_of)
         hits = self._apply_denials(s, hits)
+        hits = self._drop_untold(s, hits)
         if (
             not s.has_term
             and not s.seller_article
@@ -268,6 +282,18 @@ class TopicRules:
                     hits.append(hit)
         if undone:
             hits = [h for h in hits if not any(x <= h.start < y for x, y in undone)]
+        return hits
+
+    def _drop_untold(self, s: Sentence, hits: list[_Hit]) -> list[_Hit]:
+        """`hits` less those a negated verb of telling governs: "من دون أن يكشف عن قيمة
+        العقد أو موعد التسليم" names a delivery date nobody gave."""
+        tokens = s.tokens()
+        for i, (_, b, w) in enumerate(tokens):
+            if i == 0 or not w or not self.stems.among(w, self.untold):
+                continue
+            before = [x[2] for x in tokens[max(0, i - 2) : i]]
+            if self.negation.among(before):
+                return [h for h in hits if h.start < b or h.topic == Topic.SANCTION]
         return hits
 
     def _governed(self, text: str, tokens: list[tuple[int, int, str]], i: int, cue: _Cue) -> bool:
