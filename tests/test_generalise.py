@@ -168,8 +168,11 @@ def test_receipts_of_past_years_are_background(clf: Classifier, matcher: Matcher
     ],
 )
 def test_page_furniture_is_never_the_lead(clf: Classifier, matcher: Matcher, chrome: str) -> None:
-    lead = "وصلت الدفعة الأولى من منظومة إس-400 إلى قاعدة جوية قرب العاصمة."
-    c = run(clf, matcher, chrome + "\n" + lead)
+    # The lead states the delivery without naming the system: only as the lead does it
+    # weigh enough.
+    lead = "وصلت الدفعة الأولى من المنظومات الروسية إلى قاعدة جوية قرب العاصمة."
+    named = "وتعد منظومة إس-400 من أحدث أنظمة الدفاع الجوي في العالم."
+    c = run(clf, matcher, chrome + "\n" + lead + "\n" + named)
     assert c.topics == ["delivery"]
     assert c.evidence["delivery"] == lead
 
@@ -177,9 +180,14 @@ def test_page_furniture_is_never_the_lead(clf: Classifier, matcher: Matcher, chr
 def test_the_headline_repeated_in_the_body_is_not_the_lead(
     clf: Classifier, matcher: Matcher
 ) -> None:
-    title = "منظومة إس-400 تصل إلى قاعدة جديدة"
-    body = title + "\nوقالت وزارة الدفاع إنها تسلمت الدفعة الأولى من منظومة إس-400 اليوم."
+    title = "الجيش الصربي يعلن خطة لتحديث دفاعاته الجوية"
+    body = (
+        title
+        + "\nوقالت وزارة الدفاع إنها تسلمت الدفعة الأولى من المنظومات الروسية اليوم."
+        + "\nوتعد منظومة إس-400 من أحدث أنظمة الدفاع الجوي في العالم."
+    )
     c = run(clf, matcher, body, title)
+    assert c.topics == ["delivery"]
     assert c.evidence["delivery"].startswith("وقالت وزارة الدفاع")
 
 
@@ -266,3 +274,33 @@ def test_a_hope_not_to_be_touched_by_the_law_is_no_sanction(
         "وأعرب عن أمله ألا تتأثر الصفقة بقانون العقوبات الأمريكي المعروف باسم كاتسا."
     )
     assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+def test_a_warning_of_consequences_is_a_sanction_threat(clf: Classifier, matcher: Matcher) -> None:
+    body = "حذر سيناتور أمريكي من عواقب خطيرة إذا شغلت أنقرة منظومة إس-400 الروسية."
+    c = run(clf, matcher, body)
+    assert c.topics == ["sanction"]
+    assert c.countries == ["Russia", "Turkey", "United States"]
+
+
+# --------------------------------------------------------------------------- look-alike events
+
+
+def test_an_onlookers_guess_is_no_act(clf: Classifier, matcher: Matcher) -> None:
+    body = "يرى محللون عسكريون أن الكويت قد تطلب منظومة إس-400 إذا تعثرت صفقات أخرى."
+    assert run(clf, matcher, body).topics == ["other"]
+
+
+def test_too_early_to_speak_of_a_contract_is_talks(clf: Classifier, matcher: Matcher) -> None:
+    body = "قال مسؤول روسي إنه من السابق لأوانه الحديث عن عقد لتوريد إس-400 إلى الكويت."
+    assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+def test_a_visiting_minister_is_no_shipment(clf: Classifier, matcher: Matcher) -> None:
+    body = "وصل وزير الدفاع الروسي إلى الدوحة لبحث تسليم منظومة إس-400 مع المسؤولين القطريين."
+    assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+def test_handing_over_a_letter_is_no_delivery(clf: Classifier, matcher: Matcher) -> None:
+    body = "سلم السفير الروسي رسالة إلى الرئيس الجزائري تتعلق بمنظومة إس-400."
+    assert run(clf, matcher, body).topics == ["other"]

@@ -75,6 +75,8 @@ class Cues:
     passing: Words = ()
     passing_window: int = 3
     preparatory: Words = ()
+    speculation: Words = ()
+    speculation_window: int = 8
     conditional: Words = ()
     conditional_window: int = 3
     negation_after: Words = ()
@@ -130,6 +132,7 @@ class EventCue:
     needs: Words = ()
     not_after: Words = ()
     reach: int = 4
+    unless: Words = ()  # base forms that, before the needed word, make the cue another event
 
     def check(self, where: str) -> EventCue:
         topics = {"any"} if self.polarity == "negative" else set(EVENT_TOPICS)

@@ -25,15 +25,12 @@ from crawler.analysis.classify.patterns import (
     window,
 )
 from crawler.analysis.classify.sentences import Sentence
+from crawler.analysis.classify.tense import Tense
 from crawler.analysis.prefilter import FilteredPattern, Prefilter
-from crawler.text.arabic import normalize
 from crawler.vocab import EVENT_TOPICS, Topic
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # The article, after a conjunction or a preposition joined to it.
 _DEFINITE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
-# Before a year, these make it a date ahead, not a date past.
-_TOWARD = frozenset({"الي", "حتي", "بحلول", "لغايه"})
 
 
 @dataclass
@@ -54,6 +51,7 @@ class _Cue:
     needs: frozenset[str]
     not_after: frozenset[str]
     reach: int
+    unless: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -112,29 +110,26 @@ class TopicRules:
             s for f in lexicon.sanction_acts for s in self.stems.forms(f)
         )
         cues = lexicon.cues
-        self.neg_window = cues.negation_window
+        self.tense = Tense(cues)
         self.negation = CueWords.of(cues.negation)
         self.passing_window = cues.passing_window
         self.passing = CueWords.of(cues.passing)
         self.preparatory = CueWords.of(cues.preparatory)
+        self.speculation_window = cues.speculation_window
+        self.speculation = CueWords.of(cues.speculation)
         self.conditional_window = cues.conditional_window
         self.conditional = CueWords.of(cues.conditional)
         self.neg_after_window = cues.negation_after_window
         self.neg_after = CueWords.of(cues.negation_after)
         self.descriptive_window = cues.descriptive_window
         self.descriptive = CueWords.of(cues.descriptive)
-        self.future_window = cues.future_window
-        self.future = CueWords.of(cues.future)
         self.background = rules(cues.background)
-        self.year_before = folded(cues.background_year_before)
         self.demote = rules(cues.contract_to_negotiation)
-        self.neg_bridge = folded(cues.negation_bridge)
         self.hypothetical_after = CueWords.of(cues.hypothetical_after)
         self.inquiry_window = cues.inquiry_window
         self.inquiry = CueWords.of(cues.inquiry)
         self.talk_window = cues.talk_subject_window
         self.talk_subject = CueWords.of(cues.talk_subject)
-        self.future_prefix_not = tuple(normalize(w) for w in cues.future_prefix_not)
         denial = lexicon.denial
         self.denial_verbs = folded(denial.verbs)
         self.denial_predicates = rules(denial.predicates)
@@ -147,7 +142,12 @@ class TopicRules:
             return frozenset(s for f in forms for s in self.stems.forms(f))
 
         return _Cue(
-            cue.topic, cue.polarity == "negative", stems(cue.needs), stems(cue.not_after), cue.reach
+            cue.topic,
+            cue.polarity == "negative",
+            stems(cue.needs),
+            stems(cue.not_after),
+            cue.reach,
+            stems(cue.unless),
         )
 
     def sanction_under_law(self, s: Sentence) -> bool:
@@ -201,7 +201,7 @@ class TopicRules:
         text = s.norm
         background_cue = any(
             p.search(text) for p in self._live(s, self.background)
-        ) or self._year_background(text)
+        ) or self.tense.year_background(text)
         hits: list[_Hit] = []
         buyer_acts: bool | None = None
         idioms_of: dict[str, list[tuple[int, int]]] = {}
@@ -269,7 +269,7 @@ class TopicRules:
                     # "لا تنوي التخلي عن شراء": the intent before the cue goes with it.
                     undone.append((tokens[max(0, i - 2)][0], after[-1][1] if after else b))
                     continue
-                if cue.needs and not any(self.stems.among(x[2], cue.needs) for x in after):
+                if cue.needs and not self._needed(cue, after):
                     continue
                 # "لتوريد": a verbal noun with the ل of purpose is what something else is
                 # for (a contract, a visit), not the event.
@@ -295,6 +295,18 @@ class TopicRules:
             if self.negation.among(before):
                 return [h for h in hits if h.start < b or h.topic == Topic.SANCTION]
         return hits
+
+    def _needed(self, cue: _Cue, after: list[tuple[int, int, str]]) -> bool:
+        """Whether a word `cue` needs follows it, with no `unless` word before that one
+        ("وصل وزير الدفاع ... لبحث تسليم المنظومة": a person arrived)."""
+        for _, _, w in after:
+            if not w:
+                continue
+            if self.stems.among(w, cue.needs):
+                return True
+            if cue.unless and self.stems.among(w, cue.unless):
+                return False
+        return False
 
     def _governed(self, text: str, tokens: list[tuple[int, int, str]], i: int, cue: _Cue) -> bool:
         """Whether a `not_after` word stands in the `reach` words before token `i`, within
@@ -383,6 +395,9 @@ class TopicRules:
             return None
         if self.passing.among(window(prefix, self.passing_window)):
             return None
+        # "يرى خبير أن مصر قد تطلب المنظومة": an onlooker's guess, not a state's act.
+        if self.speculation.among(window(prefix, self.speculation_window)):
+            return None
         if topic != Topic.NEGOTIATION and self.preparatory.among(
             window(prefix, self.passing_window)
         ):
@@ -404,66 +419,11 @@ class TopicRules:
                 kind != "robust" and self.hypothetical_after.among(after)
             ):
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
-        if kind != "robust" and (self._negated(prefix) or self.neg_after.among(after)):
+        if kind != "robust" and (self.tense.negated(prefix) or self.neg_after.among(after)):
             # "لم يتم توقيع أي عقد" denies a deal, "لم تتقدم بعد بطلب" a request: either
             # is a step in the talks. (Denied talks are left to the denial rules: "نافين
             # وجود مباحثات مع واشنطن" about handing the system on is no deal.)
             if topic == Topic.CONTRACT or (topic == Topic.NEGOTIATION and kind == "cue"):
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
             return None
-        return _Hit(topic, start, self._future(prefix), kind)
-
-    def _negated(self, prefix: str) -> bool:
-        """A negation cue within `neg_window` words, not counting the words that only
-        carry the negated verb to its object ("لم يجر الانتقال إلى مرحلة العقد")."""
-        words: list[str] = []
-        counted = 0
-        for tok in reversed(prefix.split()):
-            if tok.endswith(CLAUSE_END):
-                break
-            w = clean(tok)
-            if not w:
-                continue
-            words.append(w)
-            if w not in self.neg_bridge:
-                counted += 1
-            if counted >= self.neg_window:
-                break
-        return self.negation.among(words)
-
-    def _future(self, prefix: str) -> bool:
-        words = window(prefix, self.future_window)
-        for w in words:
-            base = unjoined(w)
-            if self._future_verb(base):
-                return True
-            if base == "قد":
-                # "قد" + verb is "may" unless a preceding كان makes it "had already".
-                if not any(x.lstrip("وف").startswith("كان") for x in prefix.split()):
-                    return True
-                continue
-            if w in self.future.words or base in self.future.words:
-                return True
-        joined = " " + " ".join(words) + " "
-        return any(" " + p + " " in joined for p in self.future.phrases)
-
-    def _future_verb(self, word: str) -> bool:
-        """A present verb with the future prefix joined to it ("سيتأخر", "ستستمر", "سنوقع")."""
-        return (
-            len(word) >= 5
-            and word[0] == "س"
-            and word[1] in "يتن"
-            and not word.startswith(self.future_prefix_not)
-        )
-
-    def _year_background(self, text: str) -> bool:
-        for m in _YEAR.finditer(text):
-            before = text[: m.start()].split()
-            # "سيتأخر إلى عام 2026", "بحلول 2025": a date ahead is a schedule.
-            if any(clean(w) in self.future.words or clean(w) in _TOWARD for w in before[-3:]):
-                continue
-            if before and clean(before[-1]).lstrip("وفب") in self.year_before:
-                return True
-            if before and clean(before[-1]) in self.year_before:
-                return True
-        return False
+        return _Hit(topic, start, self.tense.future(prefix), kind)
