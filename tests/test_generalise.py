@@ -304,3 +304,25 @@ def test_a_visiting_minister_is_no_shipment(clf: Classifier, matcher: Matcher) -
 def test_handing_over_a_letter_is_no_delivery(clf: Classifier, matcher: Matcher) -> None:
     body = "سلم السفير الروسي رسالة إلى الرئيس الجزائري تتعلق بمنظومة إس-400."
     assert run(clf, matcher, body).topics == ["other"]
+
+
+def test_a_story_told_only_as_a_recap_keeps_its_development(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "وقعت الهند وروسيا في أكتوبر 2018 عقداً لشراء خمسة أفواج من منظومة إس-400."
+    assert run(clf, matcher, body).topics == ["contract"]
+    # ... but not beside newer news: then the recap is background.
+    newer = "بدأت روسيا تسليم الفوج الرابع من منظومة إس-400 إلى الهند. " + body
+    assert run(clf, matcher, newer).topics == ["delivery"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "قال مدير روسوبورون إكسبورت إن المؤسسة وقعت منذ عام 2000 عقوداً بقيمة تتجاوز 90 "
+        "مليار دولار، وإن محفظة طلباتها تبلغ 40 مليار دولار.",
+        "بلغ حجم العقود الموقعة مع روسوبورون إكسبورت العام الماضي 8 مليارات دولار.",
+    ],
+)
+def test_an_exporters_totals_are_no_contract(clf: Classifier, matcher: Matcher, body: str) -> None:
+    assert run(clf, matcher, body).topics == ["other"]

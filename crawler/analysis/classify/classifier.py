@@ -77,6 +77,7 @@ class Classifier:
         # states the development says more than the headline, which is used only when
         # no body sentence does.
         evidence: dict[str, tuple[tuple[bool, float], int, str]] = {}
+        recap: set[str] = set()  # topics the lead tells only as background
         for s in sentences:
             # "حذرت السفارة من عقوبات بموجب قانون كاتسا": the law names whose sanctions
             # these are, without the system named again.
@@ -96,6 +97,7 @@ class Classifier:
                         pass
                     elif s.lead:
                         weight = min(weight, self.weights.lead_background)
+                        recap.add(topic)
                     else:
                         continue
                 scores[topic] = scores.get(topic, 0.0) + weight
@@ -107,6 +109,10 @@ class Classifier:
         topics: list[str] = [
             t for t in EVENT_TOPICS if scores.get(t, 0.0) >= self.weights.threshold
         ]
+        if not topics and recap:
+            # The story opens with a past development and tells of nothing newer: that
+            # development is its news ("وقعت الهند في أكتوبر 2018 عقداً ...").
+            topics = [t for t in EVENT_TOPICS if t in recap]
         if not topics:
             topics = [Topic.OTHER]
             term_sentences = [s for s in sentences if s.has_term and not s.furniture]

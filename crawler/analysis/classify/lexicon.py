@@ -88,6 +88,7 @@ class Cues:
     background: Words = ()  # entries
     background_year_before: Words = ()
     contract_to_negotiation: Words = ()  # entries
+    totals: Words = ()  # entries
     negation_bridge: Words = ()
     hypothetical_after: Words = ()
     inquiry: Words = ()

@@ -125,6 +125,7 @@ class TopicRules:
         self.descriptive = CueWords.of(cues.descriptive)
         self.background = rules(cues.background)
         self.demote = rules(cues.contract_to_negotiation)
+        self.totals = rules(cues.totals)
         self.hypothetical_after = CueWords.of(cues.hypothetical_after)
         self.inquiry_window = cues.inquiry_window
         self.inquiry = CueWords.of(cues.inquiry)
@@ -228,6 +229,10 @@ class TopicRules:
                             continue
                     hits.append(hit)
         hits = self._cue_hits(s, hits, idioms_of)
+        if any(p.search(text) for p in self._live(s, self.totals)):
+            # "وقعت المؤسسة منذ عام 2000 عقوداً بقيمة 100 مليار": a sum of many deals,
+            # no deal of its own, not even a past one.
+            hits = [h for h in hits if h.topic not in (Topic.CONTRACT, Topic.DELIVERY)]
         hits = self._apply_denials(s, hits)
         hits = self._drop_untold(s, hits)
         if (
