@@ -326,3 +326,40 @@ def test_a_story_told_only_as_a_recap_keeps_its_development(
 )
 def test_an_exporters_totals_are_no_contract(clf: Classifier, matcher: Matcher, body: str) -> None:
     assert run(clf, matcher, body).topics == ["other"]
+
+
+def test_american_sanctions_name_the_sanctioner(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "قالت أنقرة إن العقوبات الأمريكية المفروضة بسبب منظومة إس-400 الروسية غير مقبولة، "
+        "ودعت إلى رفعها."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["sanction"]
+    assert "United States" in c.countries
+
+
+def test_a_read_also_link_is_never_the_lead(clf: Classifier, matcher: Matcher) -> None:
+    link = (
+        "اقرأ أيضا: وزير الخارجية يبحث مع نظيره في العاصمة ملفات التعاون الاقتصادي "
+        "والعسكري والتجاري بين البلدين خلال زيارة تستمر ثلاثة أيام"
+    )
+    lead = "وصلت الدفعة الأولى من المنظومات الروسية إلى قاعدة جوية قرب العاصمة."
+    named = "وتعد منظومة إس-400 من أحدث أنظمة الدفاع الجوي في العالم."
+    c = run(clf, matcher, link + "\n" + lead + "\n" + named)
+    assert c.evidence["delivery"] == lead
+
+
+def test_a_headline_split_at_two_dots_stays_one_sentence(clf: Classifier, matcher: Matcher) -> None:
+    body = "منظومة إس-400 .. الهند تتسلم الدفعة الثانية من موسكو"
+    c = run(clf, matcher, body)
+    assert c.topics == ["delivery"]
+    assert c.evidence["delivery"] == body
+
+
+def test_obtaining_a_batch_is_a_delivery_unless_it_is_the_contracts_content(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    got = "حصلت مصر على الدفعة الأولى من منظومة إس-400 وفق مصادر عسكرية."
+    assert run(clf, matcher, got).topics == ["delivery"]
+    content = "وقعت مصر وروسيا عقداً تحصل القاهرة بموجبه على دفعة من منظومة إس-400."
+    assert run(clf, matcher, content).topics == ["contract"]

@@ -34,7 +34,7 @@ _DATELINE = re.compile(
     r"(?:\s*\([^()]{0,40}\)\s*:?|\s*[\"«][^\"«»]{0,40}[\"»]\s*:?)?"
 )
 
-_ACTOR, _GOODS, _OTHER = "actor", "goods", "other"
+_ACTOR, _GOODS, _OTHER, _SANCTIONS = "actor", "goods", "other", "sanctions"
 # What may stand between two names of one enumeration: commas and spaces (a joined "و"
 # is part of the next name's match).
 _JOINED = re.compile(r"[\s،,]*")
@@ -69,6 +69,7 @@ class Gazetteer:
         self.actor_nouns = folded(ctx.actor_nouns)
         self.goods_nouns = folded(ctx.goods_nouns)
         self.product_nouns = folded(ctx.product_nouns)
+        self.sanction_nouns = folded(ctx.sanction_nouns)
         self.outlets = [place(o) for o in ctx.outlets]
         self.location_words = folded(ctx.location_words)
         self.source_words = folded(ctx.source_words)
@@ -132,18 +133,23 @@ class Gazetteer:
         origin_only = topics == [Topic.SANCTION]
         chosen = set(topics)
         goods = bool(chosen & _TRADE)
+        sanction = Topic.SANCTION in chosen
         found: set[str] = set()
         for s in sentences:
             if s.furniture:
                 continue
             if s.field == "title" or s.lead or s.has_term:
-                found |= self.sentence_countries(s, origin_only=origin_only, goods=goods)
+                found |= self.sentence_countries(
+                    s, origin_only=origin_only, goods=goods, sanction=sanction
+                )
             elif (s.weight > 0 or s.law_sanction) and chosen & {t for t, _ in topics_of(s)}:
                 # A further sentence that speaks for a topic names who acts in it
                 # ("وذكرت وزارة الدفاع التركية أن الشحنات ستتواصل"), but only
                 # through an actor phrase: a bare name there is as often an object
                 # ("العدوان على أوكرانيا").
-                found |= self.sentence_countries(s, origin_only=origin_only, names=False)
+                found |= self.sentence_countries(
+                    s, origin_only=origin_only, names=False, sanction=sanction
+                )
         alone = not found
         for m in matches:
             origin = self.origins.get(m.term)
@@ -181,18 +187,28 @@ class Gazetteer:
         return [p.regex for p in pats if p.id in live]
 
     def sentence_countries(
-        self, s: Sentence, *, origin_only: bool = False, names: bool = True, goods: bool = False
+        self,
+        s: Sentence,
+        *,
+        origin_only: bool = False,
+        names: bool = True,
+        goods: bool = False,
+        sanction: bool = False,
     ) -> set[str]:
         """States acting in one sentence; the caller may not modify the set. `goods`: the
-        state whose goods a sentence with a watched term names acts (in a trade)."""
-        key = (origin_only, names, goods)
+        state whose goods a sentence with a watched term names acts (in a trade);
+        `sanction`: the state whose sanctions a sentence names acts ("العقوبات الأمريكية",
+        in a sanction story)."""
+        key = (origin_only, names, goods, sanction)
         found = s.countries.get(key)
         if found is None:
-            found = s.countries[key] = self._sentence_countries(s, origin_only, names, goods)
+            found = s.countries[key] = self._sentence_countries(
+                s, origin_only, names, goods, sanction
+            )
         return found
 
     def _sentence_countries(
-        self, s: Sentence, origin_only: bool, names: bool, goods: bool
+        self, s: Sentence, origin_only: bool, names: bool, goods: bool, sanction: bool
     ) -> set[str]:
         text = s.norm
         if s.live_places is None:
@@ -223,6 +239,7 @@ class Gazetteer:
                 or any(
                     (role := self._adjective_role(text[: m.start()])) == _ACTOR
                     or (role == _GOODS and goods and s.has_term)
+                    or (role == _SANCTIONS and sanction)
                     for p in self._live(s, c.adjectives)
                     for m in spoken(p)
                 )
@@ -286,6 +303,7 @@ class Gazetteer:
             base = unjoined(w)
             for nouns, role in (
                 (self.goods_nouns, _GOODS),
+                (self.sanction_nouns, _SANCTIONS),
                 (self.product_nouns, _OTHER),
                 (self.actor_nouns, _ACTOR),
             ):

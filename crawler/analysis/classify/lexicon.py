@@ -212,6 +212,7 @@ class CountryContext:
     actor_nouns: Words = ()
     goods_nouns: Words = ()
     product_nouns: Words = ()
+    sanction_nouns: Words = ()
     outlets: Words = ()
     location_words: Words = ()
     source_words: Words = ()

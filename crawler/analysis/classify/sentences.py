@@ -18,14 +18,20 @@ from crawler.analysis.classify.lexicon import Weights
 from crawler.analysis.classify.patterns import clean
 from crawler.text.arabic import normalize
 
-_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
+# A headline's ".." joins its halves: it ends no sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])(?<!\.\.)\s+")
 _TOKEN = re.compile(r"\S+")
 
 # Page furniture that extraction may leave in a body (on normalized text): it is never
-# the lead nor evidence. A line opening with a label of the page's chrome...
+# the lead nor evidence. A line opening with a label of the page's chrome (a link to
+# another story, however long: "اقرأ أيضا: ...")...
+_LINKS = re.compile(
+    r"^\W*(?:اقرا (?:ايضا|المزيد)|شاهد ايضا|طالع ايضا|مواضيع ذات صله|اخبار ذات صله"
+    r"|كلمات مفتاحيه|الكلمات المفتاحيه|الوسوم|وسوم)\b"
+)
 _CHROME = re.compile(
-    r"^\W*(?:كلمات مفتاحيه|الكلمات المفتاحيه|الوسوم|وسوم|اقرا (?:ايضا|المزيد)|المصدر"
-    r"|بقلم|كتب|اعداد|تحرير|شارك|تابعونا|اخر تحديث|تاريخ النشر|نشر في|تاريخ التحديث)\b"
+    r"^\W*(?:المصدر|بقلم|كتب|اعداد|تحرير|شارك|تابعونا|اخر تحديث|تاريخ النشر|نشر في"
+    r"|تاريخ التحديث)\b"
 )
 # ... a line of hashtags, a breadcrumb or section name ("العالم | آسيا"), a date or time
 # line ("2019/07/12 - 10:45", "منذ 3 ساعات").
@@ -41,6 +47,8 @@ _FURNITURE_WORDS = 12
 def furniture(norm: str, title_norm: str = "") -> bool:
     """Whether a normalized line is page furniture, or the headline repeated in the body."""
     words = norm.split()
+    if _LINKS.match(norm):
+        return True
     if not words or len(words) > _FURNITURE_WORDS:
         return False
     if _CHROME.match(norm) or _HASHTAGS.match(norm) or _DATE_LINE.search(norm):
