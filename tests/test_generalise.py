@@ -291,6 +291,11 @@ def test_an_onlookers_guess_is_no_act(clf: Classifier, matcher: Matcher) -> None
     assert run(clf, matcher, body).topics == ["other"]
 
 
+def test_experts_who_arrive_are_no_guess(clf: Classifier, matcher: Matcher) -> None:
+    body = "وصل خبراء روس إلى الكويت وتسلم الجيش الكويتي الدفعة الأولى من منظومة إس-400."
+    assert run(clf, matcher, body).topics == ["delivery"]
+
+
 def test_too_early_to_speak_of_a_contract_is_talks(clf: Classifier, matcher: Matcher) -> None:
     body = "قال مسؤول روسي إنه من السابق لأوانه الحديث عن عقد لتوريد إس-400 إلى الكويت."
     assert run(clf, matcher, body).topics == ["negotiation"]

@@ -76,6 +76,7 @@ class Cues:
     passing_window: int = 3
     preparatory: Words = ()
     speculation: Words = ()
+    opinion: Words = ()
     speculation_window: int = 8
     conditional: Words = ()
     conditional_window: int = 3

@@ -117,6 +117,7 @@ class TopicRules:
         self.preparatory = CueWords.of(cues.preparatory)
         self.speculation_window = cues.speculation_window
         self.speculation = CueWords.of(cues.speculation)
+        self.opinion = CueWords.of(cues.opinion)
         self.conditional_window = cues.conditional_window
         self.conditional = CueWords.of(cues.conditional)
         self.neg_after_window = cues.negation_after_window
@@ -400,8 +401,10 @@ class TopicRules:
             return None
         if self.passing.among(window(prefix, self.passing_window)):
             return None
-        # "يرى خبير أن مصر قد تطلب المنظومة": an onlooker's guess, not a state's act.
-        if self.speculation.among(window(prefix, self.speculation_window)):
+        # "يرى خبير أن مصر قد تطلب المنظومة": an onlooker's guess, not a state's act
+        # (experts who arrive or train are no guess: the opinion verb tells).
+        said = window(prefix, self.speculation_window)
+        if self.speculation.among(said) and self.opinion.among(said):
             return None
         if topic != Topic.NEGOTIATION and self.preparatory.among(
             window(prefix, self.passing_window)
