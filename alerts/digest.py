@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from crawler.config import Config
+from crawler.storage.corrections import DevelopmentStatus, backfilled_articles, muted_sources
 from crawler.storage.db import Database
 from crawler.storage.models import Alert, Article, Development, utcnow
 from crawler.storage.outbox import channel_names, queue
@@ -22,12 +23,24 @@ def queue_digest(db: Database, config: Config, now: datetime | None = None) -> i
     since = now - timedelta(days=1)
     with db.write() as session:
         items: list[list[object]] = []
+        # What a backfill found is counted, not listed; what an analyst ruled out or muted is
+        # left out.
         developments = session.scalars(
-            select(Development).where(Development.created_at >= since).order_by(Development.id)
+            select(Development)
+            .where(
+                Development.created_at >= since,
+                Development.backfilled.is_(False),
+                Development.status == DevelopmentStatus.OPEN,
+            )
+            .order_by(Development.id)
         ).all()
+        muted = muted_sources(session, now)
+        backfilled = backfilled_articles(session, since)
         for dev in developments:
             article = session.get(Article, dev.first_article_id) if dev.first_article_id else None
-            if article is not None and set(dev.topics or []) & set(config.alerts.topics):
+            if article is None or article.not_relevant or article.source in muted:
+                continue
+            if set(dev.topics or []) & set(config.alerts.topics):
                 items.append([article.title, article.url, article.source, list(dev.topics or [])])
         waiting = session.scalars(
             select(Alert).where(
@@ -46,7 +59,7 @@ def queue_digest(db: Database, config: Config, now: datetime | None = None) -> i
                 )
             row.status, row.sent_at = "sent", now
             row.payload = {**(row.payload or {}), "in_digest": now.date().isoformat()}
-        if not items:
+        if not items and not backfilled:
             return 0
         queue(
             session,
@@ -55,7 +68,8 @@ def queue_digest(db: Database, config: Config, now: datetime | None = None) -> i
             channels=channel_names(config.alerts),
             payload={
                 "items": items,
-                "note": f"{len(developments)} new developments, {len(seen_articles)} follow-ups",
+                "note": f"{len(developments)} new developments, {len(seen_articles)} follow-ups"
+                + (f", {backfilled} articles backfilled" if backfilled else ""),
             },
         )
     return len(items)

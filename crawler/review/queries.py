@@ -93,7 +93,12 @@ def _json_contains(column: Any, value: str) -> Any:
 
 def select_articles(flt: ArticleFilter) -> Any:
     when = func.coalesce(Article.published_at, Article.fetched_at)
-    stmt = select(Article).order_by(when.desc(), Article.id.desc())
+    # An article the analyst ruled out is listed, searched and exported nowhere.
+    stmt = (
+        select(Article)
+        .where(Article.not_relevant.is_(False))
+        .order_by(when.desc(), Article.id.desc())
+    )
     if flt.originals:
         stmt = stmt.where(Article.duplicate_of.is_(None))
     if flt.topic:
@@ -141,6 +146,8 @@ def article_json(article: Article, *, with_text: bool = False) -> dict[str, Any]
             evidence=dict(article.evidence or {}),
             amounts=list(article.amounts or []),
             revision=article.revision,
+            not_relevant=article.not_relevant,
+            analyst_topics=article.analyst_topics,
         )
     return data
 
