@@ -153,4 +153,5 @@ async def _form(request: Request) -> FormData:
         body += chunk
         if len(body) > MAX_FORM_BYTES:
             return FormData()
-    return FormData(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return FormData([(name, value) for name, value in fields])
