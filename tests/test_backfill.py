@@ -125,3 +125,38 @@ def test_listing_backfill_follows_older_pages_back_to_the_date(
 
     backfill(config, "sawt-pages")
     assert stored_articles(config) == stored
+
+
+LISTING = """[[sources]]
+name = "pages"
+kind = "{kind}"
+url = "http://127.0.0.1:9/archive"
+{extra}
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "message"),
+    [
+        (
+            "listing",
+            'link_selector = "css:a"\nnext_selector = "a.next"',
+            "next_selector",
+        ),
+        ("listing", 'link_selector = "css:a"\nnext_selector = "css:a[["', "next_selector"),
+        ("rss", 'next_selector = "css:a.next"', "next_selector is only for kind = 'listing'"),
+    ],
+)
+def test_next_selector_is_checked_like_the_other_selectors(
+    kind: str, extra: str, message: str
+) -> None:
+    from crawler.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError) as caught:
+        parse_config(LISTING.format(kind=kind, extra=extra), "x.toml")
+    assert message in str(caught.value)
+    good = parse_config(
+        LISTING.format(kind="listing", extra='link_selector = "css:a"\nnext_selector = "css:a.n"'),
+        "x.toml",
+    )
+    assert good.sources[0].next_selector == "css:a.n"
