@@ -41,6 +41,13 @@ def upgrade() -> None:
         "articles", sa.Column("not_relevant", sa.Boolean(), nullable=False, server_default=FALSE)
     )
     op.add_column("articles", sa.Column("analyst_topics", sa.JSON(), nullable=True))
+    op.create_index(
+        "ix_articles_ruled_out",
+        "articles",
+        ["id"],
+        sqlite_where=sa.text("not_relevant = 1"),
+        postgresql_where=sa.text("not_relevant"),
+    )
     op.add_column(
         "developments",
         sa.Column("status", sa.String(length=20), nullable=False, server_default="open"),
@@ -59,6 +66,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_articles_ruled_out", table_name="articles")
     for table, column in [
         ("source_health", "muted_until"),
         ("crawl_runs", "backfill"),
