@@ -320,3 +320,47 @@ def test_a_muted_source_raises_no_alerts_until_the_mute_ends(desk: Desk) -> None
         ("unmute", "sawt"),
     ]
     assert json.loads(lines[0])["by"] == "omar"
+
+
+def test_the_digest_leaves_out_what_was_ruled_out_marked_wrong_or_muted(desk: Desk) -> None:
+    from alerts.digest import queue_digest
+
+    ruled_out = desk.put("http://sawt.test/1", DELIVERY_TITLE, DELIVERY_BODY)
+    wrong = desk.put(
+        "http://nafitha.test/2",
+        INDIA_TITLE,
+        INDIA_BODY,
+        source="nafitha",
+        topics=("negotiation",),
+        countries=("India", "Russia"),
+    )
+    muted = desk.put(
+        "http://bayraq.test/3",
+        "موسكو تعلن تسليم الجزائر بطاريات إس-400 جديدة",
+        FOLLOW_BODY[:1] + SECOND_FOLLOW_BODY[1:],
+        source="bayraq",
+        countries=("Algeria", "Russia"),
+    )
+    assert len({ruled_out.development_id, wrong.development_id, muted.development_id}) == 3
+    desk.marsad("articles", "mark", str(ruled_out.article_id), "--not-relevant")
+    desk.marsad("developments", "mark", str(wrong.development_id), "--wrong")
+    assert queue_digest(desk.db, load_config(desk.config)) == 1, "the muted one, still"
+    with desk.db.write() as session:
+        for row in session.scalars(select(Alert).where(Alert.kind == "digest")):
+            session.delete(row)
+
+    desk.marsad("sources", "mute", "bayraq", "--for", "1d")
+    assert queue_digest(desk.db, load_config(desk.config)) == 0
+    assert [a for a in desk.alerts() if a.kind == "digest"] == []
+
+
+def test_a_muted_source_raises_no_health_alert(desk: Desk) -> None:
+    from crawler.crawl.run import SourceSummary, record_run
+
+    config = load_config(desk.config)
+    desk.marsad("sources", "mute", "sawt", "--for", "1h")
+    for source in ("sawt", "nafitha"):
+        for _ in range(config.alerts.source_failure_threshold):
+            record_run(desk.db, None, SourceSummary(source, status="error"), config)
+    health = [a for a in desk.alerts() if a.kind == "source-health"]
+    assert [a.payload["note"].split()[1] for a in health] == ["nafitha"]
