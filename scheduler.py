@@ -2,7 +2,7 @@
 waits for signals.
 
 Jobs: one crawl per source at its interval (plus jitter), the alert dispatcher every few
-seconds, the daily digest, and maintenance. Every job has an explicit id, ``coalesce=True``,
+seconds, the spike check every few minutes, the daily digest, and maintenance. Every job has an explicit id, ``coalesce=True``,
 ``max_instances=1`` and a ``misfire_grace_time``. Crawls run in child processes (see
 `crawler.crawl.run`), at most ``crawl.max_parallel_crawls`` at once.
 
@@ -31,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.channels import build_transports
 from alerts.digest import queue_digest
 from alerts.outbox import Dispatcher
+from alerts.spike import check_spike
 from crawler.config import Config, ConfigError, load_config
 from crawler.crawl.orphans import abandon_orphaned_runs
 from crawler.crawl.run import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl, summary_of
@@ -43,6 +44,8 @@ log = logging.getLogger("marsad.scheduler")
 
 # Sources falling due within this window share one crawl process.
 BATCH_WINDOW_SECONDS = 0.3
+# How often today's reports are counted against the days before (the spike alert).
+SPIKE_CHECK_SECONDS = 600
 # The last dispatch before exit is bounded too; what it cannot send stays pending.
 DRAIN_SECONDS = 2
 # The main thread's wait for a signal ends when the signal interrupts it; one that comes just
@@ -205,6 +208,20 @@ class Daemon:
         except Exception:
             log.exception("daily digest failed")
 
+    def spike_job(self) -> None:
+        try:
+            assert self.db is not None
+            check = check_spike(self.db, self.config)
+            if check.queued:
+                log.info(
+                    "spike alert queued: %d reports on %s (daily average %.1f)",
+                    check.reports,
+                    check.day,
+                    check.average,
+                )
+        except Exception:
+            log.exception("spike check failed")
+
     def maintenance_job(self) -> None:
         try:
             assert self.db is not None
@@ -244,6 +261,7 @@ class Daemon:
         outcome = self.crawl(names) if names else CrawlOutcome({}, 0)
         if outcome.returncode == ExitCode.CONFIG:
             return ExitCode.CONFIG
+        self.spike_job()
         # One attempt per due alert; what fails stays pending for the next dispatch.
         report = self.dispatcher().dispatch(limit=100_000)
         log.info(
@@ -283,6 +301,13 @@ class Daemon:
             name="dispatch alerts",
             misfire_grace_time=30,
             next_run_time=datetime.now(UTC),
+        )
+        scheduler.add_job(
+            self.spike_job,
+            IntervalTrigger(seconds=SPIKE_CHECK_SECONDS),
+            id="spike",
+            name="spike check",
+            misfire_grace_time=SPIKE_CHECK_SECONDS,
         )
         hour, minute = (int(part) for part in alerts.digest_at.split(":"))
         scheduler.add_job(

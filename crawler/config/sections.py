@@ -1,4 +1,4 @@
-"""The database, crawl, source and watchlist sections."""
+"""The database, crawl, source, watchlist and web sections."""
 
 from __future__ import annotations
 
@@ -81,6 +81,22 @@ class Source(Section):
     # Optional extraction overrides: {"title": "css:h1", "body": "xpath://div[@id='x']", "date": ...}
     selectors: dict[Literal["title", "body", "date"], ExtractionSelector] | None = None
     enabled: bool = True
+    # The outlet's name as readers know it ("الجزيرة نت"), shown in alerts and on the web page.
+    title: str | None = Field(default=None, max_length=200)
+
+    @field_validator("title")
+    @classmethod
+    def _one_line_title(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("an empty title: leave the key out to show the source's name")
+        return value
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name
 
     @field_validator("url")
     @classmethod
@@ -119,3 +135,19 @@ class Source(Section):
 class WatchlistItem(Section):
     name: str = Field(min_length=1)
     patterns: list[str] = Field(min_length=1)
+
+
+class WebConfig(Section):
+    # Where the review page is served for its readers; alerts link to an article's page there.
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError(
+                f"{value!r} is not an http(s) address without query, like https://marsad.example.org"
+            )
+        return value.rstrip("/")

@@ -17,7 +17,7 @@ from crawler.config import Config
 from crawler.storage.corrections import DevelopmentStatus, is_muted
 from crawler.storage.developments import WINDOW, DevelopmentKey, best_match
 from crawler.storage.models import Article, Development, utcnow
-from crawler.storage.outbox import PARKED, can_thread, channel_names, queue
+from crawler.storage.outbox import PARKED, can_thread, destinations, queue
 from crawler.vocab import AlertKind, Topic
 
 # How many earlier reports in the window are compared with a new one, newest first.
@@ -44,7 +44,6 @@ class DevelopmentRecorder:
     def __init__(self, config: Config, *, alerting: bool = True) -> None:
         self.quiet = not alerting
         self.alerts = config.alerts
-        self.channels = channel_names(config.alerts)
         self._keys: dict[tuple[int, int], DevelopmentKey] = {}
 
     def __call__(
@@ -121,15 +120,17 @@ class DevelopmentRecorder:
             development_id=dev.id,
             article_id=article.id,
         )
+        # Where the development's first alert went, so that a reply finds its thread.
+        targets = destinations(self.alerts, dev.topics or [dev.topic], dev.countries or [])
         if self.alerts.follow_ups == "thread":
-            threaded = [c for c in self.channels if can_thread(self.alerts, c)]
-            unthreaded = [c for c in self.channels if c not in threaded]
+            threaded = [c for c in targets if can_thread(self.alerts, c)]
+            unthreaded = [c for c in targets if c not in threaded]
             added = follow_up(channels=threaded)
             follow_up(channels=unthreaded, status="skipped")
             return dev.id, added
         # Digest mode: the row waits, parked, until the daily digest collects it.
         added = follow_up(
-            channels=self.channels,
+            channels=targets,
             next_attempt_at=utcnow() + PARKED,
             payload={"awaiting": "digest"},
         )
@@ -157,7 +158,7 @@ class DevelopmentRecorder:
             session,
             key=f"new:{dev.id}",
             kind=AlertKind.NEW,
-            channels=self.channels,
+            channels=destinations(self.alerts, topics, dev.countries),
             development_id=dev.id,
             article_id=article.id,
         )

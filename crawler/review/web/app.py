@@ -56,15 +56,16 @@ def create_app(
     """The review app over an open database. ``config`` names the sources for the sources
     page (the built-in default when omitted). ``edits``, a writable database, turns on the
     correction forms."""
-    env = environment()
     tokens = CsrfTokens()
-    env.globals.update(edits=edits is not None, csrf_token=tokens.current)
 
     @cache
     def site_config() -> Config:
         from crawler.config import load_config
 
         return config or load_config(None)
+
+    env = environment(outlet_name=lambda source: site_config().display_name(source))
+    env.globals.update(edits=edits is not None, csrf_token=tokens.current)
 
     @cache
     def analyzer() -> Analyzer:
