@@ -364,3 +364,23 @@ def test_a_muted_source_raises_no_health_alert(desk: Desk) -> None:
             record_run(desk.db, None, SourceSummary(source, status="error"), config)
     health = [a for a in desk.alerts() if a.kind == "source-health"]
     assert [a.payload["note"].split()[1] for a in health] == ["nafitha"]
+
+
+def test_a_ruled_out_report_does_not_count_towards_a_spike(desk: Desk) -> None:
+    from alerts.spike import check_spike
+
+    config = load_config(desk.config)
+    alerts = config.alerts.model_copy(update={"spike_min_reports": 2})
+    config = config.model_copy(update={"alerts": alerts})
+    desk.put("http://sawt.test/1", DELIVERY_TITLE, DELIVERY_BODY)
+    india = desk.put(
+        "http://nafitha.test/2",
+        INDIA_TITLE,
+        INDIA_BODY,
+        source="nafitha",
+        topics=("negotiation",),
+        countries=("India", "Russia"),
+    )
+    desk.marsad("articles", "mark", str(india.article_id), "--not-relevant")
+    check = check_spike(desk.db, config, now=T0)
+    assert (check.reports, check.queued) == (1, 0)
