@@ -15,9 +15,16 @@ from sqlalchemy import select
 
 from alerts.messages import list_item
 from crawler.config import Config
+from crawler.storage.corrections import DevelopmentStatus, backfilled_articles, muted_sources
 from crawler.storage.db import Database
 from crawler.storage.models import Alert, Article, Development, utcnow
-from crawler.storage.outbox import Destination, destination_of, destinations, queue
+from crawler.storage.outbox import (
+    Destination,
+    channel_names,
+    destination_of,
+    destinations,
+    queue,
+)
 from crawler.vocab import AlertKind
 
 
@@ -39,11 +46,25 @@ def queue_digest(db: Database, config: Config, now: datetime | None = None) -> i
 
     with db.write() as session:
         listed: set[int] = set()
+        # What a backfill found is counted, not listed; what an analyst ruled out, marked
+        # wrong or muted is left out.
+        muted = muted_sources(session, now)
+        backfilled = backfilled_articles(session, since)
+
+        def quiet(dev: Development, article: Article | None) -> bool:
+            return (
+                dev.backfilled
+                or dev.status != DevelopmentStatus.OPEN
+                or (article is not None and (article.not_relevant or article.source in muted))
+            )
+
         developments = session.scalars(
             select(Development).where(Development.created_at >= since).order_by(Development.id)
         ).all()
         for dev in developments:
             article = session.get(Article, dev.first_article_id) if dev.first_article_id else None
+            if quiet(dev, article):
+                continue
             if article is not None and set(dev.topics or []) & alerting:
                 add(targets_of(dev), list_item(article), 0)
                 listed.add(dev.id)
@@ -80,10 +101,21 @@ def queue_digest(db: Database, config: Config, now: datetime | None = None) -> i
             if copied is None or not set(copied.topics or []) & alerting:
                 continue
             first = session.get(Article, copied.first_article_id or -1)
-            if first is not None:
+            if first is not None and not quiet(copied, first):
                 add(targets_of(copied), list_item(first, prefix="⟳ "), 2)
+        defaults = [Destination(name) for name in channel_names(config.alerts)]
+        if backfilled:
+            # The backfill's count goes to the default channels, with or without items.
+            for target in defaults:
+                by_destination.setdefault(target, [])
+                counts.setdefault(target, [0, 0, 0])
         for target, items in by_destination.items():
             new, follow_ups, recopied_count = counts[target]
+            backfill_note = (
+                f" · جُمعت من الأرشيف: {backfilled} / {backfilled} articles backfilled"
+                if backfilled and target in defaults
+                else ""
+            )
             queue(
                 session,
                 key=f"digest:{now.date().isoformat()}",
@@ -95,7 +127,8 @@ def queue_digest(db: Database, config: Config, now: datetime | None = None) -> i
                         f"تطورات جديدة: {new} · متابعات: {follow_ups} · "
                         f"نُسخت من جديد: {recopied_count} / {new} new developments, "
                         f"{follow_ups} follow-ups, {recopied_count} copied again"
-                    ),
+                    )
+                    + backfill_note,
                 },
             )
     # Each item once, however many destinations it went to.

@@ -49,7 +49,8 @@ def check_spike(db: Database, config: Config, now: datetime | None = None) -> Sp
     start, end = _start_of(day, zone), _start_of(day + timedelta(days=1), zone)
     baseline_start = _start_of(day - timedelta(days=BASELINE_DAYS), zone)
     when = func.coalesce(Article.published_at, Article.fetched_at)
-    original = Article.duplicate_of.is_(None)
+    # Originals, less those an analyst ruled out.
+    original = Article.duplicate_of.is_(None) & Article.not_relevant.is_(False)
     with db.write() as session:
         reports = session.scalar(
             select(func.count(Article.id)).where(original, when >= start, when < end)

@@ -79,6 +79,8 @@ class Source(Section):
     timezone: TimeZoneName = "UTC"
     max_age: Duration | None = None
     link_selector: LinkSelector | None = None
+    # The listing's "next page" (older articles) link, which `marsad backfill` follows.
+    next_selector: LinkSelector | None = None
     # Optional extraction overrides: {"title": "css:h1", "body": "xpath://div[@id='x']", "date": ...}
     selectors: dict[Literal["title", "body", "date"], ExtractionSelector] | None = None
     enabled: bool = True
@@ -129,6 +131,8 @@ class Source(Section):
             raise ValueError("a listing source needs link_selector (css:... or xpath:...)")
         if self.kind != "listing" and self.link_selector:
             raise ValueError("link_selector is only for kind = 'listing'")
+        if self.kind != "listing" and self.next_selector:
+            raise ValueError("next_selector is only for kind = 'listing'")
         if self.max_age is not None and self.kind != "sitemap":
             raise ValueError("max_age is only for kind = 'sitemap'")
         return self

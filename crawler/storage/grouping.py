@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.config import Config
+from crawler.storage.corrections import DevelopmentStatus, is_muted
 from crawler.storage.developments import WINDOW, DevelopmentKey, best_match
 from crawler.storage.models import Article, Development, utcnow
 from crawler.storage.outbox import PARKED, can_thread, destinations, queue
@@ -35,9 +36,13 @@ def development_key(article: Any) -> DevelopmentKey:
 
 
 class DevelopmentRecorder:
-    """The store's development hook: ``(session, article, is_revision) -> (id, alerts)``."""
+    """The store's development hook: ``(session, article, is_revision) -> (id, alerts)``.
 
-    def __init__(self, config: Config) -> None:
+    ``alerting=False`` (a backfill) groups as usual and queues nothing; its developments are
+    marked ``backfilled`` for the digest."""
+
+    def __init__(self, config: Config, *, alerting: bool = True) -> None:
+        self.quiet = not alerting
         self.alerts = config.alerts
         self._keys: dict[tuple[int, int], DevelopmentKey] = {}
 
@@ -104,7 +109,8 @@ class DevelopmentRecorder:
         assert dev is not None
         dev.report_count += 1
         dev.last_report_at = article.published_at or article.fetched_at
-        if not self._alerting(article):
+        # A development the analyst marked wrong sends no further follow-ups.
+        if dev.status != DevelopmentStatus.OPEN or not self._alerting(session, article):
             return dev.id, 0
         follow_up = partial(
             queue,
@@ -142,10 +148,11 @@ class DevelopmentRecorder:
             first_published_at=article.published_at,
             last_report_at=article.published_at or article.fetched_at,
             report_count=1,
+            backfilled=self.quiet,
         )
         session.add(dev)
         session.flush()
-        if not self._alerting(article) or self._too_old(article):
+        if not self._alerting(session, article) or self._too_old(article):
             return dev.id, 0
         added = queue(
             session,
@@ -157,8 +164,10 @@ class DevelopmentRecorder:
         )
         return dev.id, added
 
-    def _alerting(self, article: Article) -> bool:
-        return bool(set(article.topics or []) & set(self.alerts.topics))
+    def _alerting(self, session: Session, article: Article) -> bool:
+        if self.quiet or not set(article.topics or []) & set(self.alerts.topics):
+            return False
+        return not is_muted(session, article.source)
 
     def _too_old(self, article: Article) -> bool:
         if article.published_at is None:
