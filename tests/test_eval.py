@@ -18,7 +18,7 @@ ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
     """`make eval` on the given corpora; the shipped held-out sets only when named."""
-    for option in ("--heldout", "--heldout2"):
+    for option in ("--heldout", "--heldout2", "--heldout3"):
         if option not in args:
             args = (*args, option, f"/nonexistent/{option[2:]}.jsonl")
     code = ev.main([str(a) for a in args])
@@ -154,6 +154,8 @@ def test_unknown_figure_in_thresholds_is_an_error(capsys, tmp_path: Path) -> Non
                 str(tmp_path / "y"),
                 "--heldout2",
                 str(tmp_path / "z"),
+                "--heldout3",
+                str(tmp_path / "w"),
             ]
             + ["--thresholds", str(limits)]
         )
@@ -185,11 +187,12 @@ def test_the_heldout_corpus_ships_with_the_repository_and_is_judged(capsys) -> N
     assert f"== heldout: {ev.HELDOUT}" in out and "macro-F1" in out
 
 
-def test_the_second_heldout_corpus_ships_with_its_labels() -> None:
-    """Only its shape: scoring it here would put its figures in front of whoever tunes the
-    classifier's rules."""
-    assert ev.HELDOUT2.is_file()
-    raw = ev.read_jsonl(ev.HELDOUT2)
+@pytest.mark.parametrize("corpus", [ev.HELDOUT2, ev.HELDOUT3], ids=lambda p: p.stem)
+def test_the_later_heldout_corpora_ship_with_their_labels(corpus: Path) -> None:
+    """Only their shape: scoring them here would put their figures in front of whoever tunes
+    the classifier's rules."""
+    assert corpus.is_file()
+    raw = ev.read_jsonl(corpus)
     ids = [r["id"] for r in raw]
     assert len(ids) >= 60 and len(set(ids)) == len(ids)
     for r in raw:
@@ -199,25 +202,28 @@ def test_the_second_heldout_corpus_ships_with_its_labels() -> None:
         assert set(labels["topics"]) <= set(ev.TOPICS), r["id"]
         # An irrelevant excerpt has neither topics nor countries; a relevant one has both.
         assert bool(labels["topics"]) == bool(labels["countries"]) == labels["relevant"], r["id"]
-    rows = ev.excerpt_rows(ev.HELDOUT2)
+    rows = ev.excerpt_rows(corpus)
     assert any(r.relevant for r in rows) and any(not r.relevant for r in rows)
     groups = Counter(r.copy_group for r in rows if r.copy_group != r.id)
     assert groups and set(groups.values()) == {2}
 
 
-def test_heldout2_is_measured_by_default_and_unjudged_without_floors(
-    capsys, tmp_path: Path, monkeypatch
+@pytest.mark.parametrize("name", ["heldout2", "heldout3"])
+def test_later_heldout_is_measured_by_default_and_unjudged_without_floors(
+    name: str, capsys, tmp_path: Path, monkeypatch
 ) -> None:
-    corpus = realdev_from_fixture(tmp_path / "heldout2.jsonl", wrong="n01")
-    monkeypatch.setattr(ev, "HELDOUT2", corpus)
+    corpus = realdev_from_fixture(tmp_path / f"{name}.jsonl", wrong="n01")
+    monkeypatch.setattr(ev, name.upper(), corpus)
     limits = thresholds(tmp_path, "[heldout]\nrelevance_recall = 0.99\n")
     absent = str(tmp_path / "absent")
-    code = ev.main(
-        ["--dev", absent, "--realdev", absent, "--heldout", absent, "--thresholds", str(limits)]
-    )
+    others = [f"--{other}" for other in ("heldout", "heldout2", "heldout3") if other != name]
+    args = ["--dev", absent, "--realdev", absent]
+    for option in others:
+        args += [option, absent]
+    code = ev.main([*args, "--thresholds", str(limits)])
     out = capsys.readouterr().out
     assert code == 0, out
-    section = out.split(f"== heldout2: {corpus}")[1]
+    section = out.split(f"== {name}: {corpus}")[1]
     # Its own writing: wrong rows come with what was expected.
     assert "relevance wrong: rd-n01 expected True, got False" in section
-    assert "(no thresholds recorded for heldout2 in thresholds.toml)" in section
+    assert f"(no thresholds recorded for {name} in thresholds.toml)" in section
