@@ -7,83 +7,36 @@ import json
 import os
 import re
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack, SlackReply
 from tests.fakes.smtp import FakeSmtp
-from tests.helpers import invoke_marsad, run_marsad, smtp_toml, start_marsad, stored_articles
-
-
-class Daemon:
-    def __init__(self, config: Path, log: Path) -> None:
-        self.config = config
-        self.log_path = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Daemon:
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in kill())
-        self.proc = start_marsad("run", config=self.config, stderr=self._log)
-        return self
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text("utf-8", errors="replace")
-
-    def wait_log(self, text: str, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log:
-                return
-            assert self.proc is not None and self.proc.poll() is None, self.log[-3000:]
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} not logged within {timeout}s:\n{self.log[-3000:]}")
-
-    def terminate(self, timeout: float = 15) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            self.kill()
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)  # any crawl child left behind
-        self._log.close()
+from tests.helpers import (
+    DaemonProcess,
+    fast_config,
+    invoke_marsad,
+    run_marsad,
+    smtp_toml,
+    start_marsad,
+    stored_articles,
+)
 
 
 @pytest.fixture
 def daemons():
-    started: list[Daemon] = []
+    started: list[DaemonProcess] = []
 
-    def make(config: Path, log: Path) -> Daemon:
-        d = Daemon(config, log).start()
+    def make(config: Path, log: Path) -> DaemonProcess:
+        d = DaemonProcess(config, log).start()
         started.append(d)
         return d
 
     yield make
     for d in started:
         d.kill()
-
-
-def fast_config(tmp_path: Path, db_url: str, sources: str, alerts: str = "") -> Path:
-    body = f"""[alerts]
-dispatch_interval = "0.5s"
-retry_backoff = "1s"
-dispatch_lease = "3s"
-{alerts}
-
-{sources}"""
-    return write_config(tmp_path / "marsad.toml", db_url, body)
 
 
 @pytest.mark.slow

@@ -67,6 +67,7 @@ class SlackRequest:
     status: int = 0
     ts: str | None = None
     ok: bool = False  # answered as a successful post
+    at: float = field(default_factory=time.time)  # when it arrived
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -78,6 +79,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         fake = self.server.fake
+        with fake._lock:
+            fake.arrived += 1
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -162,6 +165,9 @@ class FakeSlack:
         self.webhook_path = WEBHOOK_PATH
         self.bot_token = BOT_TOKEN
         self.down = False
+        # Requests are recorded once answered; this counts them as they come in, so that a
+        # test can act while one is in flight (a slow reply).
+        self.arrived = 0
         self.requests: list[SlackRequest] = []
         self._replies: deque[SlackReply] = deque()
         self._lock = threading.Lock()
