@@ -433,7 +433,7 @@ def probe_smtp_down(workdir: Path) -> list[Row]:
         Row(
             "SMTP hung (accepts, never answers), then up",
             "each email delivered exactly once after recovery",
-            f"{failed} emails failed while it hung; {len(emails)} emails, deliveries per "
+            f"emails failed while it hung: {failed}; {len(emails)} emails, deliveries per "
             f"alert {sorted(set(delivered.values()))}",
             set(delivered) == {r["id"] for r in emails} and set(delivered.values()) == {1},
         ),

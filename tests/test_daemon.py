@@ -204,20 +204,27 @@ webhook_url = "{slack.webhook_url}"
             web.set_fault(
                 web.outlet("sawt").path_for(spec), "slow", outlet="sawt", delay=1.0, times=1
             )
+        # Slack refuses the first daemon's posts, so the next one has alerts to send.
+        slack.down = True
         first = daemons(config, tmp_path / "first.log")
         first.wait_log("[nafitha] crawl", timeout=30)
         first.kill()
 
-        # The next one is killed while a Slack post is in flight.
+        # The next one is killed while a Slack post is in flight: arrived, not yet answered
+        # (`requests` holds a post only once the fake has answered it).
+        slack.down = False
         slack.script(SlackReply.slow(3.0))
+        arrived = slack.arrived
         second = daemons(config, tmp_path / "second.log")
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not slack.requests:
+        while time.monotonic() < deadline and slack.arrived == arrived:
             time.sleep(0.05)
-        assert slack.requests
+        assert slack.arrived > arrived
         second.kill()
 
         third = daemons(config, tmp_path / "third.log")
+        # Its signal handlers are in place: a SIGTERM before them would end it with -15.
+        third.wait_log("marsad running", timeout=30)
         deadline = time.monotonic() + 40
         rows: list[dict] = []
         while time.monotonic() < deadline:
