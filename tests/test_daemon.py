@@ -71,7 +71,7 @@ def test_second_instance_refuses_to_start(web, db_url: str, tmp_path: Path, daem
 def test_new_article_reaches_slack_and_email_within_15s(
     web, db_url: str, tmp_path: Path, daemons, monkeypatch
 ) -> None:
-    from tests.fixtureweb import ArticleSpec, Expected
+    from tests.fixtureweb import late_spec
 
     with FakeSlack() as slack, FakeSmtp() as smtp:
         alerts = f"""
@@ -89,24 +89,8 @@ webhook_url = "{slack.webhook_url}"
         posts, mails = len(slack.posts), len(smtp.messages)
         assert posts and mails
 
-        from datetime import UTC, datetime
-
-        spec = ArticleSpec(
-            slug="egypt-s400-talks",
-            outlet="nafitha",
-            title="القاهرة تبحث مع موسكو شراء منظومة «إس-400» للدفاع الجوي",
-            paragraphs=[
-                "قالت مصادر مطلعة في القاهرة إن وفداً عسكرياً مصرياً بدأ محادثات في موسكو مع شركة "
-                "«روس أوبورون إكسبورت» حول شراء منظومة الدفاع الجوي «إس-400».",
-                "وأضافت المصادر أن المحادثات تتناول عدد البطاريات وجدول التسليم وطرق الدفع، "
-                "من دون أن يحدد الجانبان موعداً لتوقيع أي عقد.",
-                "ولم يصدر تعليق رسمي من وزارة الدفاع المصرية على هذه المعلومات حتى الآن.",
-            ],
-            published=datetime.now(UTC).replace(microsecond=0),
-            expected=Expected(relevant=True, terms=("S-400", "Rosoboronexport")),
-        )
         published_at = time.monotonic()
-        web.publish("nafitha", spec)
+        web.publish("nafitha", late_spec("nafitha"))
         while time.monotonic() - published_at < 15:
             if len(slack.posts) > posts and len(smtp.messages) > mails:
                 break
