@@ -678,12 +678,20 @@ class FixtureWeb:
     # -- config helpers --
 
     def sources(
-        self, kinds: Iterable[str] = ("rss",), interval: str = "10m"
+        self,
+        kinds: Iterable[str] = ("rss",),
+        interval: str = "10m",
+        *,
+        outlets: Iterable[str] | None = None,
     ) -> list[dict[str, str]]:
-        """``[[sources]]`` entries for marsad's config. Kinds: rss, atom, sitemap, news-sitemap, listing."""
+        """``[[sources]]`` entries for marsad's config, for every outlet or the named ones.
+        Kinds: rss, atom, sitemap, news-sitemap, listing."""
         kinds = list(kinds)
+        names = set(self.outlets if outlets is None else outlets)
         out = []
         for o in self.outlets.values():
+            if o.name not in names:
+                continue
             for kind in kinds:
                 name = o.name if len(kinds) == 1 else f"{o.name}-{kind}"
                 entry = {"name": name, "interval": interval, "timezone": o.timezone}
@@ -704,9 +712,15 @@ class FixtureWeb:
                 out.append(entry)
         return out
 
-    def sources_toml(self, kinds: Iterable[str] = ("rss",), interval: str = "10m") -> str:
+    def sources_toml(
+        self,
+        kinds: Iterable[str] = ("rss",),
+        interval: str = "10m",
+        *,
+        outlets: Iterable[str] | None = None,
+    ) -> str:
         blocks = []
-        for entry in self.sources(kinds, interval):
+        for entry in self.sources(kinds, interval, outlets=outlets):
             lines = ["[[sources]]"] + [f'{k} = "{v}"' for k, v in entry.items()]
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks) + "\n"
