@@ -37,7 +37,7 @@ from crawler.crawl.orphans import abandon_orphaned_runs
 from crawler.crawl.run import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl, summary_of
 from crawler.storage.db import Database, DatabaseError, open_database
 from crawler.storage.locking import AlreadyRunning, InstanceLock
-from crawler.vocab import ExitCode
+from crawler.vocab import Channel, ExitCode
 
 log = logging.getLogger("marsad.scheduler")
 
@@ -180,17 +180,35 @@ class Daemon:
             and now - self._started.get(s.name, -float("inf")) >= self._interval(s.name) / 2
         ]
 
-    def dispatch_job(self, *, draining: bool = False) -> None:
-        """Send what is due, batch after batch; a stop interrupts unless this is the last drain."""
+    def dispatch_job(self, channel: str, *, draining: bool = False) -> None:
+        """Send what is due on one channel, batch after batch; a stop interrupts unless this is
+        the last drain. Each channel has a job of its own, so that an SMTP server that hangs
+        until its timeout never delays Slack's next round."""
         deadline = time.monotonic() + DRAIN_SECONDS
         try:
             dispatcher = self.dispatcher()
             while (draining and time.monotonic() < deadline) or not self.stopping:
-                report = dispatcher.dispatch()
+                report = dispatcher.dispatch(channel=channel)
                 if report.sent + report.retrying + report.failed == 0:
                     break
         except Exception:
-            log.exception("alert dispatch failed")
+            log.exception("alert dispatch failed (%s)", channel)
+
+    def drain_alerts(self) -> None:
+        """The last dispatch before exit, every channel at once, each within DRAIN_SECONDS."""
+        threads = [
+            threading.Thread(
+                target=self.dispatch_job,
+                args=(channel,),
+                kwargs={"draining": True},
+                name=f"marsad-drain-{channel}",
+            )
+            for channel in Channel
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def dispatcher(self) -> Dispatcher:
         if self._dispatcher is None:
@@ -275,6 +293,8 @@ class Daemon:
             executors={
                 "default": ThreadPoolExecutor(4),
                 "crawls": ThreadPoolExecutor(self.config.crawl.max_parallel_crawls),
+                # One thread per channel's dispatch job: a hung channel never takes another's.
+                "dispatch": ThreadPoolExecutor(len(Channel)),
             },
             job_defaults={"coalesce": True, "max_instances": 1},
         )
@@ -294,14 +314,17 @@ class Daemon:
                 next_run_time=datetime.now(UTC) + timedelta(seconds=0.1),
             )
         alerts = self.config.alerts
-        scheduler.add_job(
-            self.dispatch_job,
-            IntervalTrigger(seconds=alerts.dispatch_interval.total_seconds()),
-            id="dispatch",
-            name="dispatch alerts",
-            misfire_grace_time=30,
-            next_run_time=datetime.now(UTC),
-        )
+        for channel in Channel:
+            scheduler.add_job(
+                self.dispatch_job,
+                IntervalTrigger(seconds=alerts.dispatch_interval.total_seconds()),
+                args=[channel.value],
+                id=f"dispatch:{channel}",
+                name=f"dispatch {channel} alerts",
+                executor="dispatch",
+                misfire_grace_time=30,
+                next_run_time=datetime.now(UTC),
+            )
         scheduler.add_job(
             self.spike_job,
             IntervalTrigger(seconds=SPIKE_CHECK_SECONDS),
@@ -358,7 +381,7 @@ class Daemon:
             if scheduler.running:
                 scheduler.shutdown(wait=True)
             # What became ready while crawls finished still goes out before the exit.
-            self.dispatch_job(draining=True)
+            self.drain_alerts()
             log.info("stopped")
             return ExitCode.OK
 

@@ -65,7 +65,8 @@ class Dispatcher:
 
     # --- claiming ---------------------------------------------------------------------------
 
-    def claim(self, limit: int = 100) -> list[int]:
+    def claim(self, limit: int = 100, channel: str | None = None) -> list[int]:
+        """Lease up to `limit` due alerts, of one channel when `channel` is given."""
         now = utcnow()
         with self.db.write() as session:
             stmt = (
@@ -79,6 +80,8 @@ class Dispatcher:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
+            if channel is not None:
+                stmt = stmt.where(Alert.channel == channel)
             ids = list(session.scalars(stmt))
             if ids:
                 session.execute(
@@ -90,13 +93,15 @@ class Dispatcher:
 
     # --- dispatching ------------------------------------------------------------------------
 
-    def dispatch(self, limit: int = 100) -> DispatchReport:
-        """One attempt for every due alert (up to `limit`).
+    def dispatch(self, limit: int = 100, channel: str | None = None) -> DispatchReport:
+        """One attempt for every due alert (up to `limit`), of one channel when given.
 
-        Each channel sends from its own thread, so that a server that hangs until its timeout
-        (SMTP that accepts and never answers) does not hold back the other channels' alerts."""
+        Each destination sends from its own thread, so that a server that hangs until its
+        timeout (SMTP that accepts and never answers) does not hold back the others' alerts in
+        this round; the daemon also claims each channel in a job of its own, so that the next
+        round of one channel never waits for another's slow round."""
         report = DispatchReport()
-        ids = self.claim(limit)
+        ids = self.claim(limit, channel)
         if not ids:
             return report
         by_channel = self._fold_excess_new(ids, report)

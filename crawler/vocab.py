@@ -37,6 +37,15 @@ class SourceKind(StrEnum):
     LISTING = "listing"
 
 
+class Channel(StrEnum):
+    """The `channel` of an alert row: where it goes (a route's target is one of these too)."""
+
+    SLACK = "slack"
+    EMAIL = "email"
+    # Where alerts go when no channel is configured: they are logged and count as sent.
+    LOG = "log"
+
+
 class AlertKind(StrEnum):
     NEW = "new"
     FOLLOW_UP = "follow-up"

@@ -308,12 +308,16 @@ def test_every_job_has_an_id_and_runs_once_at_a_time(tmp_path: Path) -> None:
         scheduler.shutdown(wait=False)
     assert policies == {
         "crawl:quiet": (True, 1, 3600),
-        "dispatch": (True, 1, 30),
+        "dispatch:slack": (True, 1, 30),
+        "dispatch:email": (True, 1, 30),
+        "dispatch:log": (True, 1, 30),
         "spike": (True, 1, 600),
         "digest": (True, 1, 3600),
         "maintenance": (True, 1, 3600),
     }
     assert executors["crawl:quiet"] == "crawls"
+    # Each channel's dispatch in a thread of its own: a hung SMTP never holds Slack's turn.
+    assert {executors[f"dispatch:{c}"] for c in ("slack", "email", "log")} == {"dispatch"}
 
 
 def test_the_main_thread_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -340,13 +344,13 @@ def test_the_main_thread_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) 
         try:
             wait_until(lambda: daemon.scheduler is not None and daemon.scheduler.running)
             first = daemon.scheduler
-            seen["before"] = first.get_job("dispatch").trigger.interval
+            seen["before"] = first.get_job("dispatch:slack").trigger.interval
             config.write_text(
                 config.read_text().replace('dispatch_interval = "0.5s"', 'dispatch_interval = "7s"')
             )
             os.kill(os.getpid(), signal.SIGHUP)
             wait_until(lambda: daemon.scheduler is not first and daemon.scheduler.running)
-            seen["after"] = daemon.scheduler.get_job("dispatch").trigger.interval
+            seen["after"] = daemon.scheduler.get_job("dispatch:slack").trigger.interval
             seen["first running"] = first.running
         except BaseException as exc:
             seen["error"] = exc
