@@ -10,6 +10,7 @@ commands that send need them, so they are resolved by :meth:`Config.with_secrets
 """
 
 from crawler.config.alerting import AlertsConfig, EmailConfig, SlackConfig
+from crawler.config.cluster import ClusterConfig
 from crawler.config.loading import (
     Config,
     builtin_config_text,
@@ -35,6 +36,7 @@ from crawler.config.values import (
 __all__ = [
     "AlertsConfig",
     "CHANNEL_SECTIONS",
+    "ClusterConfig",
     "Config",
     "ConfigError",
     "CrawlConfig",
