@@ -109,12 +109,18 @@ class Daemon:
         report_cycle(outcome)
         return outcome
 
-    def _take_leases(self, names: list[str]) -> list[str]:
+    def _take_leases(self, names: list[str], *, fair: bool = True) -> list[str]:
         """In a cluster, the sources of `names` this node may crawl now: those no other node
-        holds and none crawled less than an interval ago. On one machine, all of them."""
+        holds and none crawled less than an interval ago, and (`fair`) no more than its share
+        of the sources, so that nodes starting together split them. On one machine, all."""
         if self.node is None:
             return names
-        return self.node.leases.take_due((n, self.config.source(n).interval) for n in names)
+        limit = None
+        if fair:
+            limit = self.node.share(sum(1 for s in self.config.sources if s.enabled))
+        return self.node.leases.take_due(
+            ((n, self.config.source(n).interval) for n in names), limit
+        )
 
     def _release_lease(self, name: str) -> None:
         if self.node is not None:
@@ -273,7 +279,8 @@ class Daemon:
         return lock
 
     def run_once(self) -> int:
-        names = self._take_leases([s.name for s in self.config.sources if s.enabled])
+        # `run --once` crawls whatever no other node holds: it does not come back for the rest.
+        names = self._take_leases([s.name for s in self.config.sources if s.enabled], fair=False)
         outcome = self.crawl(names) if names else CrawlOutcome({}, 0)
         if outcome.returncode == ExitCode.CONFIG:
             return ExitCode.CONFIG
@@ -293,6 +300,9 @@ class Daemon:
             },
             job_defaults={"coalesce": True, "max_instances": 1},
         )
+        first_crawl_delay = timedelta(seconds=0.1)
+        if self.config.cluster is not None:
+            first_crawl_delay += self.config.cluster.heartbeat
         for source in self.config.sources:
             if not source.enabled:
                 continue
@@ -310,8 +320,10 @@ class Daemon:
                 name=f"crawl {source.name}",
                 executor="crawls",
                 misfire_grace_time=max(1, int(interval)),
-                # The first crawl of every source starts now rather than one interval later.
-                next_run_time=datetime.now(UTC) + timedelta(seconds=0.1),
+                # The first crawl of every source starts now rather than one interval later
+                # (in a cluster, one heartbeat from now: nodes started together see each other
+                # before they share out the sources).
+                next_run_time=datetime.now(UTC) + first_crawl_delay,
             )
         alerts = self.config.alerts
         scheduler.add_job(

@@ -182,3 +182,24 @@ def test_status_reports_an_unreachable_redis(tmp_path: Path, pg_schema_url: str)
     result = invoke_marsad("status", "--format", "json", config=config)
     assert result.returncode == 1
     assert json.loads(result.stdout)["nodes"] == []
+
+
+def test_a_node_takes_its_share_of_the_sources(client: redis.Redis, redis_prefix: str) -> None:
+    first = Node(cluster_config(redis_prefix, node="s1", heartbeat="5s"), client)
+    second = Node(cluster_config(redis_prefix, node="s2", heartbeat="5s"), client)
+    first.register()
+    second.register()
+    try:
+        due = [(f"source{i}", timedelta(hours=1)) for i in range(5)]
+        # Five sources over two nodes: three for the first, the other two for the second.
+        assert first.leases.take_due(due, first.share(5)) == ["source0", "source1", "source2"]
+        assert first.share(5) == 0
+        assert second.leases.take_due(due, second.share(5)) == ["source3", "source4"]
+    finally:
+        first.release()
+        second.release()
+    # Alone, a node may take them all.
+    alone = Node(cluster_config(redis_prefix, node="s3", heartbeat="5s"), client)
+    alone.register()
+    assert alone.share(5) == 5
+    alone.release()

@@ -66,12 +66,16 @@ class SourceLeases:
         self.held[source] = (token, time.monotonic(), interval.total_seconds())
         return True
 
-    def take_due(self, sources: Iterable[tuple[str, timedelta]]) -> list[str]:
-        """The sources of `sources` this node now holds; none while Redis is unreachable (a
-        source no node can lease is crawled by none, rather than by all)."""
-        taken = []
+    def take_due(
+        self, sources: Iterable[tuple[str, timedelta]], limit: int | None = None
+    ) -> list[str]:
+        """The sources of `sources` this node now holds (at most `limit`); none while Redis
+        is unreachable (a source no node can lease is crawled by none, rather than by all)."""
+        taken: list[str] = []
         try:
             for name, interval in sources:
+                if limit is not None and len(taken) >= limit:
+                    break
                 if self.take(name, interval):
                     taken.append(name)
         except redis.RedisError as exc:

@@ -82,6 +82,16 @@ class Node:
             queue_length=queue_length,
         )
 
+    def share(self, sources: int) -> int:
+        """How many more sources this node may take now: its share of `sources` among the
+        nodes alive, less those it holds. What one node leaves, another's next poll takes."""
+        try:
+            alive = sum(n.state == "alive" for n in read_nodes(self.client, self.keys))
+        except redis.RedisError as exc:
+            log.warning("cluster: cannot count the nodes: %s", exc)
+            return 0
+        return max(0, -(-sources // max(1, alive)) - len(self.leases.held))
+
     def register(self) -> None:
         """Announce this node; refuses when a live node of the same name is announced."""
         record = json.dumps(asdict(self.info()))
