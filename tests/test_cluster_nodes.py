@@ -136,11 +136,12 @@ def test_three_nodes_crawl_each_source_once_and_send_each_alert_once(
         wait_until(lambda: settled(pg_schema_url, sources), 45, "all crawled and alerted")
         # A lease period and more passes: a node whose job polls a source again finds it crawled.
         time.sleep(1.5 * LEASE)
+        # Stopped together, as a deploy stops them; each gives its leases back and leaves.
         for daemon in daemons:
             assert daemon.proc is not None
             daemon.proc.send_signal(signal.SIGTERM)
         for daemon in daemons:
-            assert daemon.terminate() == 0, daemon.log[-3000:]
+            assert daemon.proc is not None and daemon.proc.wait(30) == 0, daemon.log[-3000:]
         runs, alerts, _ = rows(pg_schema_url)
         # Each source was crawled once in its interval, by one of the three nodes.
         assert Counter(r.source for r in runs) == dict.fromkeys(sources, 1)
