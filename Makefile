@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LINT_STAMP := $(VENV)/.installed-lint
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test eval lint format bench bench-full install clean
+.PHONY: run test eval lint format bench bench-full bench-cluster install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ bench: $(BENCH_STAMP)
 
 bench-full: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run --full
+
+# One cluster node against two (issue 18): needs PostgreSQL and Redis on 127.0.0.1, as .ci/run
+# has them ($$MARSAD_BENCH_DATABASE_URL, $$MARSAD_BENCH_REDIS_URL say otherwise).
+bench-cluster: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.bench_cluster
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
