@@ -71,6 +71,7 @@ class Daemon:
         self._due: set[str] = set()
         self._crawling: set[str] = set()
         self._started: dict[str, float] = {}
+        self._gathered_at = -float("inf")
         self.scheduler: BackgroundScheduler | None = None
         self._dispatcher: Dispatcher | None = None
         # In cluster mode: this daemon as a node, holding the leases of the sources it crawls.
@@ -162,10 +163,9 @@ class Daemon:
             if self.stopping:
                 self._due.clear()
                 return
-            if self._due and self.node is None:
+            if self._due and self._may_gather():
                 # Sources due within half their interval come along: schedules drift apart, and
-                # each child of its own would pay the start-up again. (In a cluster, a source
-                # this node did not crawl lately is most likely another node's.)
+                # each child of its own would pay the start-up again.
                 self._due.update(n for n in self._due_soon() if n not in self._crawling)
             batch = self._take_leases(sorted(self._due))
             self._due.clear()
@@ -182,6 +182,17 @@ class Daemon:
         finally:
             with self._batch_lock:
                 self._crawling.difference_update(batch)
+
+    def _may_gather(self) -> bool:
+        """In a cluster, most sources this node did not crawl lately are other nodes' and every
+        candidate costs a look in Redis: sources are gathered at most once a heartbeat."""
+        if self.node is None:
+            return True
+        now = time.monotonic()
+        if now - self._gathered_at < self.node.heartbeat:
+            return False
+        self._gathered_at = now
+        return True
 
     def _interval(self, name: str) -> float:
         return self.config.source(name).interval.total_seconds()

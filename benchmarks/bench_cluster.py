@@ -108,7 +108,7 @@ def write_node_config(path: Path, db_url: str, web: Any, prefix: str, node: str)
         f'key_prefix = "{prefix}"',
         f'node = "{node}"',
         'lease = "10s"',
-        'heartbeat = "1s"',
+        'heartbeat = "3s"',
         "",
     ]
     for outlet in web.outlets.values():
