@@ -482,7 +482,7 @@ def postgres_alone(clients: Sequence[int], seconds: float = 5.0) -> dict[str, di
         with pg_schema_url() as db_url, ProcessPoolExecutor(n) as pool:
             db = open_database(db_url)
             with db.write() as session:
-                for k in range(50000):
+                for k in range(10000):
                     queue(session, key=f"bench:{k}", kind=AlertKind.TEST, channels=["log"])
             db.dispose()
             for name, work, lead in (
