@@ -2,7 +2,7 @@
 waits for signals.
 
 Jobs: one crawl per source at its interval (plus jitter), the alert dispatcher every few
-seconds, the daily digest, and maintenance. Every job has an explicit id, ``coalesce=True``,
+seconds, the spike check every few minutes, the daily digest, and maintenance. Every job has an explicit id, ``coalesce=True``,
 ``max_instances=1`` and a ``misfire_grace_time``. Crawls run in child processes (see
 `crawler.crawl.run`), at most ``crawl.max_parallel_crawls`` at once.
 
@@ -31,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.channels import build_transports
 from alerts.digest import queue_digest
 from alerts.outbox import Dispatcher
+from alerts.spike import check_spike
 from crawler.cluster import MISSING_REDIS, ClusterError, NodeAlreadyRunning
 from crawler.config import Config, ConfigError, load_config
 from crawler.crawl.orphans import abandon_orphaned_runs
@@ -47,6 +48,8 @@ log = logging.getLogger("marsad.scheduler")
 
 # Sources falling due within this window share one crawl process.
 BATCH_WINDOW_SECONDS = 0.3
+# How often today's reports are counted against the days before (the spike alert).
+SPIKE_CHECK_SECONDS = 600
 # The last dispatch before exit is bounded too; what it cannot send stays pending.
 DRAIN_SECONDS = 2
 # The main thread's wait for a signal ends when the signal interrupts it; one that comes just
@@ -71,7 +74,6 @@ class Daemon:
         self._due: set[str] = set()
         self._crawling: set[str] = set()
         self._started: dict[str, float] = {}
-        self._gathered_at = -float("inf")
         self.scheduler: BackgroundScheduler | None = None
         self._dispatcher: Dispatcher | None = None
         # In cluster mode: this daemon as a node, holding the leases of the sources it crawls.
@@ -163,7 +165,7 @@ class Daemon:
             if self.stopping:
                 self._due.clear()
                 return
-            if self._due and self._may_gather():
+            if self._due and (self.node is None or self.node.may_gather()):
                 # Sources due within half their interval come along: schedules drift apart, and
                 # each child of its own would pay the start-up again.
                 self._due.update(n for n in self._due_soon() if n not in self._crawling)
@@ -182,17 +184,6 @@ class Daemon:
         finally:
             with self._batch_lock:
                 self._crawling.difference_update(batch)
-
-    def _may_gather(self) -> bool:
-        """In a cluster, most sources this node did not crawl lately are other nodes' and every
-        candidate costs a look in Redis: sources are gathered at most once a heartbeat."""
-        if self.node is None:
-            return True
-        now = time.monotonic()
-        if now - self._gathered_at < self.node.heartbeat:
-            return False
-        self._gathered_at = now
-        return True
 
     def _interval(self, name: str) -> float:
         return self.config.source(name).interval.total_seconds()
@@ -245,6 +236,20 @@ class Daemon:
         except Exception:
             log.exception("daily digest failed")
 
+    def spike_job(self) -> None:
+        try:
+            assert self.db is not None
+            check = check_spike(self.db, self.config)
+            if check.queued:
+                log.info(
+                    "spike alert queued: %d reports on %s (daily average %.1f)",
+                    check.reports,
+                    check.day,
+                    check.average,
+                )
+        except Exception:
+            log.exception("spike check failed")
+
     def maintenance_job(self) -> None:
         try:
             assert self.db is not None
@@ -295,6 +300,7 @@ class Daemon:
         outcome = self.crawl(names) if names else CrawlOutcome({}, 0)
         if outcome.returncode == ExitCode.CONFIG:
             return ExitCode.CONFIG
+        self.spike_job()
         # One attempt per due alert; what fails stays pending for the next dispatch.
         report = self.dispatcher().dispatch(limit=100_000)
         log.info(
@@ -344,6 +350,13 @@ class Daemon:
             name="dispatch alerts",
             misfire_grace_time=30,
             next_run_time=datetime.now(UTC),
+        )
+        scheduler.add_job(
+            self.spike_job,
+            IntervalTrigger(seconds=SPIKE_CHECK_SECONDS),
+            id="spike",
+            name="spike check",
+            misfire_grace_time=SPIKE_CHECK_SECONDS,
         )
         hour, minute = (int(part) for part in alerts.digest_at.split(":"))
         scheduler.add_job(

@@ -100,6 +100,8 @@ def write_node_config(path: Path, db_url: str, web: Any, prefix: str, node: str)
         "[crawl]",
         "download_delay = 0",
         "robots_txt = false",
+        # The generated web is on loopback, which a crawl refuses unless told.
+        "allow_private_addresses = true",
         'timeout = "30s"',
         "max_articles_per_run = 100000",
         'hard_timeout = "60m"',

@@ -44,6 +44,7 @@ class AlertKind(StrEnum):
     SUMMARY = "summary"
     SOURCE_HEALTH = "source-health"
     TEST = "test"
+    SPIKE = "spike"
 
 
 class ExitCode(IntEnum):
@@ -72,4 +73,5 @@ ALERT_KIND_LABELS: dict[str, tuple[str, str]] = {
     AlertKind.SUMMARY: ("تنبيهات إضافية", "More alerts"),
     AlertKind.SOURCE_HEALTH: ("حالة المصادر", "Source health"),
     AlertKind.TEST: ("رسالة اختبار", "Test message"),
+    AlertKind.SPIKE: ("ارتفاع مفاجئ في التغطية", "Coverage spike"),
 }

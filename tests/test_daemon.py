@@ -365,6 +365,7 @@ def test_every_job_has_an_id_and_runs_once_at_a_time(tmp_path: Path) -> None:
     assert policies == {
         "crawl:quiet": (True, 1, 3600),
         "dispatch": (True, 1, 30),
+        "spike": (True, 1, 600),
         "digest": (True, 1, 3600),
         "maintenance": (True, 1, 3600),
     }

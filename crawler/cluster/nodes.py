@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,7 @@ class Node:
         # Renewal comes well inside a lease's lifetime, even when heartbeats are slow.
         self.tick = min(self.heartbeat, cluster.lease.total_seconds() / 3)
         self.started_at = _now()
+        self._gathered_at = -float("inf")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.on_leases_lost: Callable[[list[str]], None] = self._log_lost
@@ -91,6 +93,16 @@ class Node:
             log.warning("cluster: cannot count the nodes: %s", exc)
             return 0
         return max(0, -(-sources // max(1, alive)) - len(self.leases.held))
+
+    def may_gather(self) -> bool:
+        """Whether the daemon may now gather the sources due soon into a batch: most that this
+        node did not crawl lately are other nodes', and each costs a look in Redis, so at most
+        once a heartbeat."""
+        now = time.monotonic()
+        if now - self._gathered_at < self.heartbeat:
+            return False
+        self._gathered_at = now
+        return True
 
     def register(self) -> None:
         """Announce this node; refuses when a live node of the same name is announced."""

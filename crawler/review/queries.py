@@ -91,9 +91,18 @@ def _json_contains(column: Any, value: str) -> Any:
     return cast(column, String).like(f'%"{value}"%')
 
 
-def select_articles(flt: ArticleFilter) -> Any:
+def ruled_out_ids() -> Any:
+    """The ids of the articles an analyst ruled out (a partial index holds just these)."""
+    return select(Article.id).where(Article.not_relevant)
+
+
+def select_articles(flt: ArticleFilter, *, with_ruled_out: bool = False) -> Any:
+    """Articles matching ``flt``, newest first; an article the analyst ruled out is listed,
+    searched and exported nowhere (search leaves it out by id, `with_ruled_out`)."""
     when = func.coalesce(Article.published_at, Article.fetched_at)
     stmt = select(Article).order_by(when.desc(), Article.id.desc())
+    if not with_ruled_out:
+        stmt = stmt.where(Article.not_relevant.is_(False))
     if flt.originals:
         stmt = stmt.where(Article.duplicate_of.is_(None))
     if flt.topic:
@@ -141,6 +150,8 @@ def article_json(article: Article, *, with_text: bool = False) -> dict[str, Any]
             evidence=dict(article.evidence or {}),
             amounts=list(article.amounts or []),
             revision=article.revision,
+            not_relevant=article.not_relevant,
+            analyst_topics=article.analyst_topics,
         )
     return data
 

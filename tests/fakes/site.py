@@ -13,6 +13,7 @@ class StaticSite:
     def __init__(self, server: ThreadingHTTPServer) -> None:
         self.server = server
         self.routes: dict[str, tuple[str, bytes, int]] = {}
+        self.redirects: dict[str, str] = {}
         self.requested: list[str] = []
 
     @property
@@ -24,12 +25,23 @@ class StaticSite:
         self.routes[path] = (content_type, body, status)
         return self.base_url + path
 
+    def redirect(self, path: str, location: str) -> str:
+        """`path` answers 302 to `location`."""
+        self.redirects[path] = location
+        return self.base_url + path
+
 
 @contextmanager
 def static_site() -> Iterator[StaticSite]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             site.requested.append(self.path)
+            if self.path in site.redirects:
+                self.send_response(302)
+                self.send_header("Location", site.redirects[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             content_type, body, status = site.routes.get(self.path, ("text/plain", b"", 404))
             self.send_response(status)
             self.send_header("Content-Type", content_type)

@@ -1,7 +1,9 @@
-"""The read-only review page behind `marsad web`: Starlette, Jinja2 (autoescaped), no JavaScript.
+"""The review page behind `marsad web`: Starlette, Jinja2 (autoescaped), no JavaScript.
 
-Every page is a GET over one read session. Anything but GET/HEAD is answered 405 before
-routing, so no URL, present or future, can be used to write. Responses carry a
+Every page is a GET over one read session. By default anything but GET/HEAD is answered 405
+before routing, so no URL, present or future, can be used to write; with `--allow-edits` the
+correction forms post to ``/edit/`` (`crawler.review.web.edits`), CSRF-checked, and write
+through a database session of their own. Responses carry a
 Content-Security-Policy that forbids scripts outright: even if escaping ever failed, a
 stored ``<script>`` would not run.
 """
@@ -33,10 +35,12 @@ from crawler.review.queries import (
     select_articles,
 )
 from crawler.review.search import find_spans, parse_query, search
+from crawler.review.web.edits import edit_routes
 from crawler.review.web.exports import KINDS, export_response
 from crawler.review.web.filters import Filters
-from crawler.review.web.security import ReadOnly
+from crawler.review.web.security import CsrfTokens, ReadOnly, WithEdits
 from crawler.review.web.templating import environment
+from crawler.storage.corrections import DevelopmentStatus
 from crawler.storage.db import Database
 from crawler.storage.models import MAX_INTEGER, Alert, Article, Development
 from crawler.text.display import segments
@@ -46,16 +50,22 @@ STATIC = Path(__file__).resolve().with_name("static")
 PAGE_SIZE = 50
 
 
-def create_app(database: Database, config: Config | None = None) -> ASGIApp:
+def create_app(
+    database: Database, config: Config | None = None, *, edits: Database | None = None
+) -> ASGIApp:
     """The review app over an open database. ``config`` names the sources for the sources
-    page (the built-in default when omitted)."""
-    env = environment()
+    page (the built-in default when omitted). ``edits``, a writable database, turns on the
+    correction forms."""
+    tokens = CsrfTokens()
 
     @cache
     def site_config() -> Config:
         from crawler.config import load_config
 
         return config or load_config(None)
+
+    env = environment(outlet_name=lambda source: site_config().display_name(source))
+    env.globals.update(edits=edits is not None, csrf_token=tokens.current)
 
     @cache
     def analyzer() -> Analyzer:
@@ -179,8 +189,10 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
     def developments_page(request: Request) -> Response:
         with database.read() as session:
             f = filters(request, session)
-            stmt = select(Development).order_by(
-                Development.first_published_at.desc().nulls_last(), Development.id.desc()
+            stmt = (
+                select(Development)
+                .where(Development.status != DevelopmentStatus.MERGED)
+                .order_by(Development.first_published_at.desc().nulls_last(), Development.id.desc())
             )
             devs = [
                 d
@@ -251,10 +263,15 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             Route("/sources", sources_page, methods=["GET"]),
             Route("/export.{kind:str}", export, methods=["GET"]),
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+            *(
+                edit_routes(edits, tokens, lambda: [s.name for s in site_config().sources])
+                if edits is not None
+                else []
+            ),
         ],
         exception_handlers={404: not_found, FilterError: bad_filter},
     )
-    return ReadOnly(app)
+    return ReadOnly(app) if edits is None else WithEdits(app)
 
 
 def _copy_counts(session: Session, articles: list[Article]) -> dict[int | None, int]:

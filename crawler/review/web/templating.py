@@ -3,6 +3,7 @@ dates, labels, countries and links."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +25,8 @@ def _dt(value: datetime | None, precision: str | None = None) -> Markup:
     return Markup('<bdi dir="ltr">{}</bdi>').format(format_date(value, day=precision == "day"))
 
 
-def environment() -> Environment:
+def environment(outlet_name: Callable[[str], str] = str) -> Environment:
+    """``outlet_name`` shows a source name as the outlet's title (`Config.display_name`)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
@@ -32,6 +34,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["dt"] = _dt
+    env.filters["outlet"] = outlet_name
     env.globals.update(
         topic_label=lambda t: arabic_label(TOPIC_LABELS, t),
         country_label=arabic_country_name,
