@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LINT_STAMP := $(VENV)/.installed-lint
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test eval lint format bench bench-full chaos install clean
+.PHONY: run test eval lint format bench bench-full bench-cluster chaos install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench-full: $(BENCH_STAMP)
 # Fault injection on loopback: a table of probe, expected and seen; exits 1 when a row fails.
 chaos: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.chaos
+
+# One cluster node against two (issue 18): needs PostgreSQL and Redis on 127.0.0.1, as .ci/run
+# has them ($$MARSAD_BENCH_DATABASE_URL, $$MARSAD_BENCH_REDIS_URL say otherwise).
+bench-cluster: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.bench_cluster
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -32,12 +32,16 @@ from alerts.channels import build_transports
 from alerts.digest import queue_digest
 from alerts.outbox import Dispatcher
 from alerts.spike import check_spike
+from crawler.cluster import MISSING_REDIS, ClusterError, NodeAlreadyRunning
 from crawler.config import Config, ConfigError, load_config
 from crawler.crawl.orphans import abandon_orphaned_runs
 from crawler.crawl.run import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl, summary_of
 from crawler.storage.db import Database, DatabaseError, open_database
 from crawler.storage.locking import AlreadyRunning, InstanceLock
 from crawler.vocab import Channel, ExitCode
+
+if TYPE_CHECKING:
+    from crawler.cluster.nodes import Node
 
 log = logging.getLogger("marsad.scheduler")
 
@@ -72,6 +76,8 @@ class Daemon:
         self._started: dict[str, float] = {}
         self.scheduler: BackgroundScheduler | None = None
         self._dispatcher: Dispatcher | None = None
+        # In cluster mode: this daemon as a node, holding the leases of the sources it crawls.
+        self.node: Node | None = None
 
     # --- jobs -------------------------------------------------------------------------------
 
@@ -85,21 +91,43 @@ class Daemon:
                 summary = summary_of(event)
                 self._report(summary)
                 reported.add(summary.source)
+                self._release_lease(summary.source)
                 with self._batch_lock:
                     self._crawling.discard(summary.source)
 
-        outcome = run_crawl(
-            self.config,
-            names,
-            log_format=self.log_format,
-            stop_requested=self.stop_requested,
-            on_event=on_event,
-        )
+        try:
+            outcome = run_crawl(
+                self.config,
+                names,
+                log_format=self.log_format,
+                stop_requested=self.stop_requested,
+                on_event=on_event,
+            )
+        finally:
+            for name in names:
+                self._release_lease(name)
         for summary in outcome.summaries.values():
             if summary.source not in reported:
                 self._report(summary)
         report_cycle(outcome)
         return outcome
+
+    def _take_leases(self, names: list[str], *, fair: bool = True) -> list[str]:
+        """In a cluster, the sources of `names` this node may crawl now: those no other node
+        holds and none crawled less than an interval ago, and (`fair`) no more than its share
+        of the sources, so that nodes starting together split them. On one machine, all."""
+        if self.node is None:
+            return names
+        limit = None
+        if fair:
+            limit = self.node.share(sum(1 for s in self.config.sources if s.enabled))
+        return self.node.leases.take_due(
+            ((n, self.config.source(n).interval) for n in names), limit
+        )
+
+    def _release_lease(self, name: str) -> None:
+        if self.node is not None:
+            self.node.leases.release(name)
 
     @staticmethod
     def _report(summary: SourceSummary) -> None:
@@ -137,11 +165,11 @@ class Daemon:
             if self.stopping:
                 self._due.clear()
                 return
-            if self._due:
+            if self._due and (self.node is None or self.node.may_gather()):
                 # Sources due within half their interval come along: schedules drift apart, and
                 # each child of its own would pay the start-up again.
                 self._due.update(n for n in self._due_soon() if n not in self._crawling)
-            batch = sorted(self._due)
+            batch = self._take_leases(sorted(self._due))
             self._due.clear()
             self._crawling.update(batch)
             now = time.monotonic()
@@ -266,8 +294,18 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
         }
 
-    def open(self) -> InstanceLock:
+    def open(self) -> InstanceLock | Node:
         self.db = open_database(self.config.database.url)
+        if self.config.cluster is not None:
+            try:
+                from crawler.cluster.nodes import join
+            except ImportError:
+                raise ClusterError(MISSING_REDIS) from None
+
+            # Many daemons share the database: each is one node, unique by its name.
+            self.node = join(self.config.cluster)
+            abandon_orphaned_runs(self.db)
+            return self.node
         lock = InstanceLock(self.db)
         lock.acquire()
         # Holding the lock, no other daemon's crawls are under way: a killed one's may be left.
@@ -275,7 +313,8 @@ class Daemon:
         return lock
 
     def run_once(self) -> int:
-        names = [s.name for s in self.config.sources if s.enabled]
+        # `run --once` crawls whatever no other node holds: it does not come back for the rest.
+        names = self._take_leases([s.name for s in self.config.sources if s.enabled], fair=False)
         outcome = self.crawl(names) if names else CrawlOutcome({}, 0)
         if outcome.returncode == ExitCode.CONFIG:
             return ExitCode.CONFIG
@@ -298,10 +337,18 @@ class Daemon:
             },
             job_defaults={"coalesce": True, "max_instances": 1},
         )
+        first_crawl_delay = timedelta(seconds=0.1)
+        if self.config.cluster is not None:
+            first_crawl_delay += self.config.cluster.heartbeat
         for source in self.config.sources:
             if not source.enabled:
                 continue
             interval = source.interval.total_seconds()
+            if self.config.cluster is not None:
+                # The job asks for the source's lease this often; the lease and the last crawl's
+                # time in Redis decide whether it is due, so a dead node's sources are taken
+                # over within a lease or two rather than an interval.
+                interval = min(interval, self.config.cluster.lease.total_seconds())
             scheduler.add_job(
                 self.crawl_job,
                 IntervalTrigger(seconds=interval, jitter=min(30.0, interval * 0.1)),
@@ -310,8 +357,10 @@ class Daemon:
                 name=f"crawl {source.name}",
                 executor="crawls",
                 misfire_grace_time=max(1, int(interval)),
-                # The first crawl of every source starts now rather than one interval later.
-                next_run_time=datetime.now(UTC) + timedelta(seconds=0.1),
+                # The first crawl of every source starts now rather than one interval later
+                # (in a cluster, one heartbeat from now: nodes started together see each other
+                # before they share out the sources).
+                next_run_time=datetime.now(UTC) + first_crawl_delay,
             )
         alerts = self.config.alerts
         for channel in Channel:
@@ -352,10 +401,11 @@ class Daemon:
     def start_scheduler(self) -> BackgroundScheduler:
         scheduler = self.scheduler = self.build_scheduler()
         log.info(
-            "marsad running: %d sources, database %s (config: %s)",
+            "marsad running: %d sources, database %s (config: %s)%s",
             sum(1 for job in scheduler.get_jobs() if job.id.startswith("crawl:")),
             self.db.url if self.db and self.db.is_sqlite else "PostgreSQL",
             self.config.origin,
+            f", cluster node {self.node.name}" if self.node else "",
         )
         scheduler.start()
         return scheduler
@@ -443,8 +493,11 @@ def main(
     except DatabaseError as exc:
         log.error("%s", exc)
         return ExitCode.CONFIG
-    except AlreadyRunning as exc:
+    except (AlreadyRunning, NodeAlreadyRunning) as exc:
         log.error("%s; refusing to start a second instance", exc)
+        return ExitCode.CONFIG
+    except ClusterError as exc:
+        log.error("%s", exc)
         return ExitCode.CONFIG
     previous = daemon.install_signal_handlers()
     try:

@@ -18,6 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("MARSAD_TEST_DATABASE_URL")
 
 DB_KINDS = ["sqlite", "postgres"] if PG_URL else ["sqlite"]
+# Cluster mode needs Redis beside PostgreSQL; .ci/run starts both.
+REDIS_URL = os.environ.get("MARSAD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Cluster mode requires PostgreSQL, so its tests are collected only where one is configured,
+# as the PostgreSQL cases of the other tests are.
+collect_ignore_glob = [] if PG_URL else ["test_cluster*.py"]
 
 
 def _pg_schema_url(schema: str) -> str:
@@ -41,6 +46,22 @@ def pg_schema_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         admin.dispose()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own in the test Redis (parallel tests never meet); every key
+    under it is deleted afterwards."""
+    import redis
+
+    prefix = f"marsad-test-{uuid.uuid4().hex[:12]}"
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        yield prefix
+    finally:
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            client.delete(key)
+        client.close()
 
 
 @pytest.fixture(params=DB_KINDS)

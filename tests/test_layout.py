@@ -17,6 +17,7 @@ MAX_MODULE_LINES = 500
 FORBIDDEN = {
     "crawler.text": {
         "crawler.analysis",
+        "crawler.cluster",
         "crawler.storage",
         "crawler.crawl",
         "crawler.review",
@@ -26,6 +27,7 @@ FORBIDDEN = {
         "scheduler",
     },
     "crawler.analysis": {
+        "crawler.cluster",
         "crawler.storage",
         "crawler.crawl",
         "crawler.review",
@@ -35,6 +37,7 @@ FORBIDDEN = {
         "scheduler",
     },
     "crawler.storage": {
+        "crawler.cluster",
         "crawler.crawl",
         "crawler.review",
         "crawler.cli",
@@ -43,9 +46,28 @@ FORBIDDEN = {
         "scheduler",
     },
     "crawler.crawl": {"crawler.review", "crawler.cli", "alerts", "scheduler"},
+    # Cluster state (leases, heartbeats, the frontier's queues) lives in Redis and needs only the
+    # config: the crawl and the daemon call it, never the other way round.
+    "crawler.cluster": {
+        "crawler.analysis",
+        "crawler.storage",
+        "crawler.crawl",
+        "crawler.review",
+        "crawler.cli",
+        "alerts",
+        "spiders",
+        "scheduler",
+    },
     "crawler.review": {"crawler.crawl", "crawler.cli", "alerts", "spiders", "scheduler"},
     "spiders": {"crawler.review", "crawler.cli", "alerts", "scheduler"},
-    "alerts": {"crawler.crawl", "crawler.review", "crawler.cli", "spiders", "scheduler"},
+    "alerts": {
+        "crawler.cluster",
+        "crawler.crawl",
+        "crawler.review",
+        "crawler.cli",
+        "spiders",
+        "scheduler",
+    },
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from typing import Any
 
 import click
@@ -12,6 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from crawler.cli.common import State, format_option, reports_errors
+from crawler.cluster import MISSING_REDIS, ClusterError
+from crawler.config import ClusterConfig
 from crawler.storage.db import not_created_yet
 from crawler.vocab import ExitCode
 
@@ -30,6 +33,9 @@ def status(state: State, fmt: str) -> None:
     with state.database(read_only=not fresh) as db:
         result = collect_status(db, state.config)
     data = result.data
+    if state.config.cluster is not None:
+        data["nodes"] = cluster_nodes(state.config.cluster, result.problems)
+        result.healthy = result.healthy and not result.problems
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -55,6 +61,46 @@ STATUS_COLUMNS = {
 }
 
 
+def cluster_nodes(cluster: ClusterConfig, problems: list[str]) -> list[dict[str, Any]]:
+    """Every node of the cluster, alive or lost; a Redis that does not answer is a problem (no
+    node can take a source's lease then)."""
+    try:
+        import redis
+
+        from crawler.cluster.connection import Keys, connect
+        from crawler.cluster.nodes import read_nodes
+    except ImportError:
+        problems.append(MISSING_REDIS)
+        return []
+    try:
+        client = connect(cluster)
+        try:
+            return [asdict(node) for node in read_nodes(client, Keys(cluster.key_prefix))]
+        finally:
+            client.close()
+    except (redis.RedisError, ClusterError) as exc:
+        problems.append(f"cluster: Redis is not reachable ({cluster.redis_url}): {exc}")
+        return []
+
+
+NODE_COLUMNS = {
+    "node": "name",
+    "state": "state",
+    "last heartbeat": "heartbeat_at",
+    "crawling": "crawling",
+    "queue": "queue_length",
+    "host": "host",
+    "pid": "pid",
+}
+
+
+def node_cells(node: dict[str, Any]) -> list[str]:
+    return [
+        ", ".join(node[key]) or "-" if key == "crawling" else str(node[key])
+        for key in NODE_COLUMNS.values()
+    ]
+
+
 def print_status(data: dict[str, Any], problems: list[str]) -> None:
     """A table in a terminal; piped or redirected, one tab-separated line per source with every
     value whole (a table would cut or wrap them to the width of a terminal there is not)."""
@@ -71,6 +117,10 @@ def print_status(data: dict[str, Any], problems: list[str]) -> None:
         for s in data["sources"]:
             cells = ("-" if s[key] is None else str(s[key]) for key in STATUS_COLUMNS.values())
             click.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in cells))
+        if "nodes" in data:
+            click.echo("\t".join(NODE_COLUMNS))
+            for node in data["nodes"]:
+                click.echo("\t".join(node_cells(node)))
         for line in [*lines, *(f"problem: {p}" for p in problems)]:
             click.echo(line)
         return
@@ -97,6 +147,16 @@ def print_status(data: dict[str, Any], problems: list[str]) -> None:
             console.print(
                 f"[bold]{escape(s['name'])}[/]: {escape(s['last_error'])}", highlight=False
             )
+    if "nodes" in data:
+        nodes = Table(title="cluster nodes (times in UTC)", title_justify="left")
+        for col in NODE_COLUMNS:
+            nodes.add_column(col, overflow="fold")
+        for node in data["nodes"]:
+            nodes.add_row(
+                *(escape(cell) for cell in node_cells(node)),
+                style="red" if node["state"] == "lost" else None,
+            )
+        console.print(nodes)
     for line in lines:
         console.print(line, highlight=False)
     for problem in problems:

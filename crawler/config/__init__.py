@@ -10,6 +10,7 @@ commands that send need them, so they are resolved by :meth:`Config.with_secrets
 """
 
 from crawler.config.alerting import AlertRoute, AlertsConfig, EmailConfig, SlackConfig
+from crawler.config.cluster import ClusterConfig
 from crawler.config.loading import (
     Config,
     builtin_config_text,
@@ -36,6 +37,7 @@ __all__ = [
     "AlertRoute",
     "AlertsConfig",
     "CHANNEL_SECTIONS",
+    "ClusterConfig",
     "Config",
     "ConfigError",
     "CrawlConfig",

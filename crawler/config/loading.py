@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError, model_validator
 
 from crawler.config.alerting import AlertsConfig
+from crawler.config.cluster import ClusterConfig, check_cluster_database
 from crawler.config.sections import (
     CrawlConfig,
     DatabaseConfig,
@@ -35,6 +36,7 @@ class Config(Section):
     watchlist: list[WatchlistItem] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
     web: WebConfig = WebConfig()
+    cluster: ClusterConfig | None = None
     # Where the config came from, for messages; not a key in the file.
     origin: str = Field(default="built-in default", exclude=True)
 
@@ -100,6 +102,7 @@ def parse_config(text: str, origin: str) -> Config:
     except ValidationError as exc:
         problems = validation_problems(exc, data)
         raise ConfigError(f"config error in {origin}: {problems}") from None
+    check_cluster_database(config.cluster, config.database.url, origin)
     alerts = data.get("alerts")
     if isinstance(alerts, dict):
         config.alerts._unresolved = {

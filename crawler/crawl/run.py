@@ -182,6 +182,10 @@ def scrapy_settings(config: Config, resources: Any) -> Any:
         },
         priority="cmdline",
     )
+    if config.cluster is not None:
+        from crawler.cluster.frontier import frontier_settings
+
+        settings.setdict(frontier_settings(config.cluster), priority="cmdline")
     return settings
 
 
