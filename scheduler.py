@@ -28,10 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts.channels import build_transports
-from alerts.digest import queue_digest
-from alerts.outbox import Dispatcher
-from alerts.spike import check_spike
+from alerts.jobs import AlertJobs
 from crawler.cluster import MISSING_REDIS, ClusterError, NodeAlreadyRunning
 from crawler.config import Config, ConfigError, load_config
 from crawler.crawl.orphans import abandon_orphaned_runs
@@ -50,8 +47,6 @@ log = logging.getLogger("marsad.scheduler")
 BATCH_WINDOW_SECONDS = 0.3
 # How often today's reports are counted against the days before (the spike alert).
 SPIKE_CHECK_SECONDS = 600
-# The last dispatch before exit is bounded too; what it cannot send stays pending.
-DRAIN_SECONDS = 2
 # The main thread's wait for a signal ends when the signal interrupts it; one that comes just
 # before the wait begins, or lands on another thread, has its handler run when the wait times out.
 SIGNAL_POLL_SECONDS = 1.0
@@ -75,7 +70,7 @@ class Daemon:
         self._crawling: set[str] = set()
         self._started: dict[str, float] = {}
         self.scheduler: BackgroundScheduler | None = None
-        self._dispatcher: Dispatcher | None = None
+        self._alert_jobs: AlertJobs | None = None
         # In cluster mode: this daemon as a node, holding the leases of the sources it crawls.
         self.node: Node | None = None
 
@@ -208,65 +203,12 @@ class Daemon:
             and now - self._started.get(s.name, -float("inf")) >= self._interval(s.name) / 2
         ]
 
-    def dispatch_job(self, channel: str, *, draining: bool = False) -> None:
-        """Send what is due on one channel, batch after batch; a stop interrupts unless this is
-        the last drain. Each channel has a job of its own, so that an SMTP server that hangs
-        until its timeout never delays Slack's next round."""
-        deadline = time.monotonic() + DRAIN_SECONDS
-        try:
-            dispatcher = self.dispatcher()
-            while (draining and time.monotonic() < deadline) or not self.stopping:
-                report = dispatcher.dispatch(channel=channel)
-                if report.sent + report.retrying + report.failed == 0:
-                    break
-        except Exception:
-            log.exception("alert dispatch failed (%s)", channel)
-
-    def drain_alerts(self) -> None:
-        """The last dispatch before exit, every channel at once, each within DRAIN_SECONDS."""
-        threads = [
-            threading.Thread(
-                target=self.dispatch_job,
-                args=(channel,),
-                kwargs={"draining": True},
-                name=f"marsad-drain-{channel}",
-            )
-            for channel in Channel
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    def dispatcher(self) -> Dispatcher:
-        if self._dispatcher is None:
+    def alert_jobs(self) -> AlertJobs:
+        """Dispatch, digest and spike check for the loaded config (made anew on a reload)."""
+        if self._alert_jobs is None:
             assert self.db is not None
-            self._dispatcher = Dispatcher(
-                self.db, self.config, build_transports(self.config.alerts)
-            )
-        return self._dispatcher
-
-    def digest_job(self) -> None:
-        try:
-            assert self.db is not None
-            count = queue_digest(self.db, self.config)
-            log.info("daily digest: %s", f"{count} items queued" if count else "nothing to report")
-        except Exception:
-            log.exception("daily digest failed")
-
-    def spike_job(self) -> None:
-        try:
-            assert self.db is not None
-            check = check_spike(self.db, self.config)
-            if check.queued:
-                log.info(
-                    "spike alert queued: %d reports on %s (daily average %.1f)",
-                    check.reports,
-                    check.day,
-                    check.average,
-                )
-        except Exception:
-            log.exception("spike check failed")
+            self._alert_jobs = AlertJobs(self.db, self.config, self.stop_requested)
+        return self._alert_jobs
 
     def maintenance_job(self) -> None:
         try:
@@ -318,9 +260,8 @@ class Daemon:
         outcome = self.crawl(names) if names else CrawlOutcome({}, 0)
         if outcome.returncode == ExitCode.CONFIG:
             return ExitCode.CONFIG
-        self.spike_job()
-        # One attempt per due alert; what fails stays pending for the next dispatch.
-        report = self.dispatcher().dispatch(limit=100_000)
+        self.alert_jobs().spike()
+        report = self.alert_jobs().dispatch_once()
         log.info(
             "dispatch: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed
         )
@@ -363,9 +304,10 @@ class Daemon:
                 next_run_time=datetime.now(UTC) + first_crawl_delay,
             )
         alerts = self.config.alerts
+        jobs = self.alert_jobs()
         for channel in Channel:
             scheduler.add_job(
-                self.dispatch_job,
+                jobs.dispatch,
                 IntervalTrigger(seconds=alerts.dispatch_interval.total_seconds()),
                 args=[channel.value],
                 id=f"dispatch:{channel}",
@@ -375,7 +317,7 @@ class Daemon:
                 next_run_time=datetime.now(UTC),
             )
         scheduler.add_job(
-            self.spike_job,
+            jobs.spike,
             IntervalTrigger(seconds=SPIKE_CHECK_SECONDS),
             id="spike",
             name="spike check",
@@ -383,7 +325,7 @@ class Daemon:
         )
         hour, minute = (int(part) for part in alerts.digest_at.split(":"))
         scheduler.add_job(
-            self.digest_job,
+            jobs.digest,
             CronTrigger(hour=hour, minute=minute, timezone=alerts.digest_timezone),
             id="digest",
             name="daily digest",
@@ -423,7 +365,7 @@ class Daemon:
                 # A stop that came while the running crawls finished wins over the reload.
                 if not self.stopping:
                     self.config = config
-                    self._dispatcher = None
+                    self._alert_jobs = None
                     log.info("config reloaded from %s", config.origin)
                     scheduler = self.start_scheduler()
                     continue
@@ -431,7 +373,7 @@ class Daemon:
             if scheduler.running:
                 scheduler.shutdown(wait=True)
             # What became ready while crawls finished still goes out before the exit.
-            self.drain_alerts()
+            self.alert_jobs().drain()
             log.info("stopped")
             return ExitCode.OK
 

@@ -298,8 +298,12 @@ def test_every_job_has_an_id_and_runs_once_at_a_time(tmp_path: Path) -> None:
     from crawler.config import load_config
     from scheduler import Daemon
 
+    from crawler.storage.db import open_database
+
     config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", QUIET_SOURCE)
-    scheduler = Daemon(load_config(config), config_path=str(config)).build_scheduler()
+    daemon = Daemon(load_config(config), config_path=str(config))
+    daemon.db = open_database(f"sqlite:///{tmp_path / 'm.db'}")  # as `open()` leaves it
+    scheduler = daemon.build_scheduler()
     scheduler.start(paused=True)
     try:
         policies = job_policies(scheduler)
