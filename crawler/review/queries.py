@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.analysis.classify import Classifier
-from crawler.storage.models import Article
+from crawler.storage.models import Article, Development
 from crawler.text.dates import parse_machine_date
 from crawler.vocab import TOPICS
 
@@ -91,21 +91,73 @@ def _json_contains(column: Any, value: str) -> Any:
     return cast(column, String).like(f'%"{value}"%')
 
 
-def select_articles(flt: ArticleFilter) -> Any:
-    when = func.coalesce(Article.published_at, Article.fetched_at)
-    stmt = select(Article).order_by(when.desc(), Article.id.desc())
+def article_time() -> Any:
+    """When an article happened: its publication date, else when it was fetched."""
+    return func.coalesce(Article.published_at, Article.fetched_at)
+
+
+def article_conditions(flt: ArticleFilter) -> list[Any]:
+    """The WHERE conditions of ``flt`` on articles: the one place the filters become SQL, for
+    the list, search, exports and the charts."""
+    when = article_time()
+    conditions: list[Any] = []
     if flt.originals:
-        stmt = stmt.where(Article.duplicate_of.is_(None))
+        conditions.append(Article.duplicate_of.is_(None))
     if flt.topic:
-        stmt = stmt.where(_json_contains(Article.topics, flt.topic))
+        conditions.append(_json_contains(Article.topics, flt.topic))
     if flt.country:
-        stmt = stmt.where(_json_contains(Article.countries, flt.country))
+        conditions.append(_json_contains(Article.countries, flt.country))
     if flt.source:
-        stmt = stmt.where(Article.source == flt.source)
+        conditions.append(Article.source == flt.source)
     if flt.since:
-        stmt = stmt.where(when >= flt.since)
+        conditions.append(when >= flt.since)
     if flt.until:
-        stmt = stmt.where(when < flt.until)
+        conditions.append(when < flt.until)
+    return conditions
+
+
+def select_articles(flt: ArticleFilter) -> Any:
+    when = article_time()
+    stmt = select(Article).where(*article_conditions(flt)).order_by(when.desc(), Article.id.desc())
+    if flt.limit:
+        stmt = stmt.limit(flt.limit)
+    return stmt
+
+
+def development_time() -> Any:
+    """When a development happened: its first report's publication, else when it was made."""
+    return func.coalesce(Development.first_published_at, Development.created_at)
+
+
+def development_conditions(flt: ArticleFilter) -> list[Any]:
+    """``flt`` on developments: a topic among its topics, a country among its countries, a
+    source that ran any of its reports, its first report's date in the range."""
+    when = development_time()
+    conditions: list[Any] = []
+    if flt.topic:
+        conditions.append(
+            or_(Development.topic == flt.topic, _json_contains(Development.topics, flt.topic))
+        )
+    if flt.country:
+        conditions.append(_json_contains(Development.countries, flt.country))
+    if flt.source:
+        conditions.append(
+            exists().where(Article.development_id == Development.id, Article.source == flt.source)
+        )
+    if flt.since:
+        conditions.append(when >= flt.since)
+    if flt.until:
+        conditions.append(when < flt.until)
+    return conditions
+
+
+def select_developments(flt: ArticleFilter) -> Any:
+    """Developments ``flt`` selects, newest first."""
+    stmt = (
+        select(Development)
+        .where(*development_conditions(flt))
+        .order_by(development_time().desc(), Development.id.desc())
+    )
     if flt.limit:
         stmt = stmt.limit(flt.limit)
     return stmt
@@ -183,9 +235,8 @@ CSV_FIELDS = [
 
 
 def csv_row(row: dict[str, Any]) -> dict[str, Any]:
-    flat = dict(row)
-    flat["topics"] = ";".join(row.get("topics", []))
-    flat["countries"] = ";".join(row.get("countries", []))
+    """A row with its lists joined by ";" (of the terms, their names) for one CSV cell."""
+    flat = {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
     flat["terms"] = ";".join(sorted({t["term"] for t in row.get("terms", [])}))
     return flat
 

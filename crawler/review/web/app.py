@@ -8,7 +8,6 @@ stored ``<script>`` would not run.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -24,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.country_names import arabic_country_name
 from crawler.config import Config
 from crawler.review.queries import (
     FilterError,
@@ -33,14 +33,15 @@ from crawler.review.queries import (
     select_articles,
 )
 from crawler.review.search import find_spans, parse_query, search
-from crawler.review.web.exports import KINDS, export_response
+from crawler.review.timeline import copy_counts
+from crawler.review.web.exports import KINDS, developments_response, export_response
 from crawler.review.web.filters import Filters
 from crawler.review.web.security import ReadOnly
 from crawler.review.web.templating import environment
+from crawler.review.web.views import charts_context, sources_context, timeline_context
 from crawler.storage.db import Database
-from crawler.storage.models import MAX_INTEGER, Alert, Article, Development
+from crawler.storage.models import MAX_INTEGER, Article, Development
 from crawler.text.display import segments
-from crawler.vocab import TOPICS
 
 STATIC = Path(__file__).resolve().with_name("static")
 PAGE_SIZE = 50
@@ -56,6 +57,16 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
         from crawler.config import load_config
 
         return config or load_config(None)
+
+    @cache
+    def outlet_titles() -> dict[str, str]:
+        # A source's display name where the config gives one (`title`), else its name.
+        return {s.name: getattr(s, "title", None) or s.name for s in site_config().sources}
+
+    def outlet_label(name: str) -> str:
+        return outlet_titles().get(name, name)
+
+    env.globals["outlet_label"] = outlet_label
 
     @cache
     def analyzer() -> Analyzer:
@@ -91,7 +102,9 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             rows = _rows(session, f, offset)
             has_more = len(rows) > PAGE_SIZE
             rows = rows[:PAGE_SIZE]
-            copies = _copy_counts(session, [r["article"] for r in rows])
+            copies = copy_counts(
+                session, [r["article"].duplicate_of or r["article"].id for r in rows]
+            )
             for r in rows:
                 a = r["article"]
                 r["copies"] = copies.get(a.duplicate_of or a.id, 0)
@@ -179,54 +192,40 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
     def developments_page(request: Request) -> Response:
         with database.read() as session:
             f = filters(request, session)
-            stmt = select(Development).order_by(
-                Development.first_published_at.desc().nulls_last(), Development.id.desc()
-            )
-            devs = [
-                d
-                for d in session.scalars(stmt.limit(1000))
-                if (not f.topic or f.topic in (d.topics or [d.topic]))
-                and (not f.country or f.country in (d.countries or []))
-            ][:300]
-            ids = [d.id for d in devs]
-            # Keyed by the rows' nullable column; only rows of ``ids`` are read.
-            reports: dict[int | None, list[Article]] = defaultdict(list)
-            alerts: dict[int | None, list[Alert]] = defaultdict(list)
-            if ids:
-                when = func.coalesce(Article.published_at, Article.fetched_at)
-                for a in session.scalars(
-                    select(Article)
-                    .where(Article.development_id.in_(ids))
-                    .order_by(when, Article.id)
-                ):
-                    reports[a.development_id].append(a)
-                for al in session.scalars(
-                    select(Alert).where(Alert.development_id.in_(ids)).order_by(Alert.id)
-                ):
-                    alerts[al.development_id].append(al)
-            by_topic: dict[str, list[dict[str, Any]]] = {t: [] for t in TOPICS}
-            for d in devs:
-                items = reports.get(d.id, [])
-                first = next((a for a in items if a.id == d.first_article_id), None)
-                first = first or (items[0] if items else None)
-                follow_ups = [a for a in items if first is None or a.id != first.id]
-                by_topic.setdefault(d.topic, []).append(
-                    {"dev": d, "first": first, "follow_ups": follow_ups, "alerts": alerts[d.id]}
-                )
             return render(
                 "developments.html",
                 f=f,
-                by_topic=[(t, items) for t, items in by_topic.items() if items],
                 choices=choices(session),
-                count=len(devs),
                 page="developments",
+                **timeline_context(session, f),
+            )
+
+    def charts_page(request: Request) -> Response:
+        with database.read() as session:
+            f = filters(request, session)
+            return render(
+                "charts.html",
+                f=f,
+                choices=choices(session),
+                page="charts",
+                **charts_context(session, f, arabic_country_name, outlet_label),
             )
 
     def sources_page(request: Request) -> Response:
         from crawler.review.status import collect_status
 
         status = collect_status(database, site_config())
-        return render("sources.html", status=status.data, page="sources")
+        with database.read() as session:
+            context = sources_context(session, [s["name"] for s in status.data["sources"]])
+        return render("sources.html", status=status.data, page="sources", **context)
+
+    def developments_export(request: Request) -> Response:
+        kind = request.path_params["kind"]
+        if kind not in KINDS:
+            return PlainTextResponse("export is .csv or .jsonl", status_code=404)
+        with database.read() as session:
+            f = filters(request, session)
+        return developments_response(database, f, kind)
 
     def export(request: Request) -> Response:
         kind = request.path_params["kind"]
@@ -248,6 +247,8 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             Route("/", list_page, methods=["GET"]),
             Route("/articles/{article_id:int}", article_page, methods=["GET"]),
             Route("/developments", developments_page, methods=["GET"]),
+            Route("/developments/export.{kind:str}", developments_export, methods=["GET"]),
+            Route("/charts", charts_page, methods=["GET"]),
             Route("/sources", sources_page, methods=["GET"]),
             Route("/export.{kind:str}", export, methods=["GET"]),
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
@@ -255,19 +256,6 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
         exception_handlers={404: not_found, FilterError: bad_filter},
     )
     return ReadOnly(app)
-
-
-def _copy_counts(session: Session, articles: list[Article]) -> dict[int | None, int]:
-    """Copies per story root, for the list's "copies" column."""
-    roots = {a.duplicate_of or a.id for a in articles}
-    if not roots:
-        return {}
-    rows = session.execute(
-        select(Article.duplicate_of, func.count())
-        .where(Article.duplicate_of.in_(roots))
-        .group_by(Article.duplicate_of)
-    ).all()
-    return {root: count for root, count in rows}
 
 
 def _term_spans(article: Article) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
