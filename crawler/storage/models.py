@@ -100,6 +100,8 @@ class Article(Base):
     )
 
     __table_args__ = (
+        # Reports per outlet, originals and copies apart, read from the index alone (the charts).
+        Index("ix_articles_source_duplicate_of", "source", "duplicate_of"),
         # Two originals with the same text cannot both exist: the second writer loses the race
         # and becomes a copy.
         Index(
@@ -168,6 +170,11 @@ class Development(Base):
     last_report_at: Mapped[datetime | None]
     report_count: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The charts count developments per month as index ranges. Migration 0006 also indexes
+    # (countries, first_published_at), on PostgreSQL over the column cast to text (`json` has
+    # no btree order), which a model-level Index cannot say for both databases.
+    __table_args__ = (Index("ix_developments_topic_first", "topic", "first_published_at"),)
 
 
 class Alert(Base):

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp
 from crawler.analysis.analyzer import Analyzer
 from crawler.analysis.country_names import arabic_country_name
 from crawler.config import Config
+from crawler.review.charts import stored_countries
 from crawler.review.queries import (
     FilterError,
     checked_filter,
@@ -86,14 +87,7 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
 
     def choices(session: Session) -> dict[str, list[str]]:
         sources = sorted(session.scalars(select(Article.source).distinct()))
-        countries: set[str] = set()
-        for row in session.scalars(select(Development.countries)):
-            countries.update(row or [])
-        for row in session.scalars(
-            select(Article.countries).where(Article.duplicate_of.is_(None)).limit(2000)
-        ):
-            countries.update(row or [])
-        return {"sources": sources, "countries": sorted(countries)}
+        return {"sources": sources, "countries": stored_countries(session)}
 
     def list_page(request: Request) -> Response:
         with database.read() as session:

@@ -1,0 +1,39 @@
+"""indexes for the review page's charts
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-21 09:00:00
+
+The charts count developments per month by topic and by set of countries, and reports per
+outlet. Each count is an index range: (topic, first_published_at) and (countries,
+first_published_at) for developments, (source, duplicate_of) for articles, so that none reads
+a table's rows. PostgreSQL has no btree order for `json`; its index is on the column as text,
+the expression the chart query compares.
+"""
+
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_developments_topic_first", "developments", ["topic", "first_published_at"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE INDEX ix_developments_countries_first ON developments "
+            "((CAST(countries AS TEXT)), first_published_at)"
+        )
+    else:
+        op.create_index(
+            "ix_developments_countries_first", "developments", ["countries", "first_published_at"]
+        )
+    op.create_index("ix_articles_source_duplicate_of", "articles", ["source", "duplicate_of"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_articles_source_duplicate_of", table_name="articles")
+    op.drop_index("ix_developments_countries_first", table_name="developments")
+    op.drop_index("ix_developments_topic_first", table_name="developments")
