@@ -252,6 +252,55 @@ def test_charts_count_reports_per_outlet(history: History, client: TestClient) -
     assert bars == dict(counted)
 
 
+def test_charts_follow_the_date_and_source_filters(history: History, client: TestClient) -> None:
+    params = {"from": "2026-03-01", "to": "2026-06-30", "source": "nafitha"}
+    html = client.get("/charts", params=params).text
+    svg = re.search(r'<svg class="chart months".*?</svg>', html, re.S).group(0)
+    bars: Counter[str] = Counter()
+    for m in re.finditer(
+        r'<rect class="bar" data-key="[a-z]+" data-month="([\d-]+)" data-count="(\d+)"', svg
+    ):
+        bars[m.group(1)] += int(m.group(2))
+    expected = Counter(
+        d.published.strftime("%Y-%m")
+        for d in history.developments
+        if "nafitha" in d.sources
+        and "2026-03-01" <= d.published.strftime("%Y-%m-%d") <= "2026-06-30"
+    )
+    assert bars == expected and expected
+    # Reports per outlet: nafitha's reports of those developments, originals and copies apart.
+    outlets = re.search(r'<svg class="chart outlets".*?</svg>', html, re.S).group(0)
+    found = {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(
+            r'<rect class="bar (originals|copies)" data-source="nafitha" data-count="(\d+)"',
+            outlets,
+        )
+    }
+    wanted: Counter[str] = Counter()
+    for d in history.developments:
+        if "2026-03-01" <= d.published.strftime("%Y-%m-%d") <= "2026-06-30":
+            for i, source in enumerate(d.sources):
+                if source == "nafitha":
+                    is_copy = i > 0 and i >= len(d.sources) - d.copies
+                    wanted["copies" if is_copy else "originals"] += 1
+    assert found == dict(wanted)
+    assert 'data-source="sawt"' not in outlets
+    # The filters stay in the form and in the export link.
+    assert '<option value="nafitha" selected>' in html
+    assert 'value="2026-03-01"' in html
+    assert 'href="/export.csv?source=nafitha&amp;from=2026-03-01&amp;to=2026-06-30"' in html
+
+
+def test_no_page_writes_one_or_two_with_a_plural(history: History, client: TestClient) -> None:
+    wrong = re.compile(r"(?<![\d.])[12] (تقارير|نسخ|تطورات|مقالات|متابعات|منافذ|أصول|إخفاقات)")
+    for path in ["/", "/developments", "/charts", "/sources", "/?originals=1"]:
+        html = client.get(path).text
+        assert not wrong.search(text_of(html)), (path, wrong.search(text_of(html)))
+    some = history.developments[0].article_ids[0]
+    assert not wrong.search(text_of(client.get(f"/articles/{some}").text))
+
+
 def test_chart_queries_aggregate_in_the_database(history: History, database: Database) -> None:
     flt = ArticleFilter(country="Iran")
     with database.read() as session:

@@ -2,7 +2,7 @@
 
 - developments per month by topic (a development counts once, under its main topic);
 - developments per month by country (once under each of its countries);
-- reports per outlet, originals and copies apart.
+- reports per outlet, originals and copies apart (of the developments the filters select).
 
 All take the page's filters (:class:`ArticleFilter`), through the same conditions as the lists,
 and read indexes only where no filter needs a row (migration 0006).
@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from crawler.review.queries import (
     ArticleFilter,
-    article_conditions,
     development_conditions,
 )
 from crawler.storage.models import Article, Development, UTCDateTime
@@ -167,11 +166,22 @@ def stored_countries(session: Session) -> list[str]:
 
 
 def reports_by_outlet(session: Session, flt: ArticleFilter) -> list[OutletCount]:
-    """Reports per outlet, most first."""
+    """Reports per outlet, most first: every stored report, or, when ``flt`` filters, the
+    reports of the developments it selects (the developments the other two charts count).
+
+    Both read only the (source, development_id, duplicate_of) index; the articles' own topic,
+    country and date columns would mean reading every article row.
+    """
+    conditions: list[Any] = []
+    if flt.topic or flt.country or flt.since or flt.until:
+        chosen = select(Development.id).where(*development_conditions(flt))
+        conditions.append(Article.development_id.in_(chosen))
+    if flt.source:
+        conditions.append(Article.source == flt.source)
     total = func.count()
     rows = session.execute(
         select(Article.source, total, func.count(Article.duplicate_of))
-        .where(*article_conditions(flt))
+        .where(*conditions)
         .group_by(Article.source)
         .order_by(total.desc(), Article.source)
     ).all()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, exists, func, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.analysis.classify import Classifier
@@ -141,9 +141,9 @@ def development_conditions(flt: ArticleFilter) -> list[Any]:
     if flt.country:
         conditions.append(_json_contains(Development.countries, flt.country))
     if flt.source:
-        conditions.append(
-            exists().where(Article.development_id == Development.id, Article.source == flt.source)
-        )
+        # The developments the outlet ran, read from the (source, development_id) index.
+        ran = select(Article.development_id).where(Article.source == flt.source)
+        conditions.append(Development.id.in_(ran))
     if flt.since:
         conditions.append(when >= flt.since)
     if flt.until:

@@ -100,8 +100,9 @@ class Article(Base):
     )
 
     __table_args__ = (
-        # Reports per outlet, originals and copies apart, read from the index alone (the charts).
-        Index("ix_articles_source_duplicate_of", "source", "duplicate_of"),
+        # Reports per outlet, originals and copies apart, and the developments an outlet ran,
+        # read from the index alone (the charts and the source filter of developments).
+        Index("ix_articles_source_development", "source", "development_id", "duplicate_of"),
         # Two originals with the same text cannot both exist: the second writer loses the race
         # and becomes a copy.
         Index(

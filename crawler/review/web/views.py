@@ -16,7 +16,15 @@ from crawler.review.queries import development_conditions
 from crawler.review.runs import run_history
 from crawler.review.timeline import TimelineEntry, timeline
 from crawler.review.web.filters import Filters
-from crawler.review.web.svg import Series, month_grid, month_label, outlet_bars, stacked_months
+from crawler.review.web.svg import (
+    ACCENT,
+    COPY_COLOUR,
+    Series,
+    month_grid,
+    month_label,
+    outlet_bars,
+    stacked_months,
+)
 from crawler.storage.models import Development
 from crawler.text.display import arabic_label
 from crawler.vocab import TOPIC_LABELS, TOPICS
@@ -85,6 +93,8 @@ def charts_context(
         "outlets": outlets,
         "outlet_chart": outlet_bars(outlets[:TOP_OUTLETS], "التقارير حسب المنفذ", outlet_label),
         "month_label": month_label,
+        "original_colour": ACCENT,
+        "copy_colour": COPY_COLOUR,
     }
 
 

@@ -6,8 +6,8 @@ Create Date: 2026-12-21 09:00:00
 
 The charts count developments per month by topic and by set of countries, and reports per
 outlet. Each count is an index range: (topic, first_published_at) and (countries,
-first_published_at) for developments, (source, duplicate_of) for articles, so that none reads
-a table's rows. PostgreSQL has no btree order for `json`; its index is on the column as text,
+first_published_at) for developments, (source, development_id, duplicate_of) for articles (the
+developments an outlet ran, its originals and copies), so that none reads a table's rows. PostgreSQL has no btree order for `json`; its index is on the column as text,
 the expression the chart query compares.
 """
 
@@ -30,10 +30,14 @@ def upgrade() -> None:
         op.create_index(
             "ix_developments_countries_first", "developments", ["countries", "first_published_at"]
         )
-    op.create_index("ix_articles_source_duplicate_of", "articles", ["source", "duplicate_of"])
+    op.create_index(
+        "ix_articles_source_development",
+        "articles",
+        ["source", "development_id", "duplicate_of"],
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_articles_source_duplicate_of", table_name="articles")
+    op.drop_index("ix_articles_source_development", table_name="articles")
     op.drop_index("ix_developments_countries_first", table_name="developments")
     op.drop_index("ix_developments_topic_first", table_name="developments")
