@@ -276,6 +276,8 @@ def test_article_page(site: Site, client: TestClient) -> None:
     assert others
     for other in others:
         assert f'href="/articles/{other["id"]}"' in development
+    # Every report of the development counts, the copies too, in its Arabic form.
+    assert count_of(len(others) + 1, "report") in text_of(development)
 
 
 def test_copy_page_names_the_original_outlet(site: Site, client: TestClient) -> None:
