@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LINT_STAMP := $(VENV)/.installed-lint
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: run test eval lint format bench bench-full install clean
+.PHONY: run test eval lint format bench bench-full chaos install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench: $(BENCH_STAMP)
 
 bench-full: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run --full
+
+# Fault injection on loopback: a table of probe, expected and seen; exits 1 when a row fails.
+chaos: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.chaos
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

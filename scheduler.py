@@ -2,7 +2,7 @@
 waits for signals.
 
 Jobs: one crawl per source at its interval (plus jitter), the alert dispatcher every few
-seconds, the daily digest, and maintenance. Every job has an explicit id, ``coalesce=True``,
+seconds, the spike check every few minutes, the daily digest, and maintenance. Every job has an explicit id, ``coalesce=True``,
 ``max_instances=1`` and a ``misfire_grace_time``. Crawls run in child processes (see
 `crawler.crawl.run`), at most ``crawl.max_parallel_crawls`` at once.
 
@@ -31,18 +31,21 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.channels import build_transports
 from alerts.digest import queue_digest
 from alerts.outbox import Dispatcher
+from alerts.spike import check_spike
 from crawler.config import Config, ConfigError, load_config
 from crawler.crawl.orphans import abandon_orphaned_runs
 from crawler.crawl.run import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl, summary_of
 from crawler.storage.db import Database, DatabaseError, open_database
 from crawler.storage.locking import AlreadyRunning, InstanceLock
-from crawler.vocab import ExitCode
+from crawler.vocab import Channel, ExitCode
 
 log = logging.getLogger("marsad.scheduler")
 
 
 # Sources falling due within this window share one crawl process.
 BATCH_WINDOW_SECONDS = 0.3
+# How often today's reports are counted against the days before (the spike alert).
+SPIKE_CHECK_SECONDS = 600
 # The last dispatch before exit is bounded too; what it cannot send stays pending.
 DRAIN_SECONDS = 2
 # The main thread's wait for a signal ends when the signal interrupts it; one that comes just
@@ -177,17 +180,35 @@ class Daemon:
             and now - self._started.get(s.name, -float("inf")) >= self._interval(s.name) / 2
         ]
 
-    def dispatch_job(self, *, draining: bool = False) -> None:
-        """Send what is due, batch after batch; a stop interrupts unless this is the last drain."""
+    def dispatch_job(self, channel: str, *, draining: bool = False) -> None:
+        """Send what is due on one channel, batch after batch; a stop interrupts unless this is
+        the last drain. Each channel has a job of its own, so that an SMTP server that hangs
+        until its timeout never delays Slack's next round."""
         deadline = time.monotonic() + DRAIN_SECONDS
         try:
             dispatcher = self.dispatcher()
             while (draining and time.monotonic() < deadline) or not self.stopping:
-                report = dispatcher.dispatch()
+                report = dispatcher.dispatch(channel=channel)
                 if report.sent + report.retrying + report.failed == 0:
                     break
         except Exception:
-            log.exception("alert dispatch failed")
+            log.exception("alert dispatch failed (%s)", channel)
+
+    def drain_alerts(self) -> None:
+        """The last dispatch before exit, every channel at once, each within DRAIN_SECONDS."""
+        threads = [
+            threading.Thread(
+                target=self.dispatch_job,
+                args=(channel,),
+                kwargs={"draining": True},
+                name=f"marsad-drain-{channel}",
+            )
+            for channel in Channel
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def dispatcher(self) -> Dispatcher:
         if self._dispatcher is None:
@@ -204,6 +225,20 @@ class Daemon:
             log.info("daily digest: %s", f"{count} items queued" if count else "nothing to report")
         except Exception:
             log.exception("daily digest failed")
+
+    def spike_job(self) -> None:
+        try:
+            assert self.db is not None
+            check = check_spike(self.db, self.config)
+            if check.queued:
+                log.info(
+                    "spike alert queued: %d reports on %s (daily average %.1f)",
+                    check.reports,
+                    check.day,
+                    check.average,
+                )
+        except Exception:
+            log.exception("spike check failed")
 
     def maintenance_job(self) -> None:
         try:
@@ -244,6 +279,7 @@ class Daemon:
         outcome = self.crawl(names) if names else CrawlOutcome({}, 0)
         if outcome.returncode == ExitCode.CONFIG:
             return ExitCode.CONFIG
+        self.spike_job()
         # One attempt per due alert; what fails stays pending for the next dispatch.
         report = self.dispatcher().dispatch(limit=100_000)
         log.info(
@@ -257,6 +293,8 @@ class Daemon:
             executors={
                 "default": ThreadPoolExecutor(4),
                 "crawls": ThreadPoolExecutor(self.config.crawl.max_parallel_crawls),
+                # One thread per channel's dispatch job: a hung channel never takes another's.
+                "dispatch": ThreadPoolExecutor(len(Channel)),
             },
             job_defaults={"coalesce": True, "max_instances": 1},
         )
@@ -276,13 +314,23 @@ class Daemon:
                 next_run_time=datetime.now(UTC) + timedelta(seconds=0.1),
             )
         alerts = self.config.alerts
+        for channel in Channel:
+            scheduler.add_job(
+                self.dispatch_job,
+                IntervalTrigger(seconds=alerts.dispatch_interval.total_seconds()),
+                args=[channel.value],
+                id=f"dispatch:{channel}",
+                name=f"dispatch {channel} alerts",
+                executor="dispatch",
+                misfire_grace_time=30,
+                next_run_time=datetime.now(UTC),
+            )
         scheduler.add_job(
-            self.dispatch_job,
-            IntervalTrigger(seconds=alerts.dispatch_interval.total_seconds()),
-            id="dispatch",
-            name="dispatch alerts",
-            misfire_grace_time=30,
-            next_run_time=datetime.now(UTC),
+            self.spike_job,
+            IntervalTrigger(seconds=SPIKE_CHECK_SECONDS),
+            id="spike",
+            name="spike check",
+            misfire_grace_time=SPIKE_CHECK_SECONDS,
         )
         hour, minute = (int(part) for part in alerts.digest_at.split(":"))
         scheduler.add_job(
@@ -333,7 +381,7 @@ class Daemon:
             if scheduler.running:
                 scheduler.shutdown(wait=True)
             # What became ready while crawls finished still goes out before the exit.
-            self.dispatch_job(draining=True)
+            self.drain_alerts()
             log.info("stopped")
             return ExitCode.OK
 

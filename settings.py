@@ -34,6 +34,11 @@ DOWNLOAD_HANDLERS = {
 }
 REMOTE_CONTROL_ENABLED = False
 DNS_TIMEOUT = 20
+# Scrapy's caching resolver, refusing non-public addresses (crawler/crawl/addresses.py); the
+# config decides what it allows, through these two settings.
+TWISTED_DNS_RESOLVER = "crawler.crawl.addresses.GuardedResolver"
+MARSAD_ALLOW_PRIVATE_ADDRESSES = False
+MARSAD_PRIVATE_HOSTS: list[str] = []
 # Each crawl is one short run of one or a few sources; the reactor must not wait on stragglers.
 CLOSESPIDER_TIMEOUT = 0
 
@@ -45,6 +50,8 @@ DEFAULT_REQUEST_HEADERS = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.crawl.middlewares.CachedRobotsTxtMiddleware": 100,
+    # Past the retry middleware (550) on the way out, so that a refused request is not retried.
+    "crawler.crawl.addresses.AddressRefusalMiddleware": 560,
 }
 
 ITEM_PIPELINES = {

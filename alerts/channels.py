@@ -1,8 +1,10 @@
-"""The configured alert channels, built from `[alerts.slack]` and `[alerts.email]`.
+"""The configured alert channels, built from `[alerts.slack]` and `[alerts.email]`, and each
+route's targets (`[[alerts.routes]]`), keyed by destination name (``slack``,
+``email@route0``; `crawler.storage.outbox.Destination`).
 
 With no channel configured, alerts go to the log so that `make run` still shows them. Which
-channels there are, and which can thread, is storage's to say
-(`crawler.storage.outbox.channel_names`): it queues the rows.
+destinations an alert has, and which can thread, is storage's to say
+(`crawler.storage.outbox.destinations`): it queues the rows.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from alerts.render import AlertMessage, render_slack
 from alerts.transport import Transport
 from crawler.config import AlertsConfig
+from crawler.storage.outbox import Destination
 
 log = logging.getLogger("marsad.alerts")
 
@@ -50,8 +53,10 @@ def build_transports(alerts: AlertsConfig) -> dict[str, Transport]:
                 slack.webhook_url.get_secret_value(), timeout=timeout
             )
     mail = alerts.email
-    if mail is not None:
-        transports["email"] = SmtpTransport(
+
+    def smtp(recipients: list[str]) -> SmtpTransport:
+        assert mail is not None
+        return SmtpTransport(
             mail.smtp_host,
             mail.smtp_port,
             starttls=mail.starttls,
@@ -59,9 +64,29 @@ def build_transports(alerts: AlertsConfig) -> dict[str, Transport]:
             username=mail.username,
             password=mail.password.get_secret_value() if mail.password else None,
             sender=mail.sender,
-            recipients=list(mail.recipients),
+            recipients=recipients,
             timeout=mail.timeout.total_seconds(),
         )
-    if not transports:
+
+    if mail is not None:
+        transports["email"] = smtp(list(mail.recipients))
+    for i, route in enumerate(alerts.routes):
+        # The config checked that a route's channel has its server: a bot token, SMTP settings.
+        if route.slack_webhook_url is not None:
+            transports[Destination("slack", i).name] = SlackWebhookTransport(
+                route.slack_webhook_url.get_secret_value(),
+                timeout=slack.timeout.total_seconds() if slack else 10,
+            )
+        elif route.slack_channel and slack is not None and slack.bot_token is not None:
+            transports[Destination("slack", i).name] = SlackBotTransport(
+                slack.bot_token.get_secret_value(),
+                route.slack_channel,
+                base_url=slack.api_base_url,
+                timeout=slack.timeout.total_seconds(),
+            )
+        if route.email_recipients and mail is not None:
+            transports[Destination("email", i).name] = smtp(list(route.email_recipients))
+    if not {"slack", "email"} & transports.keys():
+        # What no route takes goes to the default channels, here the log.
         transports["log"] = LogTransport()
     return transports

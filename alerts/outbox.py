@@ -19,14 +19,13 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
 
-from alerts.render import AlertMessage, DigestItem
+from alerts.messages import build_message, list_item
 from alerts.transport import PermanentError, TransientError, Transport
 from crawler.config import Config
 from crawler.storage.db import Database
 from crawler.storage.models import Alert, Article, utcnow
-from crawler.storage.outbox import queue
+from crawler.storage.outbox import destination_of, queue
 from crawler.vocab import AlertKind
 
 log = logging.getLogger("marsad.alerts")
@@ -66,7 +65,8 @@ class Dispatcher:
 
     # --- claiming ---------------------------------------------------------------------------
 
-    def claim(self, limit: int = 100) -> list[int]:
+    def claim(self, limit: int = 100, channel: str | None = None) -> list[int]:
+        """Lease up to `limit` due alerts, of one channel when `channel` is given."""
         now = utcnow()
         with self.db.write() as session:
             stmt = (
@@ -80,6 +80,8 @@ class Dispatcher:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
+            if channel is not None:
+                stmt = stmt.where(Alert.channel == channel)
             ids = list(session.scalars(stmt))
             if ids:
                 session.execute(
@@ -91,13 +93,15 @@ class Dispatcher:
 
     # --- dispatching ------------------------------------------------------------------------
 
-    def dispatch(self, limit: int = 100) -> DispatchReport:
-        """One attempt for every due alert (up to `limit`).
+    def dispatch(self, limit: int = 100, channel: str | None = None) -> DispatchReport:
+        """One attempt for every due alert (up to `limit`), of one channel when given.
 
-        Each channel sends from its own thread, so that a server that hangs until its timeout
-        (SMTP that accepts and never answers) does not hold back the other channels' alerts."""
+        Each destination sends from its own thread, so that a server that hangs until its
+        timeout (SMTP that accepts and never answers) does not hold back the others' alerts in
+        this round; the daemon also claims each channel in a job of its own, so that the next
+        round of one channel never waits for another's slow round."""
         report = DispatchReport()
-        ids = self.claim(limit)
+        ids = self.claim(limit, channel)
         if not ids:
             return report
         by_channel = self._fold_excess_new(ids, report)
@@ -115,19 +119,19 @@ class Dispatcher:
         return report
 
     def _fold_excess_new(self, ids: list[int], report: DispatchReport) -> dict[str, list[int]]:
-        """Beyond `alerts.max_per_run` new alerts on a channel, one summary lists the rest.
+        """Beyond `alerts.max_per_run` new alerts to a destination, one summary lists the rest.
 
-        Returns the ids left to send, by channel, in claim order."""
+        Returns the ids left to send, by destination, in claim order."""
         cap = self.config.alerts.max_per_run
         with self.db.write() as session:
             rows = list(session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id)))
-            new_by_channel: dict[str, list[Alert]] = {}
+            new_by_destination: dict[str, list[Alert]] = {}
             for row in rows:
                 if row.kind == AlertKind.NEW:
-                    new_by_channel.setdefault(row.channel, []).append(row)
+                    new_by_destination.setdefault(destination_of(row).name, []).append(row)
             folded: set[int] = set()
             summary_keys: list[str] = []
-            for channel, news in new_by_channel.items():
+            for name, news in new_by_destination.items():
                 excess = news[cap:]
                 if not excess:
                     continue
@@ -135,37 +139,35 @@ class Dispatcher:
                 for row in excess:
                     article = session.get(Article, row.article_id) if row.article_id else None
                     if article is not None:
-                        items.append([article.title, article.url, article.source, article.topics])
+                        items.append(list_item(article))
                     row.status, row.sent_at, row.lease_until = "sent", utcnow(), None
                     row.payload = {**(row.payload or {}), "in_summary": True}
                     folded.add(row.id)
                 key = f"summary:{excess[0].id}"
-                summary_keys.append(f"{key}:{channel}")
+                summary_keys.append(f"{key}:{name}")
                 queue(
                     session,
                     key=key,
                     kind=AlertKind.SUMMARY,
-                    channels=[channel],
+                    channels=[destination_of(excess[0])],
                     payload={"items": items},
                 )
                 report.summarized += len(excess)
             session.flush()
-            channel_of = {row.id: row.channel for row in rows}
+            destination = {row.id: destination_of(row).name for row in rows}
             if summary_keys:
-                summaries = session.execute(
-                    select(Alert.id, Alert.channel).where(Alert.key.in_(summary_keys))
-                ).all()
+                summaries = list(session.scalars(select(Alert).where(Alert.key.in_(summary_keys))))
                 session.execute(
                     update(Alert)
-                    .where(Alert.id.in_([summary_id for summary_id, _ in summaries]))
+                    .where(Alert.id.in_([summary.id for summary in summaries]))
                     .values(lease_until=utcnow() + self.lease, attempts=Alert.attempts + 1)
                 )
-                ids = ids + [summary_id for summary_id, _ in summaries]
-                channel_of.update(summaries)
+                ids = ids + [summary.id for summary in summaries]
+                destination.update((s.id, destination_of(s).name) for s in summaries)
         to_send: dict[str, list[int]] = {}
         for alert_id in ids:
-            if alert_id not in folded and alert_id in channel_of:
-                to_send.setdefault(channel_of[alert_id], []).append(alert_id)
+            if alert_id not in folded and alert_id in destination:
+                to_send.setdefault(destination[alert_id], []).append(alert_id)
         return to_send
 
     def _send(self, alert_id: int, report: DispatchReport) -> None:
@@ -173,9 +175,10 @@ class Dispatcher:
             row = session.get(Alert, alert_id)
             if row is None or row.status != "pending":
                 return
-            transport = self.transports.get(row.channel)
-            message, reply_to = build_message(session, row)
-            attempts, channel = row.attempts, row.channel
+            channel = destination_of(row).name
+            transport = self.transports.get(channel)
+            message, reply_to = build_message(session, row, self.config)
+            attempts = row.attempts
         if transport is None:
             self._finish(alert_id, "failed", error=f"channel {channel} is not configured")
             report.failed += 1
@@ -234,54 +237,3 @@ class Dispatcher:
                     last_error=error[:2000],
                 )
             )
-
-
-def build_message(session: Session, row: Alert) -> tuple[AlertMessage, str | None]:
-    """The renderable message for an outbox row, and the id of the message it replies to."""
-    payload = row.payload or {}
-    if row.kind in {AlertKind.DIGEST, AlertKind.SUMMARY}:
-        items: list[DigestItem | tuple[Any, ...]] = [
-            DigestItem(*item) for item in payload.get("items", [])
-        ]
-        return AlertMessage(
-            kind=row.kind, alert_id=row.id, items=items, note=payload.get("note")
-        ), None
-    if row.kind in {AlertKind.SOURCE_HEALTH, AlertKind.TEST}:
-        return AlertMessage(
-            kind=row.kind,
-            alert_id=row.id,
-            headline=payload.get("headline", ""),
-            note=payload.get("note"),
-        ), None
-    article = session.get(Article, row.article_id) if row.article_id else None
-    if article is None:
-        return AlertMessage(kind=row.kind, alert_id=row.id, note="the article was removed"), None
-    topics = list(article.topics or [])
-    topic = topics[0] if topics else None
-    evidence = (article.evidence or {}).get(topic) if topic else None
-    terms = sorted({t["text"] for t in article.terms or [] if evidence and t["text"] in evidence})
-    message = AlertMessage(
-        kind=row.kind,
-        alert_id=row.id,
-        development_id=row.development_id,
-        headline=article.title,
-        topics=topics,
-        url=article.url,
-        outlet=article.source,
-        published_at=article.published_at,
-        countries=list(article.countries or []),
-        evidence=evidence,
-        highlight_terms=list(terms),
-        thread_key=f"dev-{row.development_id}" if row.development_id else None,
-    )
-    reply_to = None
-    if row.kind == AlertKind.FOLLOW_UP and row.development_id is not None:
-        reply_to = session.scalar(
-            select(Alert.external_id).where(
-                Alert.development_id == row.development_id,
-                Alert.kind == AlertKind.NEW,
-                Alert.channel == row.channel,
-                Alert.status == "sent",
-            )
-        )
-    return message, reply_to

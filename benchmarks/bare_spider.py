@@ -102,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ITEM_PIPELINES": {},
             "EXTENSIONS": {},
             "LOG_LEVEL": "WARNING",
+            "MARSAD_ALLOW_PRIVATE_ADDRESSES": True,
         },
         priority="cmdline",
     )

@@ -131,6 +131,8 @@ def write_bench_config(
         "[crawl]",
         "download_delay = 0",
         "robots_txt = false",
+        # The generated web is served on loopback.
+        "allow_private_addresses = true",
         'timeout = "30s"',
         f"concurrent_requests_per_host = {per_host}",
         "max_articles_per_run = 100000",

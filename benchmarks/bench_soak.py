@@ -429,6 +429,7 @@ url = "{db_url}"
 download_delay = 0
 robots_txt = true
 timeout = "5s"
+allow_private_addresses = true
 
 [alerts]
 dispatch_interval = "1s"

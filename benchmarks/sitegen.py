@@ -456,6 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.selftest:
             _selftest(web, args.workers)
         if args.serve:
+            # The generated web is on loopback, which a crawl refuses unless told otherwise.
+            print("[crawl]\nallow_private_addresses = true\n")
             print(web.sources_toml(["sitemap"]))
             try:
                 while True:

@@ -37,6 +37,15 @@ class SourceKind(StrEnum):
     LISTING = "listing"
 
 
+class Channel(StrEnum):
+    """The `channel` of an alert row: where it goes (a route's target is one of these too)."""
+
+    SLACK = "slack"
+    EMAIL = "email"
+    # Where alerts go when no channel is configured: they are logged and count as sent.
+    LOG = "log"
+
+
 class AlertKind(StrEnum):
     NEW = "new"
     FOLLOW_UP = "follow-up"
@@ -44,6 +53,7 @@ class AlertKind(StrEnum):
     SUMMARY = "summary"
     SOURCE_HEALTH = "source-health"
     TEST = "test"
+    SPIKE = "spike"
 
 
 class ExitCode(IntEnum):
@@ -72,4 +82,5 @@ ALERT_KIND_LABELS: dict[str, tuple[str, str]] = {
     AlertKind.SUMMARY: ("تنبيهات إضافية", "More alerts"),
     AlertKind.SOURCE_HEALTH: ("حالة المصادر", "Source health"),
     AlertKind.TEST: ("رسالة اختبار", "Test message"),
+    AlertKind.SPIKE: ("ارتفاع مفاجئ في التغطية", "Coverage spike"),
 }

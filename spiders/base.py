@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from crawler.analysis.extract import decode_html
 from crawler.config import Source
+from crawler.crawl.addresses import AddressRefused
 from crawler.crawl.resources import Resources, resources_for
 from crawler.text.dates import FUTURE_TOLERANCE
 from crawler.text.urls import canonicalize_url
@@ -63,6 +64,8 @@ def error_kind(failure: Failure) -> str:
     from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
     exc = failure.value
+    if isinstance(exc, AddressRefused):
+        return "refused"
     kinds: list[tuple[tuple[type[BaseException], ...], str]] = [
         ((TimeoutError, TCPTimedOutError, scrapy_errors.DownloadTimeoutError), "timeout"),
         ((DNSLookupError, scrapy_errors.CannotResolveHostError), "dns"),
@@ -144,9 +147,18 @@ class SourceSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Request]:
         yield self.index_request(self.source.url)
 
+    @property
+    def backfill_since(self) -> datetime | None:
+        """Set when this crawl is a backfill: indexes are read in full, and what they date
+        before this is left alone."""
+        return self.res.backfill_since
+
     def index_request(self, url: str, *, remembered: bool = False) -> Request:
         self.requested_indexes.add(url)
-        etag, last_modified = self.res.store.feed_validators(url)
+        # A backfill reads every index in full: an unchanged one still lists older articles.
+        etag, last_modified = (
+            (None, None) if self.backfill_since else self.res.store.feed_validators(url)
+        )
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -230,6 +242,11 @@ class SourceSpider(scrapy.Spider):
             if key not in listed:
                 listed[key], published[key] = listed_at, raw_url
         stats = self.crawler.stats
+        if self.backfill_since is not None:
+            since = self.backfill_since
+            old = {url for url, when in listed.items() if when is not None and when < since}
+            stats.inc_value("marsad/skipped_old", len(old))
+            listed = {url: when for url, when in listed.items() if url not in old}
         stats.inc_value("marsad/listed", len(listed))
         now = datetime.now(UTC)
         future = {
@@ -288,6 +305,9 @@ class SourceSpider(scrapy.Spider):
         deferred = stats.get_value("marsad/deferred_to_next_run", 0)
         index_errors = stats.get_value("marsad/index_errors", 0)
         if reason != "finished" or self.article_errors or self.item_errors or deferred:
+            return
+        if self.backfill_since is not None:
+            # A backfill skipped what its date excludes; the next crawl must not get a 304.
             return
         if index_errors:
             # A child sitemap failed: a 304 on its index next time would skip it.

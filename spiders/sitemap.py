@@ -16,8 +16,12 @@ from spiders.feed import SalvagedXml, entry_date, local_name, parse_xml
 
 
 def sitemap_entries(
-    root: etree._Element, bad_dates: list[str] | None = None
+    root: etree._Element,
+    bad_dates: list[str] | None = None,
+    child_dates: dict[str, datetime | None] | None = None,
 ) -> tuple[list[tuple[str, datetime | None]], list[str]]:
+    """([(article URL, its date)], [child sitemap URLs]); `child_dates` collects each child's
+    lastmod."""
     entries: list[tuple[str, datetime | None]] = []
     children: list[str] = []
     is_index = local_name(root.tag) == "sitemapindex"
@@ -33,10 +37,12 @@ def sitemap_entries(
                 dates.append(entry_date(child.text, bad_dates))
         if not loc:
             continue
+        known = [d for d in dates if d is not None]
         if is_index or local_name(node.tag) == "sitemap":
             children.append(loc)
+            if child_dates is not None:
+                child_dates[loc] = max(known) if known else None
         else:
-            known = [d for d in dates if d is not None]
             entries.append((loc, max(known) if known else None))
     return entries, children
 
@@ -58,13 +64,21 @@ class SitemapSpider(SourceSpider):
             self.count_error("parse_error", f"{response.url}: {salvaged}")
             root = salvaged.root
         bad_dates: list[str] = []
-        entries, children = sitemap_entries(root, bad_dates)
+        child_dates: dict[str, datetime | None] = {}
+        entries, children = sitemap_entries(root, bad_dates, child_dates)
         self.count_bad_dates(response, bad_dates)
         if children:
             # Remembered so that when this index answers 304 the children are still asked
             # (conditionally): an index's own validators need not change when a child does.
             self.res.store.remember_index_children(self.source.name, children)
-        if self.source.max_age is not None:
+        since = self.backfill_since
+        if since is not None:
+            # A backfill goes back to its date (its articles are filtered as they are listed):
+            # a nested sitemap last modified before it lists nothing newer.
+            stale = {c for c in children if (when := child_dates.get(c)) and when < since}
+            self.crawler.stats.inc_value("marsad/skipped_old_sitemaps", len(stale))
+            children = [c for c in children if c not in stale]
+        elif self.source.max_age is not None:
             oldest = datetime.now(UTC) - self.source.max_age
             old = [e for e in entries if e[1] is not None and e[1] < oldest]
             self.crawler.stats.inc_value("marsad/skipped_old", len(old))

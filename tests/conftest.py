@@ -67,7 +67,12 @@ def web() -> Iterator:
         yield running
 
 
-def write_config(path: Path, db_url: str, body: str, *, crawl: str = "") -> Path:
-    text = f'[database]\nurl = "{db_url}"\n\n[crawl]\ndownload_delay = 0\nrobots_txt = true\ntimeout = "5s"\n{crawl}\n{body}'
+def write_config(
+    path: Path, db_url: str, body: str, *, crawl: str = "", private_addresses: bool = True
+) -> Path:
+    """A config for the loopback fixture servers, which only a crawl that allows private
+    addresses may fetch (`private_addresses=False` leaves the default guard on)."""
+    allow = "allow_private_addresses = true\n" if private_addresses else ""
+    text = f'[database]\nurl = "{db_url}"\n\n[crawl]\ndownload_delay = 0\nrobots_txt = true\ntimeout = "5s"\n{allow}{crawl}\n{body}'
     path.write_text(text, encoding="utf-8")
     return path

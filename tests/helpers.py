@@ -1,19 +1,25 @@
 """Running the `marsad` command: in this process with click's CliRunner (`invoke_marsad`), or
 as a real process where the process is the point: signals, locks, the daemon (`run_marsad`,
-`start_marsad`)."""
+`start_marsad`, `DaemonProcess`). The fault-injection script (benchmarks/chaos.py) starts its
+daemons with these too."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,6 +102,91 @@ def start_marsad(
         stderr=stderr,
         start_new_session=True,
     )
+
+
+class DaemonProcess:
+    """`marsad run` as a process (see `start_marsad`), its stderr appended to `log`; `kill()`
+    ends it with its process group, crawl children included. Used as a context manager, it is
+    started on entry and killed on exit."""
+
+    def __init__(self, config: Path, log: Path) -> None:
+        self.config = config
+        self.log_path = log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def start(self) -> DaemonProcess:
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in kill())
+        self.proc = start_marsad("run", config=self.config, stderr=self._log)
+        return self
+
+    def __enter__(self) -> DaemonProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text("utf-8", errors="replace")
+
+    def wait_log(self, text: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log:
+                return
+            assert self.proc is not None and self.proc.poll() is None, self.log[-3000:]
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not logged within {timeout}s:\n{self.log[-3000:]}")
+
+    def terminate(self, timeout: float = 15) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # any crawl child left behind
+        if self._log is not None:
+            self._log.close()
+
+
+def fast_config(tmp_path: Path, db_url: str, sources: str, alerts: str = "") -> Path:
+    """`tmp_path/marsad.toml` for a daemon on loopback: alerts dispatched every half second,
+    retried after a second, a dead dispatcher's claims free again after three."""
+    body = f"""[alerts]
+dispatch_interval = "0.5s"
+retry_backoff = "1s"
+dispatch_lease = "3s"
+{alerts}
+
+{sources}"""
+    return write_config(tmp_path / "marsad.toml", db_url, body)
+
+
+def alive(pid: int) -> bool:
+    """The process runs (a zombie, dead and not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {timeout}s")
 
 
 def stored_articles(config: Path, *extra: str) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,39 @@ def test_a_send_after_a_failure_clears_the_error(
     with database.read() as session:
         row = session.scalars(select(Alert)).one()
         assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
+
+
+def test_slack_rounds_go_on_while_an_email_round_hangs(
+    tmp_path: Path, db_url: str, database: Database, slack: FakeSlack, silent_smtp: int
+) -> None:
+    """The daemon claims each channel in its own job: an alert queued while SMTP holds the
+    email round for its whole timeout still goes to Slack on Slack's next round."""
+    from scheduler import Daemon
+
+    cfg = dispatcher_config(tmp_path, db_url, slack, silent_smtp)
+    cfg = cfg.model_copy(
+        update={
+            "alerts": cfg.alerts.model_copy(update={"dispatch_interval": timedelta(seconds=0.2)})
+        }
+    )
+    for i in range(3):  # three emails: a shared round would hold Slack for 3 x the timeout
+        queue_test_alert(database, f"test:mail{i}", ["email"])
+    daemon = Daemon(cfg, config_path=None)
+    daemon.db = database
+    scheduler = daemon.build_scheduler()
+    for job in scheduler.get_jobs():
+        if not job.id.startswith("dispatch:"):
+            job.remove()
+    scheduler.start()
+    try:
+        time.sleep(0.5)  # the email round is now waiting on the silent server
+        queue_test_alert(database, "test:late", ["slack"])
+        queued = time.monotonic()
+        while not slack.posts and time.monotonic() - queued < EMAIL_TIMEOUT * 3:
+            time.sleep(0.05)
+        waited = time.monotonic() - queued
+    finally:
+        daemon.stopping = True
+        scheduler.shutdown(wait=True)
+    assert len(slack.posts) == 1
+    assert waited < EMAIL_TIMEOUT / 2, f"Slack waited {waited:.1f}s behind the email round"

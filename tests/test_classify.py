@@ -228,10 +228,10 @@ def test_delivery_denied_after_the_system_name(clf: Classifier, matcher: Matcher
         "بغداد على وشك توقيع عقد لشراء إس-400",
     ],
 )
-def test_about_to_sign_is_contract_and_negotiation(
-    clf: Classifier, matcher: Matcher, title: str
-) -> None:
-    assert run(clf, matcher, title).topics == ["contract", "negotiation"]
+def test_about_to_sign_is_a_contract(clf: Classifier, matcher: Matcher, title: str) -> None:
+    # A signing announced as imminent is labelled a contract (the labels' convention:
+    # "announced as about to be signed"), not talks as well.
+    assert run(clf, matcher, title).topics == ["contract"]
 
 
 def test_no_deal_headline_is_negotiation(clf: Classifier, matcher: Matcher) -> None:
@@ -311,14 +311,18 @@ def test_countries_from_adjectives_and_capitals(clf: Classifier, matcher: Matche
     assert c.countries == ["China", "Russia"]
 
 
-def test_seller_as_origin_is_not_an_actor_in_a_sanction_story(
+def test_seller_is_a_party_of_a_sanction_story_only_when_named(
     clf: Classifier, matcher: Matcher
 ) -> None:
+    # The labels' convention (real news, issue 15): in a sanction over the system the
+    # seller is a party when the text names it ("من روسيا", "المنظومة الروسية").
     title = "واشنطن تدرس إعفاء الهند من عقوبات كاتسا"
-    body = "تدرس الإدارة الأمريكية إعفاء الهند من العقوبات بسبب شرائها منظومة إس-400 من روسيا."
+    body = "تدرس الإدارة الأمريكية إعفاء الهند من العقوبات بسبب شرائها منظومة إس-400."
     c = run(clf, matcher, title, body)
     assert c.topics == ["sanction"]
     assert c.countries == ["India", "United States"]
+    named = run(clf, matcher, title, body.replace("إس-400.", "إس-400 من روسيا."))
+    assert named.countries == ["India", "Russia", "United States"]
     # In a sale the seller acts, however it is named.
     sale = run(clf, matcher, "الهند توقع عقداً لشراء إس-400 من روسيا")
     assert "Russia" in sale.countries
@@ -343,8 +347,8 @@ def test_actor_in_a_supporting_sentence_counts(clf: Classifier, matcher: Matcher
 
 
 def test_product_adjective_is_not_an_actor(clf: Classifier, matcher: Matcher) -> None:
-    c = run(clf, matcher, "لجنة في الكونغرس تقر عقوبات على تركيا لشرائها المنظومة الروسية إس-400")
-    assert c.countries == ["Turkey", "United States"]
+    c = run(clf, matcher, "تركيا تتسلم الدفعة الأولى من إس-400 رغم الضغوط الأمريكية")
+    assert c.countries == ["Russia", "Turkey"]
 
 
 def test_location_is_not_an_actor(clf: Classifier, matcher: Matcher) -> None:

@@ -3,6 +3,7 @@ commands resolve (`run`, `alerts test`, `alerts retry`), with a clear error when
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -305,3 +306,148 @@ def test_a_reload_with_a_missing_secret_keeps_the_running_config(
     with caplog.at_level("ERROR"):
         assert daemon.read_config() is None
     assert f"environment variable {HOOK_VAR} is not set" in caplog.text
+
+
+# --- routes, the review site, source titles -----------------------------------------------
+
+BOT = '[alerts.slack]\nbot_token = "xoxb-1"\nchannel = "#s400"\n'
+MAIL = '[alerts.email]\nsmtp_host = "127.0.0.1"\nsender = "m@example.org"\nrecipients = ["d@example.org"]\n'
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"),
+    [
+        (
+            'topics = ["sanctions"]\nslack_channel = "#c"',
+            "alerts.routes[0].topics[0]: Input should be 'contract', 'negotiation', 'delivery', "
+            "'sanction' or 'other'",
+        ),
+        (
+            'topics = ["other"]\nslack_channel = "#c"',
+            "alerts.routes[0].topics: other: not in alerts.topics (contract, negotiation, "
+            "delivery, sanction), so never alerted",
+        ),
+        (
+            'countries = ["Narnia"]\nslack_channel = "#c"',
+            "alerts.routes[0].countries: unknown country 'Narnia': write its English short name "
+            "(Turkey) or an Arabic name (تركيا)",
+        ),
+        ('slack_channel = "#c"', "alerts.routes[0]: a route needs topics or countries"),
+        ('topics = ["sanction"]', "alerts.routes[0]: a route needs somewhere to send"),
+        (
+            'topics = ["sanction"]\nslack_channel = "#c"\nslack_webhook_url = "https://h.example/x"',
+            "alerts.routes[0]: choose slack_channel or slack_webhook_url, not both",
+        ),
+        (
+            'topics = ["sanction"]\nslack_channel = "two words"',
+            "alerts.routes[0].slack_channel: 'two words' is not a Slack channel",
+        ),
+        (
+            'topics = ["sanction"]\nslack_webhook_url = "http://hooks.example/s3cret"',
+            "alerts.routes[0].slack_webhook_url: a Slack webhook must be an https:// URL",
+        ),
+        (
+            'topics = ["sanction"]\nemail_recipients = ["desk"]',
+            "alerts.routes[0].email_recipients: 'desk' is not an email address",
+        ),
+        (
+            'topics = ["sanction"]\nemail_recipients = []',
+            "alerts.routes[0].email_recipients: list at least one address",
+        ),
+        ('topics = ["sanction"]\nchannel = "#c"', "alerts.routes[0].channel: unknown key"),
+    ],
+)
+def test_a_route_mistake_names_its_key(route: str, expected: str) -> None:
+    message = error_of(f"{BOT}\n{MAIL}\n[[alerts.routes]]\n{route}\n")
+    assert message.startswith(f"config error in x.toml: {expected}"), message
+    assert "s3cret" not in message
+
+
+def test_a_route_needs_the_channel_it_sends_through() -> None:
+    second = '[[alerts.routes]]\ntopics = ["contract"]\nemail_recipients = ["a@example.org"]\n'
+    assert error_of(
+        f'{second}\n[[alerts.routes]]\ntopics = ["sanction"]\nslack_channel = "#c"\n'
+    ) == (
+        "config error in x.toml: alerts.routes[0].email_recipients: sending mail needs the "
+        "[alerts.email] server settings"
+    )
+    webhook = '[alerts.slack]\nwebhook_url = "https://hooks.example/x"\n'
+    assert error_of(
+        f'{webhook}\n[[alerts.routes]]\ntopics = ["sanction"]\nslack_channel = "#c"\n'
+    ) == (
+        "config error in x.toml: alerts.routes[0].slack_channel: posting to a channel needs "
+        "[alerts.slack] with bot_token (or give the route its own slack_webhook_url)"
+    )
+
+
+def test_route_countries_are_read_as_the_filters_read_them() -> None:
+    config = parse_config(
+        f'{MAIL}\n[[alerts.routes]]\ncountries = ["تركيا", "turkey", "الهند"]\n'
+        'email_recipients = ["t@example.org"]\n',
+        "x",
+    )
+    [route] = config.alerts.routes
+    assert route.countries == ["Turkey", "India"]
+    assert route.matches(["contract"], ["Russia", "India"])
+    assert not route.matches(["contract"], ["Russia"])
+
+
+def test_a_route_webhook_is_a_secret_resolved_only_to_send(monkeypatch) -> None:
+    text = (
+        '[alerts.slack]\nwebhook_url = "https://hooks.example/default"\n\n'
+        f'[[alerts.routes]]\ntopics = ["sanction"]\nslack_webhook_url = "${{{HOOK_VAR}}}"\n'
+    )
+    monkeypatch.delenv(HOOK_VAR, raising=False)
+    config = parse_config(text, "x.toml")
+    with pytest.raises(
+        ConfigError,
+        match=rf"alerts.routes\[0\].slack_webhook_url: environment variable {HOOK_VAR} is not set",
+    ):
+        config.with_secrets()
+    monkeypatch.setenv(HOOK_VAR, SECRET_HOOK)
+    transports = build_transports(config.alerts)
+    assert set(transports) == {"slack", "slack@route0"}
+    assert "s3cr3t" not in repr(transports)
+
+
+@pytest.mark.parametrize(
+    ("web", "expected"),
+    [
+        (
+            'base_url = "marsad.example.org"',
+            "web.base_url: 'marsad.example.org' is not an http(s) address",
+        ),
+        (
+            'base_url = "https://m.example.org/?x=1"',
+            "web.base_url: 'https://m.example.org/?x=1' is not",
+        ),
+        ('base = "https://m.example.org"', "web.base: unknown key"),
+    ],
+)
+def test_web_base_url_mistakes(web: str, expected: str) -> None:
+    assert error_of(f"[web]\n{web}\n").startswith(f"config error in x.toml: {expected}")
+
+
+def test_article_pages_are_under_the_base_url() -> None:
+    config = parse_config('[web]\nbase_url = "https://m.example.org/marsad/"\n', "x")
+    assert config.article_page(42) == "https://m.example.org/marsad/articles/42"
+    assert parse_config("", "x").article_page(42) is None
+
+
+def test_a_source_title_is_one_line_and_not_empty() -> None:
+    source = '[[sources]]\nname = "w"\nkind = "rss"\nurl = "https://w.example/f"\n'
+    assert error_of(f'{source}title = "  "\n').startswith(
+        "config error in x.toml: sources[0] (w).title: an empty title"
+    )
+    config = parse_config(f'{source}title = " وكالة\\n الخبر "\n', "x")
+    assert config.sources[0].title == "وكالة الخبر"
+    assert config.display_name("w") == "وكالة الخبر"
+    assert config.display_name("gone") == "gone"
+
+
+def test_every_source_of_the_catalogue_has_an_arabic_title() -> None:
+    sources = parse_config("", "x").sources
+    assert len(sources) >= 10
+    titles = [s.title for s in sources]
+    assert all(t and re.search(r"[\u0600-\u06ff]", t) for t in titles), titles
+    assert len(set(titles)) == len(titles)

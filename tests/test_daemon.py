@@ -7,83 +7,36 @@ import json
 import os
 import re
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_config
 from tests.fakes.slack import FakeSlack, SlackReply
 from tests.fakes.smtp import FakeSmtp
-from tests.helpers import invoke_marsad, run_marsad, smtp_toml, start_marsad, stored_articles
-
-
-class Daemon:
-    def __init__(self, config: Path, log: Path) -> None:
-        self.config = config
-        self.log_path = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Daemon:
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in kill())
-        self.proc = start_marsad("run", config=self.config, stderr=self._log)
-        return self
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text("utf-8", errors="replace")
-
-    def wait_log(self, text: str, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log:
-                return
-            assert self.proc is not None and self.proc.poll() is None, self.log[-3000:]
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} not logged within {timeout}s:\n{self.log[-3000:]}")
-
-    def terminate(self, timeout: float = 15) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            self.kill()
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)  # any crawl child left behind
-        self._log.close()
+from tests.helpers import (
+    DaemonProcess,
+    fast_config,
+    invoke_marsad,
+    run_marsad,
+    smtp_toml,
+    start_marsad,
+    stored_articles,
+)
 
 
 @pytest.fixture
 def daemons():
-    started: list[Daemon] = []
+    started: list[DaemonProcess] = []
 
-    def make(config: Path, log: Path) -> Daemon:
-        d = Daemon(config, log).start()
+    def make(config: Path, log: Path) -> DaemonProcess:
+        d = DaemonProcess(config, log).start()
         started.append(d)
         return d
 
     yield make
     for d in started:
         d.kill()
-
-
-def fast_config(tmp_path: Path, db_url: str, sources: str, alerts: str = "") -> Path:
-    body = f"""[alerts]
-dispatch_interval = "0.5s"
-retry_backoff = "1s"
-dispatch_lease = "3s"
-{alerts}
-
-{sources}"""
-    return write_config(tmp_path / "marsad.toml", db_url, body)
 
 
 @pytest.mark.slow
@@ -118,7 +71,7 @@ def test_second_instance_refuses_to_start(web, db_url: str, tmp_path: Path, daem
 def test_new_article_reaches_slack_and_email_within_15s(
     web, db_url: str, tmp_path: Path, daemons, monkeypatch
 ) -> None:
-    from tests.fixtureweb import ArticleSpec, Expected
+    from tests.fixtureweb import late_spec
 
     with FakeSlack() as slack, FakeSmtp() as smtp:
         alerts = f"""
@@ -136,24 +89,8 @@ webhook_url = "{slack.webhook_url}"
         posts, mails = len(slack.posts), len(smtp.messages)
         assert posts and mails
 
-        from datetime import UTC, datetime
-
-        spec = ArticleSpec(
-            slug="egypt-s400-talks",
-            outlet="nafitha",
-            title="القاهرة تبحث مع موسكو شراء منظومة «إس-400» للدفاع الجوي",
-            paragraphs=[
-                "قالت مصادر مطلعة في القاهرة إن وفداً عسكرياً مصرياً بدأ محادثات في موسكو مع شركة "
-                "«روس أوبورون إكسبورت» حول شراء منظومة الدفاع الجوي «إس-400».",
-                "وأضافت المصادر أن المحادثات تتناول عدد البطاريات وجدول التسليم وطرق الدفع، "
-                "من دون أن يحدد الجانبان موعداً لتوقيع أي عقد.",
-                "ولم يصدر تعليق رسمي من وزارة الدفاع المصرية على هذه المعلومات حتى الآن.",
-            ],
-            published=datetime.now(UTC).replace(microsecond=0),
-            expected=Expected(relevant=True, terms=("S-400", "Rosoboronexport")),
-        )
         published_at = time.monotonic()
-        web.publish("nafitha", spec)
+        web.publish("nafitha", late_spec("nafitha"))
         while time.monotonic() - published_at < 15:
             if len(slack.posts) > posts and len(smtp.messages) > mails:
                 break
@@ -251,20 +188,27 @@ webhook_url = "{slack.webhook_url}"
             web.set_fault(
                 web.outlet("sawt").path_for(spec), "slow", outlet="sawt", delay=1.0, times=1
             )
+        # Slack refuses the first daemon's posts, so the next one has alerts to send.
+        slack.down = True
         first = daemons(config, tmp_path / "first.log")
         first.wait_log("[nafitha] crawl", timeout=30)
         first.kill()
 
-        # The next one is killed while a Slack post is in flight.
+        # The next one is killed while a Slack post is in flight: arrived, not yet answered
+        # (`requests` holds a post only once the fake has answered it).
+        slack.down = False
         slack.script(SlackReply.slow(3.0))
+        arrived = slack.arrived
         second = daemons(config, tmp_path / "second.log")
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not slack.requests:
+        while time.monotonic() < deadline and slack.arrived == arrived:
             time.sleep(0.05)
-        assert slack.requests
+        assert slack.arrived > arrived
         second.kill()
 
         third = daemons(config, tmp_path / "third.log")
+        # Its signal handlers are in place: a SIGTERM before them would end it with -15.
+        third.wait_log("marsad running", timeout=30)
         deadline = time.monotonic() + 40
         rows: list[dict] = []
         while time.monotonic() < deadline:
@@ -364,11 +308,16 @@ def test_every_job_has_an_id_and_runs_once_at_a_time(tmp_path: Path) -> None:
         scheduler.shutdown(wait=False)
     assert policies == {
         "crawl:quiet": (True, 1, 3600),
-        "dispatch": (True, 1, 30),
+        "dispatch:slack": (True, 1, 30),
+        "dispatch:email": (True, 1, 30),
+        "dispatch:log": (True, 1, 30),
+        "spike": (True, 1, 600),
         "digest": (True, 1, 3600),
         "maintenance": (True, 1, 3600),
     }
     assert executors["crawl:quiet"] == "crawls"
+    # Each channel's dispatch in a thread of its own: a hung SMTP never holds Slack's turn.
+    assert {executors[f"dispatch:{c}"] for c in ("slack", "email", "log")} == {"dispatch"}
 
 
 def test_the_main_thread_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -395,13 +344,13 @@ def test_the_main_thread_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) 
         try:
             wait_until(lambda: daemon.scheduler is not None and daemon.scheduler.running)
             first = daemon.scheduler
-            seen["before"] = first.get_job("dispatch").trigger.interval
+            seen["before"] = first.get_job("dispatch:slack").trigger.interval
             config.write_text(
                 config.read_text().replace('dispatch_interval = "0.5s"', 'dispatch_interval = "7s"')
             )
             os.kill(os.getpid(), signal.SIGHUP)
             wait_until(lambda: daemon.scheduler is not first and daemon.scheduler.running)
-            seen["after"] = daemon.scheduler.get_job("dispatch").trigger.interval
+            seen["after"] = daemon.scheduler.get_job("dispatch:slack").trigger.interval
             seen["first running"] = first.running
         except BaseException as exc:
             seen["error"] = exc

@@ -167,3 +167,14 @@ def test_grouping_on_labelled_events() -> None:
     assert g.gold_pairs >= 3
     assert (g.split, g.merged) == ([], [])
     assert (g.precision, g.recall) == (1.0, 1.0)
+
+
+def test_a_short_title_sharing_a_word_is_not_the_same_story() -> None:
+    # A two-word headline with no evidence shares one word with a long report: half of the
+    # shorter text, but one word says nothing about which event it is.
+    short = key(["sanction"], ["Turkey", "United States"], T0 + timedelta(days=1), "أردوغان يتحدى")
+    assert len(short.tokens()) == 2
+    assert len(short.tokens() & DELIVERY.tokens()) == 1
+    assert not same_development(short, DELIVERY)
+    undated = key(["sanction"], ["Turkey"], None, "أردوغان يتحدى")
+    assert not same_development(undated, DELIVERY)

@@ -12,23 +12,8 @@ from crawler.storage.db import open_database
 from crawler.storage.models import CrawlRun, SeenUrl
 from crawler.text.dates import parse_machine_date
 from tests.conftest import write_config
-from tests.fakes.site import StaticSite, static_site
+from tests.fakes.site import ARABIC_PAGE, PAGE, StaticSite, rss, static_site
 from tests.helpers import invoke_marsad
-
-PAGE = """<html lang="ar"><head><meta charset="utf-8"><title>{title}</title></head>
-<body><article><h1>{title}</h1><p>{body}</p></article></body></html>"""
-
-
-def rss(site: StaticSite, items: list[tuple[str, str]]) -> bytes:
-    entries = "".join(
-        f"<item><title>خبر</title><link>{site.base_url}{path}</link>"
-        f"<pubDate>{date}</pubDate></item>"
-        for path, date in items
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>موقع</title>{entries}</channel></rss>"
-    ).encode()
 
 
 def crawl(site: StaticSite, tmp_path: Path, feed_url: str) -> tuple[str, CrawlRun, dict]:
@@ -191,12 +176,6 @@ def test_web_pages_are_told_apart_from_feeds_and_sitemaps() -> None:
         with pytest.raises(NotAnIndex, match="expected a sitemap, got HTML"):
             parse_xml(body, "a sitemap")
     assert parse_xml(b'<rss version="2.0"><channel><title>t</title></channel></rss>').tag == "rss"
-
-
-ARABIC_PAGE = """<html lang="ar"><head>
-<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">
-<title>{title}</title></head>
-<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"""
 
 
 def test_a_windows_1256_page_sent_as_utf8_is_read_in_its_own_charset(tmp_path: Path) -> None:

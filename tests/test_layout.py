@@ -5,6 +5,7 @@ import that crosses a boundary fails here rather than in a review."""
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,19 @@ def test_no_module_is_over_the_size_limit() -> None:
     sizes["scheduler.py"] = len((ROOT / "scheduler.py").read_text(encoding="utf-8").splitlines())
     over = {p: n for p, n in sizes.items() if n > MAX_MODULE_LINES}
     assert not over, f"modules over {MAX_MODULE_LINES} lines: {over}"
+
+
+def test_every_package_is_listed_for_installation() -> None:
+    # pyproject lists packages by name: one left out installs without it, and only a
+    # non-editable install (a wheel, the Docker image) would find out.
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("crawler", "alerts", "spiders")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert found - listed == set(), f"packages missing from pyproject.toml: {found - listed}"

@@ -24,8 +24,7 @@ from crawler.crawl.run import SourceSummary, record_run, run_crawl
 from crawler.storage.db import open_database
 from crawler.storage.models import Alert, Article, CrawlRun, utcnow
 from tests.conftest import write_config
-from tests.helpers import invoke_marsad, start_marsad
-from tests.test_daemon import fast_config
+from tests.helpers import fast_config, invoke_marsad, start_marsad, wait_for
 
 DOWN = "\n".join(
     f'[[sources]]\nname = "down{i}"\nkind = "rss"\nurl = "http://127.0.0.1:9/feed{i}.xml"\n'
@@ -46,15 +45,6 @@ def marsad_process(
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-
-
-def wait_for(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {timeout}s")
 
 
 # --- the daemon's log -----------------------------------------------------------------------

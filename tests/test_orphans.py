@@ -13,17 +13,8 @@ from sqlalchemy import select
 
 from crawler.storage.db import open_database
 from crawler.storage.models import CrawlRun
-from tests.helpers import invoke_marsad
-from tests.test_daemon import fast_config
-from tests.test_operator import marsad_process, wait_for
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+from tests.helpers import alive, fast_config, invoke_marsad, wait_for
+from tests.test_operator import marsad_process
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from alerts.render import AlertMessage, DigestItem, render_email, render_slack
+from alerts.render import AlertMessage, Amount, Coverage, DigestItem, render_email, render_slack
 from alerts.render.mail import alert_message_id, development_message_id
-from alerts.render.message import topic_label
+from alerts.render.message import amount_text, topic_label
 from alerts.render.slack import SLACK_HEADER_LIMIT, SLACK_SECTION_LIMIT, slack_escape
 
 HOSTILE = '<!channel> <@U123> <script>alert(1)</script> & "x"'
@@ -68,7 +68,8 @@ def test_slack_payload_has_labels_link_and_bold_evidence() -> None:
     )
     assert "وكالة المثال" in texts
     assert "2024-06-03 09:15 UTC" in texts
-    assert "Turkey, Russia" in texts
+    # Countries in Arabic, as the gazetteer names them.
+    assert "تركيا، روسيا" in texts
     assert f"*{TERM}*" in texts
     assert payload["text"].startswith("تسليم / Delivery")
 
@@ -183,7 +184,8 @@ def test_email_is_multipart_alternative_with_rtl_html() -> None:
     assert "<strong>إس-400</strong>" in html_part
     assert 'href="https://news.example.org/2024/06/s400?utm_source=x&amp;id=5"' in html_part
     assert "تركيا تتسلم دفعة ثانية من إس-400" in plain
-    assert EVIDENCE in plain
+    # The plain text marks the highlighted term as *term*.
+    assert EVIDENCE.replace(TERM, f"*{TERM}*") in plain
     assert em["Subject"] == "[Marsad] Delivery / تسليم: تركيا تتسلم دفعة ثانية من إس-400"
     assert em["Auto-Submitted"] == "auto-generated"
 
@@ -205,7 +207,7 @@ def test_email_escapes_a_highlighted_piece_and_keeps_the_text_body_raw() -> None
     assert "<strong>&lt;script&gt;</strong>x&lt;/script&gt;" in html_part
     assert "<script>" not in html_part
     # The plain-text body is no markup: nothing in it is escaped.
-    assert "نص فيه <script>x</script> وإس-400" in em.get_body(("plain",)).get_content()
+    assert "نص فيه *<script>*x</script> وإس-400" in em.get_body(("plain",)).get_content()
 
 
 def test_email_subject_cannot_inject_headers() -> None:
@@ -265,3 +267,67 @@ def test_source_health_and_test_messages_render() -> None:
     em = _email(AlertMessage(kind="test"))
     assert em["Subject"] == "[Marsad] Test message / رسالة اختبار"
     assert "رسالة اختبار / Test message" in em.get_body(("plain",)).get_content()
+
+
+# --- amounts, coverage, the page in Marsad -----------------------------------------------
+
+
+def test_amounts_show_the_words_then_currency_and_value() -> None:
+    assert amount_text(Amount("2.5 مليار دولار", 2.5e9, "USD")) == (
+        "2.5 مليار دولار (USD 2,500,000,000)"
+    )
+    assert amount_text(Amount("750 ألف يورو", 750_500.25, "EUR")) == (
+        "750 ألف يورو (EUR 750,500.25)"
+    )
+    # An amount the article gives no currency for says so rather than guess one.
+    assert amount_text(Amount("بقيمة 3 مليارات", 3e9, None)) == (
+        "بقيمة 3 مليارات (3,000,000,000 — عملة غير مذكورة / no currency)"
+    )
+
+
+def test_article_text_in_amounts_and_outlets_is_escaped() -> None:
+    msg = _msg(
+        amounts=[Amount("<!channel> 5 مليارات *دولار*", 5e9, "USD")],
+        coverage=Coverage(2, 1, ("<script>x</script>", "<@U1> _b_")),
+        marsad_url="https://marsad.example.org/articles/9",
+        items=[],
+    )
+    payload = render_slack(msg)
+    dumped = json.dumps(payload, ensure_ascii=False)
+    for raw in ("<!channel>", "<script>", "<@U1>", "*دولار*", "_b_"):
+        assert raw not in dumped
+    texts = "\n".join(_mrkdwn_texts(payload))
+    assert "&lt;script&gt;x&lt;/script&gt;، &lt;@U1&gt;" in texts
+    assert "<https://marsad.example.org/articles/9|افتح في مرصد / Open in Marsad>" in texts
+    html_part = _email(msg).get_body(("html",)).get_content()
+    assert "<script>" not in html_part and "&lt;script&gt;x&lt;/script&gt;" in html_part
+    assert '<a href="https://marsad.example.org/articles/9">' in html_part
+
+
+def test_a_marsad_address_that_is_not_http_is_not_linked() -> None:
+    msg = _msg(marsad_url="javascript:alert(1)")
+    assert "javascript" not in json.dumps(render_slack(msg))
+    assert "javascript" not in _email(msg).get_body(("html",)).get_content()
+
+
+def test_list_items_show_countries_coverage_and_their_page() -> None:
+    item = DigestItem(
+        "خبر <b>أول</b>",
+        "https://a.example/1",
+        "مصدر أ",
+        ["contract"],
+        countries=["Turkey", "India"],
+        coverage=Coverage(3, 2, ("مصدر أ", "مصدر ب")),
+        marsad_url="https://marsad.example.org/articles/4",
+    )
+    for kind in ("digest", "summary", "spike"):
+        msg = AlertMessage(kind=kind, items=[item], note="ملاحظة")
+        texts = "\n".join(_mrkdwn_texts(render_slack(msg)))
+        assert "تركيا، الهند" in texts
+        assert "التقارير: 3 · النسخ: 2 — مصدر أ، مصدر ب" in texts
+        assert "<https://marsad.example.org/articles/4|افتح في مرصد / Open in Marsad>" in texts
+        em = _email(msg)
+        for part in (em.get_body(("plain",)).get_content(), em.get_body(("html",)).get_content()):
+            assert "تركيا، الهند" in part
+            assert "التقارير: 3 · النسخ: 2 — مصدر أ، مصدر ب" in part
+            assert "https://marsad.example.org/articles/4" in part

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, text
 
 from crawler.analysis.searchterms import search_form
 from crawler.review.queries import ArticleFilter, article_json
-from crawler.review.search import find_spans, parse_query, search, search_ids
+from crawler.review.search import find_spans, fts5_match, parse_query, search, search_ids
 from crawler.storage.db import Database, alembic_config, open_database
 from crawler.storage.dedup import fingerprint
 from crawler.storage.models import Article
@@ -440,7 +440,12 @@ def test_migration_recomputes_search_forms(tmp_path: Path) -> None:
         search_body="قالت روس اوبورون اكسبورت ان طلب قوي",
     )
     with db.read() as session:
-        assert search_ids(session, "Rosoboronexport") == [], "the old form does not fold"
+        # The index itself: today's search also reads columns that 0003 does not have.
+        old_match = session.execute(
+            text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q"),
+            {"q": fts5_match(parse_query("Rosoboronexport"))},
+        ).all()
+        assert old_match == [], "the old form does not fold"
     db.dispose()
     upgraded = open_database(url)
     try:

@@ -292,6 +292,39 @@ def test_copy_page_names_the_original_outlet(site: Site, client: TestClient) -> 
     assert "bayraq" in copies and "nafitha" not in copies
 
 
+def test_pages_show_the_outlets_titles(site: Site) -> None:
+    """A source with `title` is shown by it wherever the page names the outlet."""
+    titles = {"sawt": "صوت الخليج", "nafitha": "النافذة", "bayraq": "البيرق"}
+    titled = site.config.model_copy(
+        update={
+            "sources": [s.model_copy(update={"title": titles[s.name]}) for s in site.config.sources]
+        }
+    )
+    original = site.by_key("sawt/turkey-second-contract")
+    copy = site.by_key("nafitha/turkey-second-contract-copy")
+
+    def shown(name: str) -> str:
+        # One way of naming an outlet on every page: its title, isolated, the name as a tooltip.
+        return f'<bdi class="outlet" title="{name}">{titles[name]}</bdi>'
+
+    with TestClient(create_app(site.db, titled)) as titled_client:
+        listed = rows(titled_client.get("/").text)
+        assert shown("sawt") in listed[original["id"]]
+        assert shown("nafitha") in listed[copy["id"]]
+        html = titled_client.get(f"/articles/{copy['id']}").text
+        assert shown("nafitha") in html
+        outlet = re.search(r'<dd class="original">(.*?)</dd>', html, re.S).group(1)
+        assert f'href="/articles/{original["id"]}">{shown("sawt")}</a>' in outlet
+        sources = titled_client.get("/sources").text
+        assert f'<td class="name">{shown("bayraq")} <bdi dir="ltr">bayraq</bdi></td>' in sources
+        developments = titled_client.get("/developments").text
+        assert shown("sawt") in developments
+        charts = titled_client.get("/charts").text
+        assert shown("sawt") in charts and f">{titles['sawt']}</text>" in charts
+        # The filters' source list names the outlets by their titles too.
+        assert f'<option value="sawt">{titles["sawt"]}</option>' in charts
+
+
 def test_article_page_highlights_the_search(site: Site, client: TestClient) -> None:
     article = site.by_key("nafitha/india-first-regiment")
     html = client.get(f"/articles/{article['id']}", params={"q": "الهند"}).text

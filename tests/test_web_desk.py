@@ -26,11 +26,12 @@ from crawler.review.charts import developments_by_country, developments_by_topic
 from crawler.review.queries import ArticleFilter
 from crawler.review.timeline import copy_counts
 from crawler.review.web.svg import month_label
+from crawler.storage.corrections import mark_not_relevant, merge_developments
 from crawler.storage.db import Database
 from crawler.storage.models import Article, CrawlRun, SourceHealth
 from crawler.text.plurals import count_of
 from tests.conftest import write_config
-from tests.history import History, seed_history
+from tests.history import History, SeededDevelopment, seed_history
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -370,6 +371,62 @@ def test_copy_counts_cover_roots_beyond_one_query(history: History, database: Da
     with database.read() as session:
         counts = copy_counts(session, roots * 30)
     assert counts == {d.article_ids[0]: d.copies for d in history.developments if d.copies}
+
+
+def test_corrections_leave_the_timeline_and_charts(
+    history: History, database: Database, client: TestClient
+) -> None:
+    """An article ruled out is shown, charted and counted as a copy nowhere; a development left
+    with no report, or merged into another, is neither listed nor charted."""
+    devs = history.developments
+
+    def has_follow_up(d: SeededDevelopment) -> bool:
+        return len(d.article_ids) - d.copies > 1
+
+    followed = next(d for d in devs if has_follow_up(d) and d.copies)
+    emptied = next(d for d in devs if not has_follow_up(d) and d.copies and d is not followed)
+    rest = [d for d in devs if d not in (followed, emptied)]
+    kept, merged = sorted(rest[:2], key=lambda d: d.published)
+    mark_not_relevant(database, followed.article_ids[1], by="test")
+    mark_not_relevant(database, emptied.article_ids[0], by="test")
+    merge_developments(database, kept.id, merged.id, by="test")
+    ruled_out = {followed.article_ids[1], *emptied.article_ids}
+
+    listed = blocks(all_pages(client, "/developments"))
+    assert set(listed) == {d.id for d in devs} - {emptied.id, merged.id}
+    assert f'data-article="{followed.article_ids[1]}"' not in listed[followed.id]
+    assert f'data-article="{followed.article_ids[0]}"' in listed[followed.id]
+    assert all(f'data-article="{m}"' in listed[kept.id] for m in merged.article_ids)
+
+    html = client.get("/charts").text
+    svg = re.search(r'<svg class="chart months".*?</svg>', html, re.S).group(0)
+    bars = {
+        (m.group(2), m.group(1)): int(m.group(3))
+        for m in re.finditer(
+            r'<rect class="bar" data-key="([a-z]+)" data-month="([\d-]+)" data-count="(\d+)"', svg
+        )
+    }
+    charted = [d for d in devs if d not in (emptied, merged)]
+    assert bars == dict(Counter((d.published.strftime("%Y-%m"), d.topic) for d in charted))
+    outlets = re.search(r'<svg class="chart outlets".*?</svg>', html, re.S).group(0)
+    reports = {
+        (m.group(2), m.group(1)): int(m.group(3))
+        for m in re.finditer(
+            r'<rect class="bar (originals|copies)" data-source="([^"]+)" data-count="(\d+)"',
+            outlets,
+        )
+    }
+    counted: Counter[tuple[str, str]] = Counter()
+    for d in devs:
+        for i, (article_id, source) in enumerate(zip(d.article_ids, d.sources, strict=True)):
+            if article_id not in ruled_out:
+                is_copy = i > 0 and i >= len(d.article_ids) - d.copies
+                counted[(source, "copies" if is_copy else "originals")] += 1
+    assert reports == dict(counted)
+
+    with database.read() as session:
+        counts = copy_counts(session, [followed.article_ids[0], emptied.article_ids[0]])
+    assert counts == {followed.article_ids[0]: followed.copies}
 
 
 # --- the sources page ------------------------------------------------------------------------

@@ -6,7 +6,14 @@ The dispatcher and the transports need only the names below.
 """
 
 from alerts.render.mail import render_email
-from alerts.render.message import AlertMessage, DigestItem
+from alerts.render.message import AlertMessage, Amount, Coverage, DigestItem
 from alerts.render.slack import render_slack
 
-__all__ = ["AlertMessage", "DigestItem", "render_email", "render_slack"]
+__all__ = [
+    "AlertMessage",
+    "Amount",
+    "Coverage",
+    "DigestItem",
+    "render_email",
+    "render_slack",
+]

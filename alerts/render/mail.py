@@ -28,10 +28,14 @@ from alerts.render.message import (
     REPORT_KINDS,
     AlertMessage,
     DigestItem,
+    amounts_text,
+    countries_text,
+    coverage_text,
     footer_text,
     header_text,
     highlight_spans,
     kind_label,
+    outlets_text,
     topic_label,
     truncate,
 )
@@ -112,12 +116,17 @@ def email_subject(msg: AlertMessage) -> str:
 
 
 def _item_view(item: DigestItem) -> dict[str, Any]:
+    coverage = item.coverage
     return {
         "headline": one_line(item.headline),
         "url": safe_url(item.url),
         "outlet": one_line(item.outlet),
         "date": format_date(item.published_at) if item.published_at else "",
         "topics": " · ".join(topic_label(t) for t in item.topics),
+        "countries": countries_text(item.countries),
+        "coverage": coverage_text(coverage) if coverage else "",
+        "outlets": outlets_text(coverage) if coverage else "",
+        "marsad_url": safe_url(item.marsad_url),
     }
 
 
@@ -142,17 +151,25 @@ def _view(msg: AlertMessage) -> dict[str, Any]:
     if msg.published_at:
         facts.append((CAPTIONS["date"], format_date(msg.published_at), "ltr"))
     if msg.countries:
-        countries = ", ".join(one_line(c) for c in msg.countries)
-        facts.append((CAPTIONS["countries"], countries, "ltr"))
+        facts.append((CAPTIONS["countries"], countries_text(msg.countries), "auto"))
+    if msg.amounts:
+        facts.append((CAPTIONS["amounts"], amounts_text(msg.amounts), "auto"))
+    if msg.coverage is not None:
+        facts.append((CAPTIONS["coverage"], coverage_text(msg.coverage), "auto"))
+        if msg.coverage.outlets:
+            facts.append((CAPTIONS["outlets"], outlets_text(msg.coverage), "auto"))
     evidence = msg.evidence or ""
+    # Cut on the text before one_line() would move the highlighted spans.
+    pieces = segments(flat(evidence), highlight_spans(evidence, msg.highlight_terms))
     return view | {
         "title": header_text(msg),
         "headline": one_line(msg.headline),
         "url": safe_url(msg.url),
         "facts": facts,
-        "evidence": one_line(evidence),
-        # Cut on the text before one_line() would move the highlighted spans.
-        "evidence_pieces": segments(flat(evidence), highlight_spans(evidence, msg.highlight_terms)),
+        # The plain-text body marks the highlighted terms *like this*.
+        "evidence": one_line("".join(f"*{p}*" if marked else p for p, marked in pieces)),
+        "evidence_pieces": pieces,
+        "marsad_url": safe_url(msg.marsad_url),
     }
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from crawler.text.display import bilingual_label
+from crawler.analysis.country_names import arabic_country_name
+from crawler.text.display import bilingual_label, one_line
 from crawler.vocab import ALERT_KIND_LABELS, TOPIC_LABELS, AlertKind
 
 # Field captions, Arabic first as in the topic labels.
@@ -22,24 +23,50 @@ CAPTIONS = {
     "countries": "الدول / Countries",
     "topics": "المواضيع / Topics",
     "evidence": "الدليل / Evidence",
+    "amounts": "المبالغ / Amounts",
+    "coverage": "التغطية / Coverage",
+    "outlets": "نشرته / Outlets",
+    "marsad": "افتح في مرصد / Open in Marsad",
 }
 NOTHING_NEW = "لا جديد / Nothing new"
 # Headlines longer than this are junk extraction; keep messages readable.
 HEADLINE_LIMIT = 300
 
-_LIST_KINDS = frozenset({AlertKind.DIGEST, AlertKind.SUMMARY})
+_LIST_KINDS = frozenset({AlertKind.DIGEST, AlertKind.SUMMARY, AlertKind.SPIKE})
 _NOTE_KINDS = frozenset({AlertKind.SOURCE_HEALTH, AlertKind.TEST})
 REPORT_KINDS = frozenset({AlertKind.NEW, AlertKind.FOLLOW_UP})
 
 
+class Amount(NamedTuple):
+    """A sum of money as the article wrote it, and its value in a currency (ISO 4217; None
+    when the article names none)."""
+
+    text: str
+    value: float | None = None
+    currency: str | None = None
+
+
+class Coverage(NamedTuple):
+    """How widely a development ran: its independent reports, the copies of them, and the
+    outlets (display names) that ran either, first first."""
+
+    reports: int
+    copies: int
+    outlets: Sequence[str] = ()
+
+
 class DigestItem(NamedTuple):
-    """One line of a digest or summary; a plain (headline, url, outlet, topics) tuple works too."""
+    """One line of a digest, summary or spike; a plain (headline, url, outlet, topics) tuple
+    works too."""
 
     headline: str
     url: str | None = None
     outlet: str | None = None
     topics: Sequence[str] = ()
     published_at: datetime | None = None
+    marsad_url: str | None = None
+    coverage: Coverage | None = None
+    countries: Sequence[str] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +86,10 @@ class AlertMessage:
     # (start, end) spans inside ``evidence``, or term strings to find in it.
     highlight_terms: list[tuple[int, int] | str] = field(default_factory=list)
     thread_key: str | None = None
+    amounts: list[Amount] = field(default_factory=list)
+    coverage: Coverage | None = None
+    # The article's page on the review site, when `web.base_url` is set.
+    marsad_url: str | None = None
     items: list[DigestItem | tuple[Any, ...]] = field(default_factory=list)
     note: str | None = None
 
@@ -79,6 +110,39 @@ class AlertMessage:
 def topic_label(topic: str) -> str:
     """ "عقد / Contract"; an unknown topic keeps its own name."""
     return bilingual_label(TOPIC_LABELS, topic)
+
+
+def countries_text(countries: Iterable[str]) -> str:
+    """The countries in Arabic, as the gazetteer names them: "تركيا، روسيا"."""
+    return "، ".join(one_line(arabic_country_name(c)) for c in countries)
+
+
+def amount_text(amount: Amount) -> str:
+    """``2.5 مليار دولار (USD 2,500,000,000)``: the article's words, then currency and value.
+
+    The code comes first so that the figure reads the same in right-to-left text: after Latin
+    letters the digits join their left-to-right run, where after Arabic they would be moved
+    before the code."""
+    words = one_line(amount.text)
+    if amount.value is None:
+        return words
+    value = f"{amount.value:,.0f}" if amount.value == int(amount.value) else f"{amount.value:,.2f}"
+    currency = one_line(amount.currency)
+    figure = f"{currency} {value}" if currency else f"{value} — عملة غير مذكورة / no currency"
+    return f"{words} ({figure})" if words else figure
+
+
+def amounts_text(amounts: Iterable[Amount]) -> str:
+    return "؛ ".join(amount_text(a) for a in amounts)
+
+
+def coverage_text(coverage: Coverage) -> str:
+    """``التقارير: 2 · النسخ: 3``: counts as "label: number", which needs no Arabic plural."""
+    return f"التقارير: {coverage.reports} · النسخ: {coverage.copies}"
+
+
+def outlets_text(coverage: Coverage) -> str:
+    return "، ".join(one_line(o) for o in coverage.outlets)
 
 
 def kind_label(kind: str) -> str:

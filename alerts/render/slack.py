@@ -15,10 +15,15 @@ from alerts.render.message import (
     HEADLINE_LIMIT,
     NOTHING_NEW,
     AlertMessage,
+    DigestItem,
+    amounts_text,
+    countries_text,
+    coverage_text,
     footer_text,
     header_text,
     highlight_spans,
     kind_label,
+    outlets_text,
     topic_label,
     truncate,
 )
@@ -120,6 +125,29 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _item_line(item: DigestItem) -> str:
+    """One item of a list: the headline linked, outlet, date, topics, countries, how widely it
+    ran, and its page in Marsad."""
+    title = _slack_fit(truncate(one_line(item.headline), HEADLINE_LIMIT), 1000)
+    line = f"• *{slack_link(item.url, title)}*" if title else "•"
+    meta = [slack_escape(item.outlet)] if item.outlet else []
+    if item.published_at:
+        meta.append(format_date(item.published_at))
+    if item.topics:
+        meta.append(" · ".join(slack_escape(topic_label(t)) for t in item.topics))
+    if item.countries:
+        meta.append(_slack_fit(countries_text(item.countries), 300))
+    if meta:
+        line += "\n" + " — ".join(meta)
+    if item.coverage is not None:
+        line += f"\n{coverage_text(item.coverage)}"
+        if item.coverage.outlets:
+            line += f" — {_slack_fit(outlets_text(item.coverage), 600)}"
+    if safe_url(item.marsad_url):
+        line += f"\n→ {slack_link(item.marsad_url, CAPTIONS['marsad'])}"
+    return line
+
+
 def _header(text: str) -> dict[str, Any]:
     return {
         "type": "header",
@@ -148,16 +176,7 @@ def render_slack(msg: AlertMessage) -> dict[str, Any]:
             blocks.append(_section(_slack_fit(msg.note, SLACK_SECTION_LIMIT)))
         items = msg.digest_items()
         for item in items[:DIGEST_ITEMS_SLACK]:
-            title = _slack_fit(truncate(one_line(item.headline), HEADLINE_LIMIT), 1000)
-            line = f"• *{slack_link(item.url, title)}*" if title else "•"
-            meta = [slack_escape(item.outlet)] if item.outlet else []
-            if item.published_at:
-                meta.append(format_date(item.published_at))
-            if item.topics:
-                meta.append(" · ".join(slack_escape(topic_label(t)) for t in item.topics))
-            if meta:
-                line += "\n" + " — ".join(meta)
-            blocks.append(_section(line))
+            blocks.append(_section(_item_line(item)))
         rest = len(items) - DIGEST_ITEMS_SLACK
         if rest > 0:
             blocks.append(_context(f"+{rest} أخرى / more"))
@@ -176,11 +195,18 @@ def render_slack(msg: AlertMessage) -> dict[str, Any]:
         if msg.published_at:
             fields.append(f"*{CAPTIONS['date']}*\n{format_date(msg.published_at)}")
         if msg.countries:
-            countries = ", ".join(one_line(c) for c in msg.countries)
+            countries = countries_text(msg.countries)
             fields.append(f"*{CAPTIONS['countries']}*\n{_slack_fit(countries, 1500)}")
         if len(msg.topics) > 1:
             topics = "، ".join(topic_label(t) for t in msg.topics)
             fields.append(f"*{CAPTIONS['topics']}*\n{slack_escape(topics)}")
+        if msg.amounts:
+            fields.append(f"*{CAPTIONS['amounts']}*\n{_slack_fit(amounts_text(msg.amounts), 1500)}")
+        if msg.coverage is not None:
+            fields.append(f"*{CAPTIONS['coverage']}*\n{coverage_text(msg.coverage)}")
+            if msg.coverage.outlets:
+                outlets = _slack_fit(outlets_text(msg.coverage), 1500)
+                fields.append(f"*{CAPTIONS['outlets']}*\n{outlets}")
         if fields:
             blocks.append(
                 {
@@ -196,6 +222,8 @@ def render_slack(msg: AlertMessage) -> dict[str, Any]:
                 msg.evidence, msg.highlight_terms, SLACK_SECTION_LIMIT - len(caption)
             )
             blocks.append(_section(caption + evidence))
+        if safe_url(msg.marsad_url):
+            blocks.append(_section(f"→ {slack_link(msg.marsad_url, CAPTIONS['marsad'])}"))
         label = header_text(msg)
         outlet = f" ({_slack_fit(msg.outlet, 200)})" if msg.outlet else ""
         fallback = f"{label}: {headline}{outlet}"

@@ -1,6 +1,7 @@
 """The `marsad` command line: one click group whose commands match the README, one module per
 command group (`crawling`: crawl and run; `analyze`; `articles`; `search`: search and export;
-`alerts`; `sources`; `db`; `status`; `web`), and what they share in `common`.
+`alerts`; `sources`; `db`; `status`; `web`; `developments`; `backfill`), what they share in
+`common`, and what the correcting commands share in `corrections`.
 
 Only data goes to stdout; logs, progress and summaries go to stderr. A config or database
 mistake exits with code 2 and one line that names the key or the database.
@@ -10,7 +11,19 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli import alerts, analyze, articles, crawling, db, search, sources, status, web
+from crawler.cli import (
+    alerts,
+    analyze,
+    articles,
+    backfill,
+    crawling,
+    db,
+    developments,
+    search,
+    sources,
+    status,
+    web,
+)
 from crawler.cli.common import State
 
 
@@ -38,9 +51,11 @@ for command in (
     alerts.alerts,
     analyze.analyze,
     articles.articles,
+    backfill.backfill,
     crawling.crawl,
     crawling.run,
     db.db,
+    developments.developments,
     search.export,
     search.search,
     sources.sources,

@@ -1,4 +1,4 @@
-"""`marsad articles list` and `marsad articles show`."""
+"""`marsad articles list`, `marsad articles show` and `marsad articles mark`."""
 
 from __future__ import annotations
 
@@ -21,12 +21,15 @@ from crawler.cli.common import (
     write_csv,
     write_json_array,
 )
+from crawler.cli.corrections import correct, correction_options
 from crawler.review.queries import article_json, copies_of, iter_articles, own_evidence
+from crawler.storage import corrections
+from crawler.vocab import TOPICS
 
 
 @click.group()
 def articles() -> None:
-    """List and show stored articles."""
+    """List, show and correct stored articles."""
 
 
 @articles.command("list")
@@ -119,6 +122,8 @@ def show_text(data: dict[str, Any]) -> str:
         lines.append(f"copy of article {original['id']} ({original['source']}): {original['url']}")
     if data["development_id"]:
         lines.append(f"development: {data['development_id']}")
+    if data.get("not_relevant"):
+        lines.append("marked not relevant by an analyst (listed and alerted nowhere)")
     for topic, sentence in data["evidence"].items():
         lines.append(f"evidence [{topic}]: {sentence}")
     if data["copies"]:
@@ -126,3 +131,41 @@ def show_text(data: dict[str, Any]) -> str:
         lines += [f"  {c['source']}  {c['fetched_at']}  {c['url']}" for c in data["copies"]]
     lines += ["", data["text"]]
     return "\n".join(lines)
+
+
+@articles.command("mark")
+@click.argument("article_id", type=ROW_NUMBER)
+@click.option("--not-relevant", is_flag=True, help="Rule the article (and its copies) out.")
+@click.option("--topics", help=f"Set its topics by hand, comma-separated: {','.join(TOPICS)}.")
+@correction_options
+@click.pass_obj
+@reports_errors
+def articles_mark(
+    state: State,
+    article_id: int,
+    not_relevant: bool,
+    topics: str | None,
+    by: str | None,
+    note: str | None,
+) -> None:
+    """An analyst's correction of an article: --not-relevant, or --topics T,...
+
+    The verdict holds for the article's copies, and outlasts re-crawls and re-analysis."""
+    if not_relevant == (topics is not None):
+        raise click.UsageError("give one of --not-relevant or --topics")
+    if not_relevant:
+        correct(
+            state,
+            f"article {article_id} marked not relevant",
+            lambda db, who: corrections.mark_not_relevant(db, article_id, by=who, note=note),
+            by,
+        )
+        return
+    assert topics is not None
+    chosen = topics.split(",")
+    correct(
+        state,
+        f"article {article_id} topics set to {topics}",
+        lambda db, who: corrections.set_topics(db, article_id, chosen, by=who, note=note),
+        by,
+    )

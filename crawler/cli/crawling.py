@@ -17,6 +17,8 @@ from crawler.cli.common import State, fail, reports_errors, stderr_console
 from crawler.vocab import ExitCode
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from crawler.crawl.run import CrawlOutcome, SourceSummary
 
 
@@ -65,7 +67,12 @@ def stop_signals() -> Iterator[list[int]]:
 
 
 def run_with_progress(
-    state: State, names: list[str], stop_requested: Callable[[], bool] | None = None
+    state: State,
+    names: list[str],
+    stop_requested: Callable[[], bool] | None = None,
+    *,
+    backfill_since: datetime | None = None,
+    timeout: float | None = None,
 ) -> CrawlOutcome:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -102,11 +109,13 @@ def run_with_progress(
             log_format=state.log_format,
             stop_requested=stop_requested,
             stop_grace=0,
+            backfill_since=backfill_since,
+            timeout=timeout,
         )
 
 
-def print_summary(summaries: Iterable[SourceSummary]) -> None:
-    table = Table(title="crawl summary", title_justify="left")
+def print_summary(summaries: Iterable[SourceSummary], title: str = "crawl summary") -> None:
+    table = Table(title=title, title_justify="left")
     for col in (
         "source",
         "status",

@@ -70,12 +70,30 @@ def search(state: State, query: str, fmt: str, **filters: Any) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]))
+@click.option(
+    "--corrections",
+    "with_corrections",
+    is_flag=True,
+    help="The analysts' corrections instead, oldest first, as JSONL.",
+)
 @article_filters
 @click.pass_obj
 @reports_errors
-def export(state: State, fmt: str, **filters: Any) -> None:
-    """Every matching article, with its text (jsonl) or its fields (csv)."""
+def export(state: State, fmt: str | None, with_corrections: bool, **filters: Any) -> None:
+    """Every matching article, with its text (jsonl) or its fields (csv); or, with
+    --corrections, every correction an analyst made (JSONL)."""
+    if with_corrections:
+        if fmt not in (None, "jsonl"):
+            raise click.BadParameter("corrections are exported as jsonl", param_hint="--format")
+        from crawler.storage.corrections import correction_json, iter_corrections
+
+        with state.database(read_only=True) as db, db.read() as session:
+            for row in iter_corrections(session):
+                sys.stdout.write(json.dumps(correction_json(row), ensure_ascii=False) + "\n")
+        return
+    if fmt is None:
+        raise click.UsageError("Missing option '--format'.")
     flt = build_filter(**filters)
     with state.database(read_only=True) as db, db.read() as session:
         flt = state.check_filter(session, flt)

@@ -9,7 +9,7 @@ channel sections (``[alerts.slack]``, ``[alerts.email]``): those hold secrets, a
 commands that send need them, so they are resolved by :meth:`Config.with_secrets`.
 """
 
-from crawler.config.alerting import AlertsConfig, EmailConfig, SlackConfig
+from crawler.config.alerting import AlertRoute, AlertsConfig, EmailConfig, SlackConfig
 from crawler.config.loading import (
     Config,
     builtin_config_text,
@@ -17,7 +17,7 @@ from crawler.config.loading import (
     parse_config,
     resolve_config_path,
 )
-from crawler.config.sections import CrawlConfig, DatabaseConfig, Source, WatchlistItem
+from crawler.config.sections import CrawlConfig, DatabaseConfig, Source, WatchlistItem, WebConfig
 from crawler.config.values import (
     CHANNEL_SECTIONS,
     MAX_COUNT,
@@ -33,6 +33,7 @@ from crawler.config.values import (
 )
 
 __all__ = [
+    "AlertRoute",
     "AlertsConfig",
     "CHANNEL_SECTIONS",
     "Config",
@@ -48,6 +49,7 @@ __all__ = [
     "SlackConfig",
     "Source",
     "WatchlistItem",
+    "WebConfig",
     "builtin_config_text",
     "format_duration",
     "is_loopback_host",

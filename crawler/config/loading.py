@@ -11,7 +11,13 @@ from pathlib import Path
 from pydantic import Field, ValidationError, model_validator
 
 from crawler.config.alerting import AlertsConfig
-from crawler.config.sections import CrawlConfig, DatabaseConfig, Source, WatchlistItem
+from crawler.config.sections import (
+    CrawlConfig,
+    DatabaseConfig,
+    Source,
+    WatchlistItem,
+    WebConfig,
+)
 from crawler.config.values import (
     CHANNEL_SECTIONS,
     ENV_RE,
@@ -28,6 +34,7 @@ class Config(Section):
     sources: list[Source] = Field(default_factory=list)
     watchlist: list[WatchlistItem] = Field(default_factory=list)
     alerts: AlertsConfig = AlertsConfig()
+    web: WebConfig = WebConfig()
     # Where the config came from, for messages; not a key in the file.
     origin: str = Field(default="built-in default", exclude=True)
 
@@ -48,6 +55,20 @@ class Config(Section):
         except ConfigError as exc:
             raise ConfigError(f"config error in {self.origin}: {exc}") from None
         return self if alerts is self.alerts else self.model_copy(update={"alerts": alerts})
+
+    def display_name(self, source: str) -> str:
+        """The outlet's title for a source name; a name the config does not know (a source
+        removed since its articles were stored) shows as itself."""
+        for configured in self.sources:
+            if configured.name == source:
+                return configured.display_name
+        return source
+
+    def article_page(self, article_id: int) -> str | None:
+        """The address of an article's page on the review site, when `web.base_url` is set."""
+        if self.web.base_url is None:
+            return None
+        return f"{self.web.base_url}/articles/{int(article_id)}"
 
     def source(self, name: str) -> Source:
         for source in self.sources:

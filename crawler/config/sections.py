@@ -1,4 +1,4 @@
-"""The database, crawl, source and watchlist sections."""
+"""The database, crawl, source, watchlist and web sections."""
 
 from __future__ import annotations
 
@@ -59,6 +59,9 @@ class CrawlConfig(Section):
     # or at its start when its sources' last crawls fetched that many.
     workers: int | Literal["auto"] = "auto"
     workers_min_pages: int = Field(default=40, ge=0, le=MAX_COUNT)
+    # Off: no request goes to a loopback, private, link-local or other non-public address (after
+    # DNS), so that a feed or a redirect cannot make the crawler probe its own network.
+    allow_private_addresses: StrictBool = False
 
     @field_validator("workers")
     @classmethod
@@ -76,9 +79,30 @@ class Source(Section):
     timezone: TimeZoneName = "UTC"
     max_age: Duration | None = None
     link_selector: LinkSelector | None = None
+    # The listing's "next page" (older articles) link, which `marsad backfill` follows.
+    next_selector: LinkSelector | None = None
     # Optional extraction overrides: {"title": "css:h1", "body": "xpath://div[@id='x']", "date": ...}
     selectors: dict[Literal["title", "body", "date"], ExtractionSelector] | None = None
     enabled: bool = True
+    # An intranet source: its own host may resolve to a private address even when
+    # [crawl] allow_private_addresses is off. Other hosts it links or redirects to may not.
+    allow_private_addresses: StrictBool = False
+    # The outlet's name as readers know it ("الجزيرة نت"), shown in alerts and on the web page.
+    title: str | None = Field(default=None, max_length=200)
+
+    @field_validator("title")
+    @classmethod
+    def _one_line_title(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("an empty title: leave the key out to show the source's name")
+        return value
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name
 
     @field_validator("url")
     @classmethod
@@ -107,6 +131,8 @@ class Source(Section):
             raise ValueError("a listing source needs link_selector (css:... or xpath:...)")
         if self.kind != "listing" and self.link_selector:
             raise ValueError("link_selector is only for kind = 'listing'")
+        if self.kind != "listing" and self.next_selector:
+            raise ValueError("next_selector is only for kind = 'listing'")
         if self.max_age is not None and self.kind != "sitemap":
             raise ValueError("max_age is only for kind = 'sitemap'")
         return self
@@ -115,3 +141,19 @@ class Source(Section):
 class WatchlistItem(Section):
     name: str = Field(min_length=1)
     patterns: list[str] = Field(min_length=1)
+
+
+class WebConfig(Section):
+    # Where the review page is served for its readers; alerts link to an article's page there.
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError(
+                f"{value!r} is not an http(s) address without query, like https://marsad.example.org"
+            )
+        return value.rstrip("/")

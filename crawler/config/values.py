@@ -18,8 +18,9 @@ from crawler.text.selectors import Selector
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-# The sections of [alerts] that hold channel secrets, resolved only by the commands that send.
-CHANNEL_SECTIONS = ("slack", "email")
+# The parts of [alerts] that hold channel secrets (a route may have its own Slack webhook),
+# resolved only by the commands that send.
+CHANNEL_SECTIONS = ("slack", "email", "routes")
 DATABASE_KINDS = ("sqlite", "postgresql")
 # A source polled more often than this burdens the outlet; one polled less often is a typo.
 MIN_INTERVAL = timedelta(minutes=1)
@@ -33,6 +34,15 @@ MAX_COUNT = 1_000_000
 
 class ConfigError(Exception):
     """A config mistake, already phrased for the operator."""
+
+
+class NestedKeyError(ValueError):
+    """A mistake a model's own validator finds in a key below the model (``routes[0].topics``
+    of ``[alerts]``): the error names that key rather than the model."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -179,6 +189,9 @@ def validation_problems(
     lines = []
     for e in err.errors():
         where = _format_location(prefix + tuple(e["loc"]), data)
+        cause = e.get("ctx", {}).get("error")
+        if isinstance(cause, NestedKeyError):
+            where += cause.key if cause.key.startswith("[") else f".{cause.key}"
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"

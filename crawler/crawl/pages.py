@@ -26,6 +26,11 @@ MIN_TEXT_CHARS = 80
 MIN_ARABIC_SHARE = 0.5
 
 
+# A relevant page published before a backfill's date: not stored, and not remembered as seen,
+# so that a backfill further back still fetches it.
+TOO_OLD = "too_old"
+
+
 @dataclass(frozen=True)
 class Page:
     """A downloaded article page as the spider hands it on, and where it was fetched."""
@@ -119,15 +124,19 @@ def settle(verdict: Verdict, store: Store) -> Outcome:
     """Store a relevant page (its article and the URLs it was fetched by, in one transaction),
     and say what became of the page. A page set aside is recorded by the crawl, in batches."""
     stored = None
-    if verdict.record is not None and verdict.fingerprint is not None:
-        stored = store.store_article(verdict.record, verdict.fingerprint)
     extracted = verdict.extracted
+    rejected = verdict.rejected
+    if verdict.record is not None and verdict.fingerprint is not None:
+        if store.predates_backfill(verdict.record):
+            rejected = TOO_OLD
+        else:
+            stored = store.store_article(verdict.record, verdict.fingerprint)
     if extracted is None:
-        return Outcome(None, None, None, verdict.rejected)
+        return Outcome(None, None, None, rejected)
     return Outcome(
         extracted.canonical_url,
         extracted.title,
         extracted.published_at,
-        verdict.rejected,
+        rejected,
         stored,
     )

@@ -18,7 +18,7 @@ from scrapy.logformatter import LogFormatter, LogFormatterResult
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.crawl.pages import Page
+from crawler.crawl.pages import TOO_OLD, Page
 from crawler.crawl.resources import resources_for
 from crawler.storage.seen import SeenEntry, SeenStatus
 
@@ -94,7 +94,7 @@ class PagePipeline:
         return item
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
-        if isinstance(exception, Rejected):
+        if isinstance(exception, Rejected) and exception.reason != TOO_OLD:
             urls = [item.get("url"), item.get("requested_url")]
             self.set_aside.append(
                 SeenEntry(urls, item["source"], exception.status, None, item.get("listed_at"))

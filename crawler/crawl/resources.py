@@ -8,6 +8,7 @@ built once per process and closed when the process ends.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,8 @@ class Resources:
     config: Config
     database: Database
     extras: dict[str, Any] = field(default_factory=dict)
+    # Set for `marsad backfill`: nothing published before it is stored, and nothing alerts.
+    backfill_since: datetime | None = None
 
     @cached_property
     def analyzer(self) -> Analyzer:
@@ -37,7 +40,8 @@ class Resources:
         from crawler.storage.grouping import DevelopmentRecorder
         from crawler.storage.store import Store
 
-        return Store(self.database, DevelopmentRecorder(self.config))
+        recorder = DevelopmentRecorder(self.config, alerting=self.backfill_since is None)
+        return Store(self.database, recorder, oldest=self.backfill_since)
 
     @cached_property
     def workers(self) -> PageWorkers:
@@ -49,6 +53,7 @@ class Resources:
             lambda: self.store,
             processes=worker_count(self.config.crawl.workers),
             min_pages=self.config.crawl.workers_min_pages,
+            backfill_since=self.backfill_since,
         )
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Resources:

@@ -22,19 +22,19 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import IO, Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.config import Config, ConfigError, load_config
+from crawler.crawl.health import record_run
 from crawler.crawl.orphans import this_process, watch_parent
 from crawler.crawl.watch import STOP_KILL_GRACE_SECONDS, ChildWatch, stop_process_group
 from crawler.storage.db import Database, DatabaseError, open_database
-from crawler.storage.models import CrawlRun, SourceHealth
-from crawler.storage.outbox import channel_names, queue
-from crawler.vocab import AlertKind, ExitCode
+from crawler.storage.models import MAX_INTEGER, CrawlRun
+from crawler.vocab import ExitCode
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +122,10 @@ class CrawlRunRecorder:
         return self.crawler.settings["MARSAD_RESOURCES"].database
 
     def spider_opened(self, spider: Any) -> None:
+        backfill = self.crawler.settings["MARSAD_RESOURCES"].backfill_since is not None
         with self.db.write() as session:
             host, pid = this_process()
-            run = CrawlRun(source=spider.source.name, host=host, pid=pid)
+            run = CrawlRun(source=spider.source.name, host=host, pid=pid, backfill=backfill)
             session.add(run)
             session.flush()
             self.run_id = run.id
@@ -151,78 +152,15 @@ class CrawlRunRecorder:
         elif reason != "finished":
             summary.status = "error"
             summary.last_error = summary.last_error or f"crawl ended: {reason}"
-        summary.alerts += record_run(self.db, self.run_id, summary, resources.config)
+        backfill = resources.backfill_since is not None
+        summary.alerts += record_run(self.db, self.run_id, summary, resources.config, backfill)
         self.emit({"event": "done", **asdict(summary)})
-
-
-def record_run(db: Database, run_id: int | None, summary: SourceSummary, config: Config) -> int:
-    """Close a crawl_runs row, move the source's error streak, and queue a source-health alert
-    when the streak reaches the threshold (once) or ends after one was sent (once).
-
-    A stopped run leaves the streak as it was. Returns the outbox rows queued.
-    """
-    now = datetime.now(UTC)
-    with db.write() as session:
-        if run_id is not None:
-            session.execute(
-                update(CrawlRun)
-                .where(CrawlRun.id == run_id)
-                .values(
-                    finished_at=now,
-                    status=summary.status,
-                    pages=summary.pages,
-                    relevant=summary.relevant,
-                    stored=summary.stored,
-                    copies=summary.copies,
-                    errors=summary.errors,
-                    skipped=summary.skipped,
-                    error_kinds=summary.error_kinds,
-                    last_error=summary.last_error,
-                )
-            )
-        health = session.get(SourceHealth, summary.source)
-        if health is None:
-            health = SourceHealth(source=summary.source, error_streak=0, down_alerted=False)
-            session.add(health)
-        health.last_run_at = now
-        threshold = config.alerts.source_failure_threshold
-        incident = f"source-health:{summary.source}:{run_id or now.isoformat()}"
-
-        def health_alert(state: str, note: str) -> int:
-            return queue(
-                session,
-                key=f"{incident}:{state}",
-                kind=AlertKind.SOURCE_HEALTH,
-                channels=channel_names(config.alerts),
-                payload={"note": note},
-            )
-
-        queued = 0
-        if summary.failed:
-            health.error_streak += 1
-            health.last_error = summary.last_error
-            if health.error_streak >= threshold and not health.down_alerted:
-                health.down_alerted = True
-                queued = health_alert(
-                    "down",
-                    f"Source {summary.source} is failing: {health.error_streak} failed runs "
-                    f"in a row; last error: {summary.last_error or 'unknown'}",
-                )
-        elif summary.status == "ok":
-            if health.down_alerted:
-                health.down_alerted = False
-                queued = health_alert(
-                    "up",
-                    f"Source {summary.source} has recovered: the crawl succeeded again after "
-                    f"{health.error_streak} failed runs",
-                )
-            health.error_streak = 0
-            health.last_success_at = now
-    return queued
 
 
 def scrapy_settings(config: Config, resources: Any) -> Any:
     from scrapy.settings import Settings
+
+    from crawler.crawl.addresses import address_settings
 
     settings = Settings()
     settings.setmodule("settings", priority="project")
@@ -235,8 +173,12 @@ def scrapy_settings(config: Config, resources: Any) -> Any:
             "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
             "USER_AGENT": crawl.user_agent,
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_host,
-            "MARSAD_MAX_ARTICLES_PER_RUN": crawl.max_articles_per_run,
+            # A backfill is bounded by its date, not by a run's share of the backlog.
+            "MARSAD_MAX_ARTICLES_PER_RUN": MAX_INTEGER
+            if resources.backfill_since
+            else crawl.max_articles_per_run,
             "MARSAD_RESOURCES": resources,
+            **address_settings(config),
         },
         priority="cmdline",
     )
@@ -282,6 +224,7 @@ def child_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, help="seconds (default: crawl.hard_timeout)")
     parser.add_argument("--log-format", default="text")
     parser.add_argument("--parent-pid", type=int, help="end when this process is gone")
+    parser.add_argument("--backfill-since", type=datetime.fromisoformat, help="ISO 8601, aware")
     args = parser.parse_args(argv)
     parent_pid = args.parent_pid or os.getppid()
 
@@ -324,7 +267,7 @@ def child_main(argv: Sequence[str] | None = None) -> int:
     from crawler.crawl.resources import Resources
     from spiders import SPIDER_FOR_KIND
 
-    resources = Resources(config, db, extras={"emit": emit})
+    resources = Resources(config, db, extras={"emit": emit}, backfill_since=args.backfill_since)
     if expects_many_pages(db, [s.name for s in sources], config.crawl.workers_min_pages):
         # While Scrapy starts up on one core, the page workers start on the others.
         resources.workers.start()
@@ -394,6 +337,7 @@ def run_crawl(
     stderr: IO[Any] | int | None = None,
     stop_requested: Callable[[], bool] | None = None,
     stop_grace: float = STOP_GRACE_SECONDS,
+    backfill_since: datetime | None = None,
 ) -> CrawlOutcome:
     """Crawl the named sources with `config` in a child process, and wait for it.
 
@@ -401,6 +345,7 @@ def run_crawl(
     Once `stop_requested()` is true, the crawl may go on for `stop_grace` seconds before the
     child is told to stop. A child that has not ended soon after either is killed with its
     process group. Sources that never finished are reported as timed out, stopped or failed.
+    With `backfill_since`, the crawl is a backfill (see `crawler.crawl.resources.Resources`).
     """
     timeout = timeout if timeout is not None else config.crawl.hard_timeout.total_seconds()
     cmd = [
@@ -414,6 +359,8 @@ def run_crawl(
         str(os.getpid()),
     ]
     cmd += ["--log-format", log_format]
+    if backfill_since is not None:
+        cmd += ["--backfill-since", backfill_since.isoformat()]
     for name in source_names:
         cmd += ["--source", name]
     summaries = {name: SourceSummary(source=name) for name in source_names}

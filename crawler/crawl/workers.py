@@ -27,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crawler.crawl.pages import Outcome, Page, examine, settle
@@ -67,14 +68,15 @@ class _WorkerState:
 _worker: _WorkerState | None = None
 
 
-def _start_worker(config: Config) -> None:
+def _start_worker(config: Config, backfill_since: datetime | None) -> None:
     global _worker
     from crawler.analysis.analyzer import Analyzer
     from crawler.storage.db import Database
     from crawler.storage.grouping import DevelopmentRecorder
     from crawler.storage.store import Store
 
-    store = Store(Database(config.database.url), DevelopmentRecorder(config))
+    recorder = DevelopmentRecorder(config, alerting=backfill_since is None)
+    store = Store(Database(config.database.url), recorder, oldest=backfill_since)
     _worker = _WorkerState(Analyzer.from_config(config), store)
 
 
@@ -117,8 +119,10 @@ class PageWorkers:
         *,
         processes: int,
         min_pages: int,
+        backfill_since: datetime | None = None,
     ) -> None:
         self.config = config
+        self.backfill_since = backfill_since
         self._local_analyzer = analyzer
         self._local_store = store
         self.processes = processes
@@ -223,7 +227,7 @@ class PageWorkers:
                     max_workers=self.processes,
                     mp_context=context,
                     initializer=_start_worker,
-                    initargs=(self.config,),
+                    initargs=(self.config, self.backfill_since),
                 )
                 log.info("examining and storing pages in %d worker processes", self.processes)
             return self._pool

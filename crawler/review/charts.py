@@ -5,7 +5,7 @@
 - reports per outlet, originals and copies apart (of the developments the filters select).
 
 All take the page's filters (:class:`ArticleFilter`), through the same conditions as the lists,
-and read indexes only where no filter needs a row (migration 0006).
+and read indexes only where no filter needs a row (migration 0007).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def developments_by_country(session: Session, flt: ArticleFilter) -> MonthlyCoun
 
 
 def _countries_text(session: Session) -> Any:
-    """The stored JSON text of ``countries``, as migration 0006 indexes it."""
+    """The stored JSON text of ``countries``, as migration 0007 indexes it."""
     if session.get_bind().dialect.name == "postgresql":
         return cast(Development.countries, Text)
     return type_coerce(Development.countries, Text)
@@ -172,7 +172,8 @@ def reports_by_outlet(session: Session, flt: ArticleFilter) -> list[OutletCount]
     Both read only the (source, development_id, duplicate_of) index; the articles' own topic,
     country and date columns would mean reading every article row.
     """
-    conditions: list[Any] = []
+    # Never a report the analyst ruled out (the last column of that index).
+    conditions: list[Any] = [Article.not_relevant.is_(False)]
     if flt.topic or flt.country or flt.since or flt.until:
         chosen = select(Development.id).where(*development_conditions(flt))
         conditions.append(Article.development_id.in_(chosen))

@@ -13,6 +13,7 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.analysis.classify import Classifier
+from crawler.storage.corrections import DevelopmentStatus
 from crawler.storage.models import Article, Development
 from crawler.text.dates import parse_machine_date
 from crawler.vocab import TOPICS
@@ -96,11 +97,19 @@ def article_time() -> Any:
     return func.coalesce(Article.published_at, Article.fetched_at)
 
 
-def article_conditions(flt: ArticleFilter) -> list[Any]:
+def ruled_out_ids() -> Any:
+    """The ids of the articles an analyst ruled out (a partial index holds just these)."""
+    return select(Article.id).where(Article.not_relevant)
+
+
+def article_conditions(flt: ArticleFilter, *, with_ruled_out: bool = False) -> list[Any]:
     """The WHERE conditions of ``flt`` on articles: the one place the filters become SQL, for
-    the list, search, exports and the charts."""
+    the list, search, exports and the charts. An article the analyst ruled out is listed,
+    searched and exported nowhere (search leaves it out by id instead, `with_ruled_out`)."""
     when = article_time()
     conditions: list[Any] = []
+    if not with_ruled_out:
+        conditions.append(Article.not_relevant.is_(False))
     if flt.originals:
         conditions.append(Article.duplicate_of.is_(None))
     if flt.topic:
@@ -116,9 +125,10 @@ def article_conditions(flt: ArticleFilter) -> list[Any]:
     return conditions
 
 
-def select_articles(flt: ArticleFilter) -> Any:
-    when = article_time()
-    stmt = select(Article).where(*article_conditions(flt)).order_by(when.desc(), Article.id.desc())
+def select_articles(flt: ArticleFilter, *, with_ruled_out: bool = False) -> Any:
+    """Articles matching ``flt``, newest first (see `article_conditions`)."""
+    conditions = article_conditions(flt, with_ruled_out=with_ruled_out)
+    stmt = select(Article).where(*conditions).order_by(article_time().desc(), Article.id.desc())
     if flt.limit:
         stmt = stmt.limit(flt.limit)
     return stmt
@@ -129,11 +139,17 @@ def development_time() -> Any:
     return func.coalesce(Development.first_published_at, Development.created_at)
 
 
+# A development merged into another (its reports moved there) or left with no report (all
+# ruled out) is no development of its own: the timeline, charts and exports leave it out.
+GONE = (DevelopmentStatus.MERGED, DevelopmentStatus.EMPTY)
+
+
 def development_conditions(flt: ArticleFilter) -> list[Any]:
     """``flt`` on developments: a topic among its topics, a country among its countries, a
-    source that ran any of its reports, its first report's date in the range."""
+    source that ran any of its reports, its first report's date in the range; never one
+    merged away or emptied by corrections (`GONE`)."""
     when = development_time()
-    conditions: list[Any] = []
+    conditions: list[Any] = [Development.status.not_in([str(s) for s in GONE])]
     if flt.topic:
         conditions.append(
             or_(Development.topic == flt.topic, _json_contains(Development.topics, flt.topic))
@@ -193,6 +209,8 @@ def article_json(article: Article, *, with_text: bool = False) -> dict[str, Any]
             evidence=dict(article.evidence or {}),
             amounts=list(article.amounts or []),
             revision=article.revision,
+            not_relevant=article.not_relevant,
+            analyst_topics=article.analyst_topics,
         )
     return data
 

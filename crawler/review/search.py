@@ -28,7 +28,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from crawler.analysis.searchterms import search_tokens
-from crawler.review.queries import ArticleFilter, article_json, select_articles
+from crawler.review.queries import ArticleFilter, article_json, ruled_out_ids, select_articles
 from crawler.storage.models import Article
 from crawler.text.arabic import normalize
 from crawler.text.display import merge_spans
@@ -156,7 +156,9 @@ def search_ids(
     flt = flt or ArticleFilter()
     limit = flt.limit or DEFAULT_LIMIT
     window = max(window, limit + offset)
-    filtered = select_articles(replace(flt, limit=None))
+    # The user's filters only; what an analyst ruled out is left out by id, below, so that a
+    # search without filters still never reads the articles table.
+    filtered = select_articles(replace(flt, limit=None), with_ruled_out=True)
     conditions = [filtered.whereclause] if filtered.whereclause is not None else []
     if session.get_bind().dialect.name == "sqlite":
         # bm25() is negative (smaller is better) and exists only inside the FTS5 query.
@@ -177,6 +179,7 @@ def search_ids(
         inner = select(
             key.label("id"), func.ts_rank(_FTS.c.document, q, 1, type_=Float).label("rank")
         ).where(_FTS.c.document.op("@@")(q))
+    inner = inner.where(key.not_in(ruled_out_ids()))
     if conditions:
         # The articles row is read only when a filter needs it: its text columns are large.
         inner = inner.join(Article, Article.id == key).where(*conditions)

@@ -91,7 +91,7 @@ def timeline(
     session: Session, flt: ArticleFilter, *, offset: int = 0, with_alerts: bool = True
 ) -> list[TimelineEntry]:
     """The developments ``flt`` selects, newest first (``flt.limit`` of them from ``offset``),
-    each with its reports oldest first."""
+    each with its reports oldest first (none the analyst ruled out)."""
     devs = list(session.scalars(select_developments(flt).offset(offset)))
     entries = {d.id: TimelineEntry(d) for d in devs}
     if not entries:
@@ -101,7 +101,7 @@ def timeline(
         for a in session.scalars(
             select(Article)
             .options(load_only(*_SHOWN))
-            .where(Article.development_id.in_(ids))
+            .where(Article.development_id.in_(ids), Article.not_relevant.is_(False))
             .order_by(article_time(), Article.id)
         ):
             if a.development_id is not None:
@@ -135,12 +135,13 @@ def _ordered(development: Development, articles: list[Article]) -> list[Report]:
 
 
 def copy_counts(session: Session, roots: Iterable[int]) -> dict[int, int]:
-    """How many copies each story root has (a root without copies is absent)."""
+    """How many copies each story root has (a root without copies is absent); a copy the
+    analyst ruled out is none."""
     counts: dict[int, int] = {}
     for ids in _chunks(sorted(set(roots)), 500):
         rows = session.execute(
             select(Article.duplicate_of, func.count())
-            .where(Article.duplicate_of.in_(ids))
+            .where(Article.duplicate_of.in_(ids), Article.not_relevant.is_(False))
             .group_by(Article.duplicate_of)
         ).all()
         counts.update({int(root): int(n) for root, n in rows if root is not None})

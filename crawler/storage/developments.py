@@ -42,6 +42,8 @@ MIN_SIMILARITY_SHARED = 0.0
 # Above this the texts are the same story told again: topics need not agree and a
 # missing date is tolerated.
 STRONG_SIMILARITY = 0.5
+# The fewest content words an overlap is measured against (see `similarity`).
+MIN_BASIS = 6
 SELLERS = frozenset({"Russia"})
 # States that impose sanctions over S-400 purchases and Russian arms exports. They
 # are a party to every such story, so sharing one says nothing about the event.
@@ -202,11 +204,12 @@ def content_tokens(text: str) -> frozenset[str]:
 
 
 def similarity(a: DevelopmentKey, b: DevelopmentKey) -> float:
-    """Overlap of content words, relative to the shorter text (0..1)."""
+    """Overlap of content words, relative to the shorter text (0..1), counted as at least
+    `MIN_BASIS` words long: a two-word headline sharing one word is not half the same story."""
     ta, tb = a.tokens(), b.tokens()
     if not ta or not tb:
         return 0.0
-    return len(ta & tb) / min(len(ta), len(tb))
+    return len(ta & tb) / max(min(len(ta), len(tb)), MIN_BASIS)
 
 
 def _principal(countries: Sequence[str]) -> frozenset[str]:

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.config import Config
+from crawler.storage.corrections import DevelopmentStatus, is_muted
 from crawler.storage.developments import WINDOW, DevelopmentKey, best_match
 from crawler.storage.models import Article, Development, utcnow
-from crawler.storage.outbox import PARKED, can_thread, channel_names, queue
+from crawler.storage.outbox import PARKED, can_thread, destinations, queue
 from crawler.vocab import AlertKind, Topic
 
 # How many earlier reports in the window are compared with a new one, newest first.
@@ -35,11 +36,14 @@ def development_key(article: Any) -> DevelopmentKey:
 
 
 class DevelopmentRecorder:
-    """The store's development hook: ``(session, article, is_revision) -> (id, alerts)``."""
+    """The store's development hook: ``(session, article, is_revision) -> (id, alerts)``.
 
-    def __init__(self, config: Config) -> None:
+    ``alerting=False`` (a backfill) groups as usual and queues nothing; its developments are
+    marked ``backfilled`` for the digest."""
+
+    def __init__(self, config: Config, *, alerting: bool = True) -> None:
+        self.quiet = not alerting
         self.alerts = config.alerts
-        self.channels = channel_names(config.alerts)
         self._keys: dict[tuple[int, int], DevelopmentKey] = {}
 
     def __call__(
@@ -105,7 +109,8 @@ class DevelopmentRecorder:
         assert dev is not None
         dev.report_count += 1
         dev.last_report_at = article.published_at or article.fetched_at
-        if not self._alerting(article):
+        # A development the analyst marked wrong sends no further follow-ups.
+        if dev.status != DevelopmentStatus.OPEN or not self._alerting(session, article):
             return dev.id, 0
         follow_up = partial(
             queue,
@@ -115,15 +120,17 @@ class DevelopmentRecorder:
             development_id=dev.id,
             article_id=article.id,
         )
+        # Where the development's first alert went, so that a reply finds its thread.
+        targets = destinations(self.alerts, dev.topics or [dev.topic], dev.countries or [])
         if self.alerts.follow_ups == "thread":
-            threaded = [c for c in self.channels if can_thread(self.alerts, c)]
-            unthreaded = [c for c in self.channels if c not in threaded]
+            threaded = [c for c in targets if can_thread(self.alerts, c)]
+            unthreaded = [c for c in targets if c not in threaded]
             added = follow_up(channels=threaded)
             follow_up(channels=unthreaded, status="skipped")
             return dev.id, added
         # Digest mode: the row waits, parked, until the daily digest collects it.
         added = follow_up(
-            channels=self.channels,
+            channels=targets,
             next_attempt_at=utcnow() + PARKED,
             payload={"awaiting": "digest"},
         )
@@ -141,23 +148,26 @@ class DevelopmentRecorder:
             first_published_at=article.published_at,
             last_report_at=article.published_at or article.fetched_at,
             report_count=1,
+            backfilled=self.quiet,
         )
         session.add(dev)
         session.flush()
-        if not self._alerting(article) or self._too_old(article):
+        if not self._alerting(session, article) or self._too_old(article):
             return dev.id, 0
         added = queue(
             session,
             key=f"new:{dev.id}",
             kind=AlertKind.NEW,
-            channels=self.channels,
+            channels=destinations(self.alerts, topics, dev.countries),
             development_id=dev.id,
             article_id=article.id,
         )
         return dev.id, added
 
-    def _alerting(self, article: Article) -> bool:
-        return bool(set(article.topics or []) & set(self.alerts.topics))
+    def _alerting(self, session: Session, article: Article) -> bool:
+        if self.quiet or not set(article.topics or []) & set(self.alerts.topics):
+            return False
+        return not is_muted(session, article.source)
 
     def _too_old(self, article: Article) -> bool:
         if article.published_at is None:

@@ -98,11 +98,23 @@ class Article(Base):
     development_id: Mapped[int | None] = mapped_column(
         ForeignKey("developments.id", ondelete="SET NULL"), index=True
     )
+    # An analyst's verdicts (crawler.storage.corrections), kept when the store revises the
+    # article: not relevant (it is listed, searched and alerted nowhere), and the topics set by
+    # hand, which replace the detector's on every revision.
+    not_relevant: Mapped[bool] = mapped_column(default=False, server_default=sql_text("false"))
+    analyst_topics: Mapped[list[Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
         # Reports per outlet, originals and copies apart, and the developments an outlet ran,
-        # read from the index alone (the charts and the source filter of developments).
-        Index("ix_articles_source_development", "source", "development_id", "duplicate_of"),
+        # read from the index alone (the charts and the source filter of developments), the
+        # reports ruled out left out by its last column.
+        Index(
+            "ix_articles_source_development",
+            "source",
+            "development_id",
+            "duplicate_of",
+            "not_relevant",
+        ),
         # Two originals with the same text cannot both exist: the second writer loses the race
         # and becomes a copy.
         Index(
@@ -111,6 +123,13 @@ class Article(Base):
             unique=True,
             sqlite_where=sql_text("duplicate_of IS NULL"),
             postgresql_where=sql_text("duplicate_of IS NULL"),
+        ),
+        # The few articles ruled out, which search leaves out without reading the others' rows.
+        Index(
+            "ix_articles_ruled_out",
+            "id",
+            sqlite_where=sql_text("not_relevant = 1"),
+            postgresql_where=sql_text("not_relevant"),
         ),
     )
 
@@ -171,11 +190,19 @@ class Development(Base):
     last_report_at: Mapped[datetime | None]
     report_count: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # open | wrong (an analyst said so: no more follow-ups) | merged (into `merged_into`)
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    merged_into: Mapped[int | None] = mapped_column(Integer)
+    # Opened by a backfill: the digest counts it, and lists it not among the day's news.
+    backfilled: Mapped[bool] = mapped_column(default=False, server_default=sql_text("false"))
 
-    # The charts count developments per month as index ranges. Migration 0006 also indexes
-    # (countries, first_published_at), on PostgreSQL over the column cast to text (`json` has
-    # no btree order), which a model-level Index cannot say for both databases.
-    __table_args__ = (Index("ix_developments_topic_first", "topic", "first_published_at"),)
+    # The charts count developments per month as index ranges, `status` last to leave out
+    # those merged away or emptied. Migration 0007 also indexes (countries,
+    # first_published_at, status), on PostgreSQL over the column cast to text (`json` has no
+    # btree order), which a model-level Index cannot say for both databases.
+    __table_args__ = (
+        Index("ix_developments_topic_first", "topic", "first_published_at", "status"),
+    )
 
 
 class Alert(Base):
@@ -228,6 +255,8 @@ class CrawlRun(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     error_kinds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A `marsad backfill` run: it queues no alerts and leaves the source's health alone.
+    backfill: Mapped[bool] = mapped_column(default=False, server_default=sql_text("false"))
 
 
 class SourceHealth(Base):
@@ -240,6 +269,8 @@ class SourceHealth(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set when a source-health alert went out for the current streak, so it goes out once.
     down_alerted: Mapped[bool] = mapped_column(default=False)
+    # Muted by an analyst: its articles are stored, and raise no alert before this time.
+    muted_until: Mapped[datetime | None]
 
 
 class RobotsCache(Base):
@@ -251,3 +282,22 @@ class RobotsCache(Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Correction(Base):
+    """An analyst's correction, kept as its own row: who, when, what, on which rows.
+
+    No foreign keys: the record outlives the rows it names (a development merged away)."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # crawler.vocab.CorrectionKind
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    article_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    development_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    source: Mapped[str | None] = mapped_column(String(200), index=True)
+    change: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(Text)

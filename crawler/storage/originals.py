@@ -68,6 +68,8 @@ class Original:
     topics: list[str]
     countries: list[str]
     evidence: dict[str, str]
+    # An analyst's verdict on the story: its copies inherit it.
+    not_relevant: bool = False
 
 
 # Read with the candidate lookup itself: an ORM load would also read the article's text.
@@ -79,6 +81,7 @@ _ORIGINAL_COLUMNS = (
     Article.topics,
     Article.countries,
     Article.evidence,
+    Article.not_relevant,
 )
 
 

@@ -92,10 +92,21 @@ def _lock_key(name: str) -> int:
 class Store(SeenUrls):
     """Stores articles, and (as :class:`SeenUrls`) the URLs the crawl has seen."""
 
-    def __init__(self, db: Database, development_hook: DevelopmentHook | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        development_hook: DevelopmentHook | None = None,
+        *,
+        oldest: datetime | None = None,
+    ) -> None:
         super().__init__(db)
         self.development_hook = development_hook
         self.originals = OriginalFinder()
+        # A backfill's date: what was published before it is not stored.
+        self.oldest = oldest
+
+    def predates_backfill(self, record: ArticleRecord) -> bool:
+        return self.oldest is not None and (record.published_at or record.fetched_at) < self.oldest
 
     def store_article(self, record: ArticleRecord, fp: Fingerprint) -> StoreResult:
         for attempt in range(3):
@@ -221,6 +232,7 @@ class Store(SeenUrls):
             countries=original.countries,
             evidence=original.evidence,
             development_id=original.development_id,
+            not_relevant=original.not_relevant,
         )
         return int(session.connection().execute(_insert_returning_id(), values).scalar_one())
 
@@ -240,7 +252,8 @@ class Store(SeenUrls):
     def _develop(
         self, session: Session, article: Article, *, is_revision: bool
     ) -> tuple[int | None, int]:
-        if self.development_hook is None or not article.topics:
+        if self.development_hook is None or not article.topics or article.not_relevant:
+            # An article the analyst ruled out joins no development and raises no alert.
             return article.development_id, 0
         dev_id, alerts = self.development_hook(session, article, is_revision)
         article.development_id = dev_id
@@ -262,14 +275,23 @@ class Store(SeenUrls):
         )
         session.execute(delete(LshBand).where(LshBand.article_id == old.id))
         self._index(session, article.id, fp, fresh=True)
-        # The story keeps its development; the new first report keeps its own analysis (its
-        # evidence sentences are its own text), and the copies share it.
+        # The story keeps its development and the analyst's verdicts; the new first report
+        # keeps its own analysis (its evidence sentences are its own text), and the copies
+        # share it.
         article.development_id = old.development_id
+        article.not_relevant, article.analyst_topics = old.not_relevant, old.analyst_topics
+        if old.analyst_topics is not None:
+            article.topics = list(old.analyst_topics)
         session.flush()
         session.execute(
             update(Article)
             .where(Article.duplicate_of == article.id)
-            .values(topics=article.topics, countries=article.countries, evidence=article.evidence)
+            .values(
+                topics=article.topics,
+                countries=article.countries,
+                evidence=article.evidence,
+                not_relevant=article.not_relevant,
+            )
         )
         if old.development_id is not None:
             dev = session.get(Development, old.development_id)
@@ -299,7 +321,11 @@ class Store(SeenUrls):
         article.terms = record.terms
         article.revision += 1
         if article.duplicate_of is None:
-            article.topics, article.countries = record.topics, record.countries
+            # Topics an analyst set outlast every re-analysis.
+            article.topics = (
+                record.topics if article.analyst_topics is None else list(article.analyst_topics)
+            )
+            article.countries = record.countries
             article.evidence, article.amounts = record.evidence, record.amounts
             self._index(session, article.id, fp)
             self._develop(session, article, is_revision=True)

@@ -11,6 +11,7 @@ It records every request, and can be scripted to answer the next requests with a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -67,6 +68,7 @@ class SlackRequest:
     status: int = 0
     ts: str | None = None
     ok: bool = False  # answered as a successful post
+    at: float = field(default_factory=time.time)  # when it arrived
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -78,6 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         fake = self.server.fake
+        with fake._lock:
+            fake.arrived += 1
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -114,7 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif status == 200 and endpoint == "webhook" and body == "ok":
             req.ok = True
         fake._record(req)
-        self._answer(status, body, headers)
+        # A client killed while it waited (a test's kill -9) is gone; its post was taken.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._answer(status, body, headers)
 
     def _normal(self, fake: FakeSlack, endpoint: str, req: SlackRequest) -> tuple[int, Any]:
         if endpoint == "webhook":
@@ -162,6 +168,9 @@ class FakeSlack:
         self.webhook_path = WEBHOOK_PATH
         self.bot_token = BOT_TOKEN
         self.down = False
+        # Requests are recorded once answered; this counts them as they come in, so that a
+        # test can act while one is in flight (a slow reply).
+        self.arrived = 0
         self.requests: list[SlackRequest] = []
         self._replies: deque[SlackReply] = deque()
         self._lock = threading.Lock()

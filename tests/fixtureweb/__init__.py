@@ -10,6 +10,7 @@ from .articles import (
     ArticleSpec,
     Expected,
     injection_spec,
+    late_spec,
     starter_specs,
 )
 from .server import (
@@ -36,6 +37,7 @@ __all__ = [
     "default_outlets",
     "default_web",
     "injection_spec",
+    "late_spec",
     "running_web",
     "starter_specs",
 ]

@@ -450,6 +450,25 @@ def injection_spec(outlet: str, anchor: datetime | None = None) -> ArticleSpec:
     )
 
 
+def late_spec(outlet: str) -> ArticleSpec:
+    """A relevant article outside the starter set, published now: news that breaks while a
+    daemon runs, a development of its own."""
+    return ArticleSpec(
+        slug="egypt-s400-talks",
+        outlet=outlet,
+        title="القاهرة تبحث مع موسكو شراء منظومة «إس-400» للدفاع الجوي",
+        paragraphs=[
+            "قالت مصادر مطلعة في القاهرة إن وفداً عسكرياً مصرياً بدأ محادثات في موسكو مع شركة "
+            "«روس أوبورون إكسبورت» حول شراء منظومة الدفاع الجوي «إس-400».",
+            "وأضافت المصادر أن المحادثات تتناول عدد البطاريات وجدول التسليم وطرق الدفع، "
+            "من دون أن يحدد الجانبان موعداً لتوقيع أي عقد.",
+            "ولم يصدر تعليق رسمي من وزارة الدفاع المصرية على هذه المعلومات حتى الآن.",
+        ],
+        published=datetime.now(UTC).replace(microsecond=0),
+        expected=Expected(relevant=True, terms=(_S400, _ROE)),
+    )
+
+
 # Headlines for the "most read" and "related" boxes on every page: all about the S-400,
 # so a page's chrome always mentions it and relevance must come from the main text.
 SIDEBAR_HEADLINES = [

@@ -50,6 +50,8 @@ FAULT_KINDS = (
     "reset",
 )
 FEED_PATHS = ("/rss.xml", "/atom.xml", "/news-sitemap.xml", "/sitemap.xml")
+# Articles per archive listing page (/archive/page-N.html).
+ARCHIVE_PAGE_SIZE = 3
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -676,12 +678,20 @@ class FixtureWeb:
     # -- config helpers --
 
     def sources(
-        self, kinds: Iterable[str] = ("rss",), interval: str = "10m"
+        self,
+        kinds: Iterable[str] = ("rss",),
+        interval: str = "10m",
+        *,
+        outlets: Iterable[str] | None = None,
     ) -> list[dict[str, str]]:
-        """``[[sources]]`` entries for marsad's config. Kinds: rss, atom, sitemap, news-sitemap, listing."""
+        """``[[sources]]`` entries for marsad's config, for every outlet or the named ones.
+        Kinds: rss, atom, sitemap, news-sitemap, listing."""
         kinds = list(kinds)
+        names = set(self.outlets if outlets is None else outlets)
         out = []
         for o in self.outlets.values():
+            if o.name not in names:
+                continue
             for kind in kinds:
                 name = o.name if len(kinds) == 1 else f"{o.name}-{kind}"
                 entry = {"name": name, "interval": interval, "timezone": o.timezone}
@@ -702,9 +712,15 @@ class FixtureWeb:
                 out.append(entry)
         return out
 
-    def sources_toml(self, kinds: Iterable[str] = ("rss",), interval: str = "10m") -> str:
+    def sources_toml(
+        self,
+        kinds: Iterable[str] = ("rss",),
+        interval: str = "10m",
+        *,
+        outlets: Iterable[str] | None = None,
+    ) -> str:
         blocks = []
-        for entry in self.sources(kinds, interval):
+        for entry in self.sources(kinds, interval, outlets=outlets):
             lines = ["[[sources]]"] + [f'{k} = "{v}"' for k, v in entry.items()]
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks) + "\n"
@@ -731,6 +747,10 @@ class FixtureWeb:
     def _route(self, outlet: Outlet, path: str, query: str) -> _Response:
         if path in FEED_PATHS:
             return self._feed(outlet, path)
+        if path.startswith("/archive/"):
+            archived = self._archive(outlet, path.removeprefix("/archive/"))
+            if archived is not None:
+                return archived
         if path == "/robots.txt":
             body = T.robots_txt(outlet).encode()
             return _Response(200, "text/plain; charset=utf-8", body)
@@ -748,6 +768,31 @@ class FixtureWeb:
             return _Response(404, html_type, body)
         body = T.render_article(outlet, spec).encode(outlet.encoding, "xmlcharrefreplace")
         return _Response(200, html_type, body, etag=_etag(body), last_modified=spec.updated)
+
+    def _archive(self, outlet: Outlet, name: str) -> _Response | None:
+        """The outlet's whole past, for backfills: ``sitemap-index.xml`` lists one sitemap per
+        month (``sitemap-2024-05.xml``, its lastmod the month's latest change), and
+        ``page-N.html`` are listing pages, newest first, each linking to the next (older) one
+        with ``a.next``."""
+        specs = sorted(self.articles(outlet.name), key=lambda s: s.published, reverse=True)
+        xml = "application/xml; charset=utf-8"
+        if name == "sitemap-index.xml":
+            months: dict[str, datetime] = {}
+            for spec in specs:
+                month = f"{spec.published.astimezone(UTC):%Y-%m}"
+                months[month] = max(months.get(month, spec.updated), spec.updated)
+            return _Response(200, xml, T.monthly_sitemap_index(outlet, months).encode())
+        if (m := re.fullmatch(r"sitemap-(\d{4}-\d{2})\.xml", name)) is not None:
+            month = [s for s in specs if f"{s.published.astimezone(UTC):%Y-%m}" == m.group(1)]
+            return _Response(200, xml, T.news_sitemap(outlet, month).encode())
+        if (m := re.fullmatch(r"page-(\d+)\.html", name)) is not None:
+            number = int(m.group(1))
+            start = (number - 1) * ARCHIVE_PAGE_SIZE
+            page = specs[start : start + ARCHIVE_PAGE_SIZE]
+            older = f"/archive/page-{number + 1}.html" if len(specs) > start + len(page) else None
+            text = T.render_archive_page(outlet, page, number, older)
+            return _Response(200, outlet.html_content_type, text.encode(outlet.encoding))
+        return None
 
     def _feed(self, outlet: Outlet, path: str) -> _Response:
         with self._lock:

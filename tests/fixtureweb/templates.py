@@ -425,6 +425,33 @@ def render_listing(
     return _chrome_page(outlet, title, inner)
 
 
+def render_archive_page(
+    outlet: Outlet, specs: Sequence[ArticleSpec], number: int, older: str | None
+) -> str:
+    """One page of an outlet's archive: links in ``div.news-list a``, the next (older) page in
+    ``a.next``."""
+    items = "".join(
+        f'<li class="item"><a href="{_E(outlet.link_for(s))}">{_E(s.title)}</a></li>' for s in specs
+    )
+    pager = f'<a class="next" href="{_E(older)}">الأقدم</a>' if older else ""
+    inner = f'<div class="news-list"><ul>{items}</ul></div><div class="pager">{pager}</div>'
+    return _chrome_page(outlet, f"الأرشيف - صفحة {number}", inner)
+
+
+def monthly_sitemap_index(outlet: Outlet, months: dict[str, datetime]) -> str:
+    entries = "".join(
+        f"<sitemap><loc>{outlet.base_url}/archive/sitemap-{month}.xml</loc>"
+        f"<lastmod>{iso(updated, outlet.timezone)}</lastmod></sitemap>\n"
+        for month, updated in sorted(months.items())
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + entries
+        + "</sitemapindex>\n"
+    )
+
+
 def render_empty(outlet: Outlet, title: str) -> str:
     """A page with full chrome and no main text at all."""
     return _chrome_page(outlet, title, '<div class="article-body"></div>')

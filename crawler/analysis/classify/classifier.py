@@ -77,16 +77,27 @@ class Classifier:
         # states the development says more than the headline, which is used only when
         # no body sentence does.
         evidence: dict[str, tuple[tuple[bool, float], int, str]] = {}
+        recap: set[str] = set()  # topics the lead tells only as background
         for s in sentences:
-            if s.weight <= 0:
+            # "حذرت السفارة من عقوبات بموجب قانون كاتسا": the law names whose sanctions
+            # these are, without the system named again.
+            s.law_sanction = not s.furniture and self.rules.sanction_under_law(s)
+            if s.weight <= 0 and not s.law_sanction:
                 continue
             for topic, background in self.rules.sentence_topics(s):
                 weight = s.weight
+                if topic == Topic.SANCTION and s.refers_back:
+                    weight = min(weight, self.weights.reference_sanction)
+                if topic == Topic.SANCTION and s.law_sanction:
+                    weight = max(weight, self.weights.sanction_law)
+                if weight <= 0:
+                    continue
                 if background:
                     if s.field == "title":
                         pass
-                    elif s.index == 1:
+                    elif s.lead:
                         weight = min(weight, self.weights.lead_background)
+                        recap.add(topic)
                     else:
                         continue
                 scores[topic] = scores.get(topic, 0.0) + weight
@@ -98,10 +109,17 @@ class Classifier:
         topics: list[str] = [
             t for t in EVENT_TOPICS if scores.get(t, 0.0) >= self.weights.threshold
         ]
+        if not topics and recap:
+            # The story opens with a past development and tells of nothing newer: that
+            # development is its news ("وقعت الهند في أكتوبر 2018 عقداً ...").
+            topics = [t for t in EVENT_TOPICS if t in recap]
         if not topics:
             topics = [Topic.OTHER]
-            term_sentences = [s for s in sentences if s.has_term]
-            pick = max(term_sentences or sentences, key=lambda s: (s.weight, -s.index))
+            term_sentences = [s for s in sentences if s.has_term and not s.furniture]
+            pick = max(
+                term_sentences or [s for s in sentences if not s.furniture] or sentences,
+                key=lambda s: (s.weight, -s.index),
+            )
             evidence[Topic.OTHER] = ((True, 0.0), pick.index, pick.text)
 
         return Classification(

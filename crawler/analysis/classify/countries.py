@@ -31,10 +31,13 @@ _ADJECTIVE_ENDINGS = ("", "ه", "ين", "ون", "ان", "تين", "تان")
 _DATELINE = re.compile(
     r"^\W*\w+(?:[\s،,]+\w+){0,3}\s*"
     r"(?:\([^()]{0,40}\)\s*[:-]?|\s[-/]|[-/](?=[\s(]))"
-    r"(?:\s*\([^()]{0,40}\)\s*:?)?"
+    r"(?:\s*\([^()]{0,40}\)\s*:?|\s*[\"«][^\"«»]{0,40}[\"»]\s*:?)?"
 )
 
-_ACTOR, _GOODS, _OTHER = "actor", "goods", "other"
+_ACTOR, _GOODS, _OTHER, _SANCTIONS = "actor", "goods", "other", "sanctions"
+# What may stand between two names of one enumeration: commas and spaces (a joined "و"
+# is part of the next name's match).
+_JOINED = re.compile(r"[\s،,]*")
 # The developments in which the state whose goods are traded acts: a sale, talks, a delivery.
 # Goods owned, used or sanctioned over name their maker only as an origin.
 _TRADE = frozenset({Topic.CONTRACT, Topic.NEGOTIATION, Topic.DELIVERY})
@@ -66,9 +69,13 @@ class Gazetteer:
         self.actor_nouns = folded(ctx.actor_nouns)
         self.goods_nouns = folded(ctx.goods_nouns)
         self.product_nouns = folded(ctx.product_nouns)
+        self.sanction_nouns = folded(ctx.sanction_nouns)
         self.outlets = [place(o) for o in ctx.outlets]
         self.location_words = folded(ctx.location_words)
         self.source_words = folded(ctx.source_words)
+        self.comparison_words = folded(ctx.comparison_words)
+        self.list_size = ctx.list_size
+        self.list_openers = folded(ctx.list_openers)
         self.adjective_walk = ctx.adjective_walk
         self.countries: list[Country] = []
         self._aliases: dict[str, str] = {}
@@ -126,22 +133,31 @@ class Gazetteer:
         origin_only = topics == [Topic.SANCTION]
         chosen = set(topics)
         goods = bool(chosen & _TRADE)
+        sanction = Topic.SANCTION in chosen
         found: set[str] = set()
         for s in sentences:
-            if s.field == "title" or s.index == 1 or s.has_term:
-                found |= self.sentence_countries(s, origin_only=origin_only, goods=goods)
-            elif s.weight > 0 and chosen & {t for t, _ in topics_of(s)}:
+            if s.furniture:
+                continue
+            if s.field == "title" or s.lead or s.has_term:
+                found |= self.sentence_countries(
+                    s, origin_only=origin_only, goods=goods, sanction=sanction
+                )
+            elif (s.weight > 0 or s.law_sanction) and chosen & {t for t, _ in topics_of(s)}:
                 # A further sentence that speaks for a topic names who acts in it
                 # ("وذكرت وزارة الدفاع التركية أن الشحنات ستتواصل"), but only
                 # through an actor phrase: a bare name there is as often an object
                 # ("العدوان على أوكرانيا").
-                found |= self.sentence_countries(s, origin_only=origin_only, names=False)
+                found |= self.sentence_countries(
+                    s, origin_only=origin_only, names=False, sanction=sanction
+                )
         alone = not found
         for m in matches:
             origin = self.origins.get(m.term)
             if not origin:
                 continue
-            if "*" in origin.topics or origin.topics & chosen:
+            acts = "*" in origin.topics or bool(origin.topics & chosen)
+            # A seller acts in some developments only when the text names it.
+            if acts or (origin.named & chosen and self._mentioned(origin.country, sentences)):
                 found.add(origin.country)
             elif origin.alone and alone and self._mentioned(origin.country, sentences):
                 # An exercise or deployment of the system with no other actor is
@@ -155,7 +171,13 @@ class Gazetteer:
         if country is None:
             return True
         pats = self.patterns_of(country)
-        return any(p.search(s.norm) for s in sentences for p in self._live(s, pats))
+        for s in sentences:
+            credits = self._credits(s)
+            for p in self._live(s, pats):
+                # "روسيا اليوم" credits an outlet: it does not mention the state.
+                if any(not any(a <= m.start() < b for a, b in credits) for m in p.finditer(s.norm)):
+                    return True
+        return False
 
     def _live(self, s: Sentence, pats: list[FilteredPattern]) -> list[re.Pattern[str]]:
         """The country regexes of `pats` that can match in `s`."""
@@ -165,18 +187,28 @@ class Gazetteer:
         return [p.regex for p in pats if p.id in live]
 
     def sentence_countries(
-        self, s: Sentence, *, origin_only: bool = False, names: bool = True, goods: bool = False
+        self,
+        s: Sentence,
+        *,
+        origin_only: bool = False,
+        names: bool = True,
+        goods: bool = False,
+        sanction: bool = False,
     ) -> set[str]:
         """States acting in one sentence; the caller may not modify the set. `goods`: the
-        state whose goods a sentence with a watched term names acts (in a trade)."""
-        key = (origin_only, names, goods)
+        state whose goods a sentence with a watched term names acts (in a trade);
+        `sanction`: the state whose sanctions a sentence names acts ("العقوبات الأمريكية",
+        in a sanction story)."""
+        key = (origin_only, names, goods, sanction)
         found = s.countries.get(key)
         if found is None:
-            found = s.countries[key] = self._sentence_countries(s, origin_only, names, goods)
+            found = s.countries[key] = self._sentence_countries(
+                s, origin_only, names, goods, sanction
+            )
         return found
 
     def _sentence_countries(
-        self, s: Sentence, origin_only: bool, names: bool, goods: bool
+        self, s: Sentence, origin_only: bool, names: bool, goods: bool, sanction: bool
     ) -> set[str]:
         text = s.norm
         if s.live_places is None:
@@ -189,6 +221,7 @@ class Gazetteer:
         def spoken(p: re.Pattern[str]) -> list[re.Match[str]]:
             return [m for m in p.finditer(text) if not any(a <= m.start() < b for a, b in credits)]
 
+        listed = self._listed(s, owners)
         found: set[str] = set()
         for ci in sorted(owners):
             c = self.countries[ci]
@@ -199,12 +232,14 @@ class Gazetteer:
                     names
                     and not self._is_location(text[: m.start()])
                     and not (skip_source and self._is_source(text[: m.start()]))
+                    and m.start() not in listed
                     for p in self._live(s, c.names)
                     for m in spoken(p)
                 )
                 or any(
                     (role := self._adjective_role(text[: m.start()])) == _ACTOR
                     or (role == _GOODS and goods and s.has_term)
+                    or (role == _SANCTIONS and sanction)
                     for p in self._live(s, c.adjectives)
                     for m in spoken(p)
                 )
@@ -212,10 +247,41 @@ class Gazetteer:
                 found.add(c.name)
         return found
 
+    def _listed(self, s: Sentence, owners: set[int]) -> set[int]:
+        """Starts of the names that stand in an enumeration: a run of names joined only
+        by "و" or commas that a comparison word opens ("بعد الصين وتركيا"), or that is
+        `list_size` long and the object of a preposition ("مع إيران وسوريا وكوريا
+        الشمالية") or of a verb of membership ("تضم"). A long run as the subject ("السعودية
+        والإمارات وقطر تبحث") still acts."""
+        text = s.norm
+        spans = sorted(
+            {
+                m.span()
+                for ci in owners
+                for p in self._live(s, self.countries[ci].names)
+                for m in p.finditer(text)
+            }
+        )
+        runs: list[list[tuple[int, int]]] = []
+        for a, b in spans:
+            if runs and _JOINED.fullmatch(text[runs[-1][-1][1] : a]):
+                runs[-1].append((a, b))
+            elif not runs or a >= runs[-1][-1][1]:
+                runs.append([(a, b)])
+        out: set[int] = set()
+        for run in runs:
+            before = text[: run[0][0]].split()
+            opener = unjoined(clean(before[-1])) if before else ""
+            joined = text[run[0][0] : run[0][1]].lstrip("وف")[:1] in ("ب", "ل", "ك")
+            listed = len(run) >= self.list_size and (joined or opener in self.list_openers)
+            if opener in self.comparison_words or listed:
+                out |= {a for a, _ in run}
+        return out
+
     def _credits(self, s: Sentence) -> list[tuple[int, int]]:
         """Spans of `s.norm` that credit a source rather than name an actor."""
         spans = [m.span() for p in self._live(s, self.outlets) for m in p.finditer(s.norm)]
-        if s.index == 1 and (m := _DATELINE.match(s.norm)):
+        if s.lead and (m := _DATELINE.match(s.norm)):
             spans.append(m.span())
         return spans
 
@@ -237,6 +303,7 @@ class Gazetteer:
             base = unjoined(w)
             for nouns, role in (
                 (self.goods_nouns, _GOODS),
+                (self.sanction_nouns, _SANCTIONS),
                 (self.product_nouns, _OTHER),
                 (self.actor_nouns, _ACTOR),
             ):

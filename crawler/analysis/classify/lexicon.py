@@ -52,6 +52,8 @@ class Weights:
     term: float = 1.0  # a body sentence that mentions a watched term
     neighbour: float = 0.5  # the sentence just before or after a term sentence
     reference: float = 0.5  # a body sentence that refers back to the watched system
+    reference_sanction: float = 0.5  # the same sentence, for a sanction
+    sanction_law: float = 1.0  # a sanction sentence that names the law (CAATSA)
     lead_background: float = 0.5  # a lead sentence that reads as background
     threshold: float = 1.0  # a topic needs this much support
 
@@ -73,6 +75,9 @@ class Cues:
     passing: Words = ()
     passing_window: int = 3
     preparatory: Words = ()
+    speculation: Words = ()
+    opinion: Words = ()
+    speculation_window: int = 8
     conditional: Words = ()
     conditional_window: int = 3
     negation_after: Words = ()
@@ -84,10 +89,15 @@ class Cues:
     background: Words = ()  # entries
     background_year_before: Words = ()
     contract_to_negotiation: Words = ()  # entries
+    totals: Words = ()  # entries
     negation_bridge: Words = ()
     hypothetical_after: Words = ()
     inquiry: Words = ()
     inquiry_window: int = 10
+    talk_subject: Words = ()
+    talk_subject_window: int = 8
+    future_prefix_not: Words = ()
+    untold: Words = ()  # base forms
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,7 @@ class EventCue:
     needs: Words = ()
     not_after: Words = ()
     reach: int = 4
+    unless: Words = ()  # base forms that, before the needed word, make the cue another event
 
     def check(self, where: str) -> EventCue:
         topics = {"any"} if self.polarity == "negative" else set(EVENT_TOPICS)
@@ -148,6 +159,10 @@ class TopicLexicon:
     references: Words = ()
     # Other weapons an article may name beside the watched one (entries, as triggers).
     other_systems: Words = ()
+    # The laws sanctions over the system fall under (entries): a sentence that names one
+    # states the sanction development wherever it stands.
+    sanction_laws: Words = ()
+    sanction_acts: Words = ()  # base forms: warning, threatening, imposing, waiving
     # Watched terms that name a seller of every weapon, not a weapon: in their articles,
     # other weapons are the news (`other_systems` does not apply).
     sellers: Words = ()
@@ -155,7 +170,7 @@ class TopicLexicon:
     @classmethod
     def read(cls, data: dict[str, Any]) -> TopicLexicon:
         keys = {"max_gap", "weights", "topics", "cues", "denial", "cue", "references"}
-        keys |= {"other_systems", "sellers"}
+        keys |= {"other_systems", "sellers", "sanction_laws", "sanction_acts"}
         _refuse(set(data) - keys, "topics.toml")
         topics = _table(data.get("topics", {}), "topics")
         _refuse(set(topics) - set(EVENT_TOPICS), "topics")
@@ -166,6 +181,8 @@ class TopicLexicon:
             ),
             references=tuple(data.get("references", ())),
             other_systems=tuple(data.get("other_systems", ())),
+            sanction_laws=tuple(data.get("sanction_laws", ())),
+            sanction_acts=tuple(data.get("sanction_acts", ())),
             sellers=tuple(data.get("sellers", ())),
             max_gap=int(data.get("max_gap", 8)),
             weights=_build(Weights, data.get("weights", {}), "weights"),
@@ -196,9 +213,13 @@ class CountryContext:
     actor_nouns: Words = ()
     goods_nouns: Words = ()
     product_nouns: Words = ()
+    sanction_nouns: Words = ()
     outlets: Words = ()
     location_words: Words = ()
     source_words: Words = ()
+    comparison_words: Words = ()
+    list_size: int = 3
+    list_openers: Words = ()
     adjective_walk: int = 4
 
 
@@ -209,6 +230,18 @@ class Origin:
     country: str
     topics: frozenset[str] = frozenset({"*"})
     alone: bool = False
+    named: frozenset[str] = frozenset()  # topics it acts for when the text names it
+
+
+def _origin(term: str, spec: Any) -> Origin:
+    spec = _table(spec, f"origins.{term}")
+    _refuse(set(spec) - {"country", "topics", "alone", "named"}, f"origins.{term}")
+    return Origin(
+        spec["country"],
+        frozenset(spec.get("topics", ["*"])),
+        bool(spec.get("alone")),
+        frozenset(spec.get("named", [])),
+    )
 
 
 @dataclass(frozen=True)
@@ -229,12 +262,7 @@ class CountryLexicon:
                 _build(CountryEntry, c, f"country[{i}]")
                 for i, c in enumerate(data.get("country", []))
             ),
-            origins={
-                term: Origin(
-                    spec["country"], frozenset(spec.get("topics", ["*"])), bool(spec.get("alone"))
-                )
-                for term, spec in origins.items()
-            },
+            origins={term: _origin(term, spec) for term, spec in origins.items()},
         )
 
 

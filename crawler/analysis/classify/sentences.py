@@ -18,8 +18,45 @@ from crawler.analysis.classify.lexicon import Weights
 from crawler.analysis.classify.patterns import clean
 from crawler.text.arabic import normalize
 
-_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
+# A headline's ".." joins its halves: it ends no sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])(?<!\.\.)\s+")
 _TOKEN = re.compile(r"\S+")
+
+# Page furniture that extraction may leave in a body (on normalized text): it is never
+# the lead nor evidence. A line opening with a label of the page's chrome (a link to
+# another story, however long: "اقرأ أيضا: ...")...
+_LINKS = re.compile(
+    r"^\W*(?:اقرا (?:ايضا|المزيد)|شاهد ايضا|طالع ايضا|مواضيع ذات صله|اخبار ذات صله"
+    r"|كلمات مفتاحيه|الكلمات المفتاحيه|الوسوم|وسوم)\b"
+)
+_CHROME = re.compile(
+    r"^\W*(?:المصدر|بقلم|كتب|اعداد|تحرير|شارك|تابعونا|اخر تحديث|تاريخ النشر|نشر في"
+    r"|تاريخ التحديث)\b"
+)
+# ... a line of hashtags, a breadcrumb or section name ("العالم | آسيا"), a date or time
+# line ("2019/07/12 - 10:45", "منذ 3 ساعات").
+_HASHTAGS = re.compile(r"^(?:#\S+\s*)+$")
+_BREADCRUMB = re.compile(r"[|»›>]")
+_DATE_LINE = re.compile(
+    r"^\W*(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2}:\d{2})"
+    r"|منذ \d+ (?:ساعه|ساعات|دقيقه|دقائق|يوم|ايام)"
+)
+_FURNITURE_WORDS = 12
+
+
+def furniture(norm: str, title_norm: str = "") -> bool:
+    """Whether a normalized line is page furniture, or the headline repeated in the body."""
+    words = norm.split()
+    if _LINKS.match(norm):
+        return True
+    if not words or len(words) > _FURNITURE_WORDS:
+        return False
+    if _CHROME.match(norm) or _HASHTAGS.match(norm) or _DATE_LINE.search(norm):
+        return True
+    if _BREADCRUMB.search(norm) and len(words) <= 6:
+        return True
+    bare = " ".join(w.strip(".،,:") for w in words)
+    return bool(title_norm) and len(bare) > 10 and bare in title_norm
 
 
 class TermLike(Protocol):
@@ -47,7 +84,13 @@ class Sentence:
     norm: str
     index: int  # position in the article: title 0, body 1..n
     has_term: bool = False
+    furniture: bool = False  # page chrome or the headline repeated: never lead nor evidence
+    lead: bool = False  # the first body sentence that is not furniture
+    # It threatens, imposes or waives sanctions under the law named (see `TopicRules`):
+    # it speaks for a sanction wherever it stands.
+    law_sanction: bool = False
     weight: float = 0.0
+    refers_back: bool = False  # its weight comes from a word that refers back to the system
     # The article names a seller of every weapon, so other weapons may be its news.
     seller_article: bool = False
     # Per-article memos: a sentence's topics and countries are asked for more than once.
@@ -110,6 +153,11 @@ def article_sentences(
     if not t:
         title_s = []
     body_s = _split(body, "body", 1)
+    title_norm = " ".join(w.strip(".،,:") for w in normalize(t).split())
+    for s in body_s:
+        s.furniture = furniture(s.norm, title_norm)
+    # The lead is the first sentence that is not furniture.
+    lead = next((i for i, s in enumerate(body_s) if not s.furniture), -1)
     for m in matches:
         pool = title_s if m.field == "title" else body_s
         for s in pool:
@@ -125,12 +173,17 @@ def article_sentences(
         named = named or s.has_term
     for i, s in enumerate(body_s):
         w = 0.0
-        if i == 0:
+        if s.furniture:
+            s.weight = w
+            continue
+        if i == lead:
+            s.lead = True
             w = weights.lead
         if s.has_term:
             w = max(w, weights.term)
         elif refers_back[i]:
             w = max(w, weights.reference)
+            s.refers_back = w == weights.reference
         elif (i > 0 and body_s[i - 1].has_term) or (i + 1 < len(body_s) and body_s[i + 1].has_term):
             w = max(w, weights.neighbour)
         s.weight = w

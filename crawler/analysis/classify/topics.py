@@ -25,10 +25,12 @@ from crawler.analysis.classify.patterns import (
     window,
 )
 from crawler.analysis.classify.sentences import Sentence
+from crawler.analysis.classify.tense import Tense
 from crawler.analysis.prefilter import FilteredPattern, Prefilter
 from crawler.vocab import EVENT_TOPICS, Topic
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# The article, after a conjunction or a preposition joined to it.
+_DEFINITE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
 
 
 @dataclass
@@ -49,6 +51,7 @@ class _Cue:
     needs: frozenset[str]
     not_after: frozenset[str]
     reach: int
+    unless: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -97,31 +100,38 @@ class TopicRules:
                 for stem in self.stems.forms(form):
                     self.events.setdefault(stem, []).append(compiled)
         self.references = frozenset(s for f in lexicon.references for s in self.stems.forms(f))
+        self.untold = frozenset(s for f in lexicon.cues.untold for s in self.stems.forms(f))
         # Per word: its cues, and whether it refers back (news vocabulary repeats).
         self._cues_of: dict[str, list[_Cue]] = {}
         self._refers: dict[str, bool] = {}
         self.other_systems = rules(lexicon.other_systems)
+        self.sanction_laws = rules(lexicon.sanction_laws)
+        self.sanction_acts = frozenset(
+            s for f in lexicon.sanction_acts for s in self.stems.forms(f)
+        )
         cues = lexicon.cues
-        self.neg_window = cues.negation_window
+        self.tense = Tense(cues)
         self.negation = CueWords.of(cues.negation)
         self.passing_window = cues.passing_window
         self.passing = CueWords.of(cues.passing)
         self.preparatory = CueWords.of(cues.preparatory)
+        self.speculation_window = cues.speculation_window
+        self.speculation = CueWords.of(cues.speculation)
+        self.opinion = CueWords.of(cues.opinion)
         self.conditional_window = cues.conditional_window
         self.conditional = CueWords.of(cues.conditional)
         self.neg_after_window = cues.negation_after_window
         self.neg_after = CueWords.of(cues.negation_after)
         self.descriptive_window = cues.descriptive_window
         self.descriptive = CueWords.of(cues.descriptive)
-        self.future_window = cues.future_window
-        self.future = CueWords.of(cues.future)
         self.background = rules(cues.background)
-        self.year_before = folded(cues.background_year_before)
         self.demote = rules(cues.contract_to_negotiation)
-        self.neg_bridge = folded(cues.negation_bridge)
+        self.totals = rules(cues.totals)
         self.hypothetical_after = CueWords.of(cues.hypothetical_after)
         self.inquiry_window = cues.inquiry_window
         self.inquiry = CueWords.of(cues.inquiry)
+        self.talk_window = cues.talk_subject_window
+        self.talk_subject = CueWords.of(cues.talk_subject)
         denial = lexicon.denial
         self.denial_verbs = folded(denial.verbs)
         self.denial_predicates = rules(denial.predicates)
@@ -134,16 +144,34 @@ class TopicRules:
             return frozenset(s for f in forms for s in self.stems.forms(f))
 
         return _Cue(
-            cue.topic, cue.polarity == "negative", stems(cue.needs), stems(cue.not_after), cue.reach
+            cue.topic,
+            cue.polarity == "negative",
+            stems(cue.needs),
+            stems(cue.not_after),
+            cue.reach,
+            stems(cue.unless),
+        )
+
+    def sanction_under_law(self, s: Sentence) -> bool:
+        """Whether a sentence threatens, imposes or waives sanctions under the law that
+        sanctions over the system fall under ("حذرت من عقوبات بموجب قانون كاتسا"); a
+        buyer's hope not to be touched by the law is no such act."""
+        return any(p.search(s.norm) for p in self._live(s, self.sanction_laws)) and any(
+            w and self.stems.among(w, self.sanction_acts) for _, _, w in s.tokens()
         )
 
     def refers(self, s: Sentence) -> bool:
-        """Whether a sentence holds a word that refers back to the watched system."""
+        """Whether a sentence holds a word that refers back to the watched system.
+
+        Arabic refers back with the article ("المنظومة", "بالصفقة"); an indefinite
+        "صفقات أكبر" or "منظومات دفاع جوي" brings in something new."""
         memo = self._refers
         for _, _, w in s.tokens():
             got = memo.get(w)
             if got is None:
-                got = memo[w] = bool(w) and self.stems.among(w, self.references)
+                got = memo[w] = _DEFINITE.match(w) is not None and self.stems.among(
+                    w, self.references
+                )
             if got:
                 return True
         return False
@@ -175,7 +203,7 @@ class TopicRules:
         text = s.norm
         background_cue = any(
             p.search(text) for p in self._live(s, self.background)
-        ) or self._year_background(text)
+        ) or self.tense.year_background(text)
         hits: list[_Hit] = []
         buyer_acts: bool | None = None
         idioms_of: dict[str, list[tuple[int, int]]] = {}
@@ -202,7 +230,12 @@ class TopicRules:
                             continue
                     hits.append(hit)
         hits = self._cue_hits(s, hits, idioms_of)
+        if any(p.search(text) for p in self._live(s, self.totals)):
+            # "وقعت المؤسسة منذ عام 2000 عقوداً بقيمة 100 مليار": a sum of many deals,
+            # no deal of its own, not even a past one.
+            hits = [h for h in hits if h.topic not in (Topic.CONTRACT, Topic.DELIVERY)]
         hits = self._apply_denials(s, hits)
+        hits = self._drop_untold(s, hits)
         if (
             not s.has_term
             and not s.seller_article
@@ -242,7 +275,7 @@ class TopicRules:
                     # "لا تنوي التخلي عن شراء": the intent before the cue goes with it.
                     undone.append((tokens[max(0, i - 2)][0], after[-1][1] if after else b))
                     continue
-                if cue.needs and not any(self.stems.among(x[2], cue.needs) for x in after):
+                if cue.needs and not self._needed(cue, after):
                     continue
                 # "لتوريد": a verbal noun with the ل of purpose is what something else is
                 # for (a contract, a visit), not the event.
@@ -250,12 +283,36 @@ class TopicRules:
                     text, tokens, i, cue
                 ):
                     continue
-                hit = self._hit(Topic(cue.topic), "plain", text, a, b, idioms_of[cue.topic])
+                hit = self._hit(Topic(cue.topic), "cue", text, a, b, idioms_of[cue.topic])
                 if hit is not None:
                     hits.append(hit)
         if undone:
             hits = [h for h in hits if not any(x <= h.start < y for x, y in undone)]
         return hits
+
+    def _drop_untold(self, s: Sentence, hits: list[_Hit]) -> list[_Hit]:
+        """`hits` less those a negated verb of telling governs: "من دون أن يكشف عن قيمة
+        العقد أو موعد التسليم" names a delivery date nobody gave."""
+        tokens = s.tokens()
+        for i, (_, b, w) in enumerate(tokens):
+            if i == 0 or not w or not self.stems.among(w, self.untold):
+                continue
+            before = [x[2] for x in tokens[max(0, i - 2) : i]]
+            if self.negation.among(before):
+                return [h for h in hits if h.start < b or h.topic == Topic.SANCTION]
+        return hits
+
+    def _needed(self, cue: _Cue, after: list[tuple[int, int, str]]) -> bool:
+        """Whether a word `cue` needs follows it, with no `unless` word before that one
+        ("وصل وزير الدفاع ... لبحث تسليم المنظومة": a person arrived)."""
+        for _, _, w in after:
+            if not w:
+                continue
+            if self.stems.among(w, cue.needs):
+                return True
+            if cue.unless and self.stems.among(w, cue.unless):
+                return False
+        return False
 
     def _governed(self, text: str, tokens: list[tuple[int, int, str]], i: int, cue: _Cue) -> bool:
         """Whether a `not_after` word stands in the `reach` words before token `i`, within
@@ -344,64 +401,37 @@ class TopicRules:
             return None
         if self.passing.among(window(prefix, self.passing_window)):
             return None
+        # "يرى خبير أن مصر قد تطلب المنظومة": an onlooker's guess, not a state's act
+        # (experts who arrive or train are no guess: the opinion verb tells).
+        said = window(prefix, self.speculation_window)
+        if self.speculation.among(said) and self.opinion.among(said):
+            return None
         if topic != Topic.NEGOTIATION and self.preparatory.among(
             window(prefix, self.passing_window)
         ):
             return None
         after = [clean(w) for w in text[end:].split()[: self.neg_after_window]]
+        if topic != Topic.SANCTION and self.conditional.among(
+            window(prefix, self.conditional_window)
+        ):
+            # "إذا مضت في خطط شراء": a hypothesis, not an event (a sanction threat is
+            # conditional by nature, and stays one).
+            return None
         if topic in (Topic.CONTRACT, Topic.DELIVERY):
-            if self.conditional.among(window(prefix, self.conditional_window)):
-                return None
+            # "المفاوضات حول الأسعار وجداول التسليم": the subject of talks is talked about.
+            if self.talk_subject.among(window(prefix, self.talk_window)):
+                return _Hit(Topic.NEGOTIATION, start, False, kind)
             # "استفسارات حول مواعيد التسليم المحتملة": a question about a delivery
             # or a deal is a step in the talks, not the event.
             if self.inquiry.among(window(prefix, self.inquiry_window)) or (
                 kind != "robust" and self.hypothetical_after.among(after)
             ):
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
-        if kind != "robust" and (self._negated(prefix) or self.neg_after.among(after)):
-            # "لم يتم توقيع أي عقد" denies a deal: that is a negotiation item.
-            if topic == Topic.CONTRACT:
+        if kind != "robust" and (self.tense.negated(prefix) or self.neg_after.among(after)):
+            # "لم يتم توقيع أي عقد" denies a deal, "لم تتقدم بعد بطلب" a request: either
+            # is a step in the talks. (Denied talks are left to the denial rules: "نافين
+            # وجود مباحثات مع واشنطن" about handing the system on is no deal.)
+            if topic == Topic.CONTRACT or (topic == Topic.NEGOTIATION and kind == "cue"):
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
             return None
-        return _Hit(topic, start, self._future(prefix), kind)
-
-    def _negated(self, prefix: str) -> bool:
-        """A negation cue within `neg_window` words, not counting the words that only
-        carry the negated verb to its object ("لم يجر الانتقال إلى مرحلة العقد")."""
-        words: list[str] = []
-        counted = 0
-        for tok in reversed(prefix.split()):
-            if tok.endswith(CLAUSE_END):
-                break
-            w = clean(tok)
-            if not w:
-                continue
-            words.append(w)
-            if w not in self.neg_bridge:
-                counted += 1
-            if counted >= self.neg_window:
-                break
-        return self.negation.among(words)
-
-    def _future(self, prefix: str) -> bool:
-        words = window(prefix, self.future_window)
-        for w in words:
-            base = unjoined(w)
-            if base == "قد":
-                # "قد" + verb is "may" unless a preceding كان makes it "had already".
-                if not any(x.lstrip("وف").startswith("كان") for x in prefix.split()):
-                    return True
-                continue
-            if w in self.future.words or base in self.future.words:
-                return True
-        joined = " " + " ".join(words) + " "
-        return any(" " + p + " " in joined for p in self.future.phrases)
-
-    def _year_background(self, text: str) -> bool:
-        for m in _YEAR.finditer(text):
-            before = text[: m.start()].split()
-            if before and clean(before[-1]).lstrip("وفب") in self.year_before:
-                return True
-            if before and clean(before[-1]) in self.year_before:
-                return True
-        return False
+        return _Hit(topic, start, self.tense.future(prefix), kind)

@@ -1,7 +1,9 @@
-"""The read-only review page behind `marsad web`: Starlette, Jinja2 (autoescaped), no JavaScript.
+"""The review page behind `marsad web`: Starlette, Jinja2 (autoescaped), no JavaScript.
 
-Every page is a GET over one read session. Anything but GET/HEAD is answered 405 before
-routing, so no URL, present or future, can be used to write. Responses carry a
+Every page is a GET over one read session. By default anything but GET/HEAD is answered 405
+before routing, so no URL, present or future, can be used to write; with `--allow-edits` the
+correction forms post to ``/edit/`` (`crawler.review.web.edits`), CSRF-checked, and write
+through a database session of their own. Responses carry a
 Content-Security-Policy that forbids scripts outright: even if escaping ever failed, a
 stored ``<script>`` would not run.
 """
@@ -35,9 +37,10 @@ from crawler.review.queries import (
 )
 from crawler.review.search import find_spans, parse_query, search
 from crawler.review.timeline import copy_counts
+from crawler.review.web.edits import edit_routes
 from crawler.review.web.exports import KINDS, developments_response, export_response
 from crawler.review.web.filters import Filters
-from crawler.review.web.security import ReadOnly
+from crawler.review.web.security import CsrfTokens, ReadOnly, WithEdits
 from crawler.review.web.templating import environment
 from crawler.review.web.views import charts_context, sources_context, timeline_context
 from crawler.storage.db import Database
@@ -48,10 +51,13 @@ STATIC = Path(__file__).resolve().with_name("static")
 PAGE_SIZE = 50
 
 
-def create_app(database: Database, config: Config | None = None) -> ASGIApp:
+def create_app(
+    database: Database, config: Config | None = None, *, edits: Database | None = None
+) -> ASGIApp:
     """The review app over an open database. ``config`` names the sources for the sources
-    page (the built-in default when omitted)."""
-    env = environment()
+    page (the built-in default when omitted). ``edits``, a writable database, turns on the
+    correction forms."""
+    tokens = CsrfTokens()
 
     @cache
     def site_config() -> Config:
@@ -59,15 +65,12 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
 
         return config or load_config(None)
 
-    @cache
-    def outlet_titles() -> dict[str, str]:
-        # A source's display name where the config gives one (`title`), else its name.
-        return {s.name: getattr(s, "title", None) or s.name for s in site_config().sources}
+    def outlet_name(source: str) -> str:
+        # The one way a page names an outlet: the source's `title`, else its name.
+        return site_config().display_name(source)
 
-    def outlet_label(name: str) -> str:
-        return outlet_titles().get(name, name)
-
-    env.globals["outlet_label"] = outlet_label
+    env = environment(outlet_name=outlet_name)
+    env.globals.update(edits=edits is not None, csrf_token=tokens.current)
 
     @cache
     def analyzer() -> Analyzer:
@@ -202,7 +205,7 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
                 f=f,
                 choices=choices(session),
                 page="charts",
-                **charts_context(session, f, arabic_country_name, outlet_label),
+                **charts_context(session, f, arabic_country_name, outlet_name),
             )
 
     def sources_page(request: Request) -> Response:
@@ -246,10 +249,15 @@ def create_app(database: Database, config: Config | None = None) -> ASGIApp:
             Route("/sources", sources_page, methods=["GET"]),
             Route("/export.{kind:str}", export, methods=["GET"]),
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+            *(
+                edit_routes(edits, tokens, lambda: [s.name for s in site_config().sources])
+                if edits is not None
+                else []
+            ),
         ],
         exception_handlers={404: not_found, FilterError: bad_filter},
     )
-    return ReadOnly(app)
+    return ReadOnly(app) if edits is None else WithEdits(app)
 
 
 def _term_spans(article: Article) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:

@@ -3,6 +3,7 @@ dates, labels, countries, counted nouns and links."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,7 +49,8 @@ def _moment(value: datetime | str | None) -> Markup:
     ).format(when.isoformat(), _dt(when), ago)
 
 
-def environment() -> Environment:
+def environment(outlet_name: Callable[[str], str] = str) -> Environment:
+    """``outlet_name`` shows a source name as the outlet's title (`Config.display_name`)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
@@ -56,6 +58,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["dt"] = _dt
+    env.filters["outlet"] = outlet_name
     env.globals.update(
         topic_label=lambda t: arabic_label(TOPIC_LABELS, t),
         country_label=arabic_country_name,
@@ -67,7 +70,6 @@ def environment() -> Environment:
         month_label=month_label,
         swatch=swatch,
         moment=_moment,
-        outlet_label=lambda name: name,
         # Only http(s) URLs become links; a stored ``javascript:`` URL stays plain text.
         safe_href=safe_url,
         TOPICS=TOPICS,

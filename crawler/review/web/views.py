@@ -67,7 +67,7 @@ def charts_context(
     session: Session,
     f: Filters,
     country_label: Callable[[str], str],
-    outlet_label: Callable[[str], str],
+    outlet_name: Callable[[str], str],
 ) -> dict[str, Any]:
     flt = f.article_filter()
     topics = developments_by_topic(session, flt)
@@ -91,7 +91,7 @@ def charts_context(
             countries, country_series, "التطورات شهرياً حسب البلد", "development"
         ),
         "outlets": outlets,
-        "outlet_chart": outlet_bars(outlets[:TOP_OUTLETS], "التقارير حسب المنفذ", outlet_label),
+        "outlet_chart": outlet_bars(outlets[:TOP_OUTLETS], "التقارير حسب المنفذ", outlet_name),
         "month_label": month_label,
         "original_colour": ACCENT,
         "copy_colour": COPY_COLOUR,

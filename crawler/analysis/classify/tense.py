@@ -1,0 +1,90 @@
+"""When, and whether: what the words before a trigger say about its time and polarity.
+
+A negation within a few words (not counting the words that only carry the negated verb to
+its object), a future cue or a verb with the future prefix, and a year introduced as a date
+past. Read from the `[cues]` of `topics.toml`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.analysis.classify.lexicon import Cues
+from crawler.analysis.classify.patterns import CLAUSE_END, CueWords, clean, folded, unjoined, window
+from crawler.text.arabic import normalize
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# Before a year, these make it a date ahead, not a date past.
+_TOWARD = frozenset({"الي", "حتي", "بحلول", "لغايه"})
+
+
+class Tense:
+    """The time and polarity cues of the lexicon, folded once."""
+
+    def __init__(self, cues: Cues) -> None:
+        self.neg_window = cues.negation_window
+        self.negation = CueWords.of(cues.negation)
+        self.neg_bridge = folded(cues.negation_bridge)
+        self.future_window = cues.future_window
+        self.future_cues = CueWords.of(cues.future)
+        self.year_before = folded(cues.background_year_before)
+        self.future_prefix_not = tuple(normalize(w) for w in cues.future_prefix_not)
+
+    def negated(self, prefix: str) -> bool:
+        """A negation cue within `neg_window` words, not counting the words that only
+        carry the negated verb to its object ("لم يجر الانتقال إلى مرحلة العقد")."""
+        words: list[str] = []
+        counted = 0
+        for tok in reversed(prefix.split()):
+            if tok.endswith(CLAUSE_END):
+                break
+            w = clean(tok)
+            if not w:
+                continue
+            words.append(w)
+            if w not in self.neg_bridge:
+                counted += 1
+            if counted >= self.neg_window:
+                break
+        return self.negation.among(words)
+
+    def future(self, prefix: str) -> bool:
+        """Whether the words before a trigger put it ahead: a future word, "قد" + verb, or a
+        verb with the future prefix joined to it."""
+        words = window(prefix, self.future_window)
+        for w in words:
+            base = unjoined(w)
+            if self._future_verb(base):
+                return True
+            if base == "قد":
+                # "قد" + verb is "may" unless a preceding كان makes it "had already".
+                if not any(x.lstrip("وف").startswith("كان") for x in prefix.split()):
+                    return True
+                continue
+            if w in self.future_cues.words or base in self.future_cues.words:
+                return True
+        joined = " " + " ".join(words) + " "
+        return any(" " + p + " " in joined for p in self.future_cues.phrases)
+
+    def _future_verb(self, word: str) -> bool:
+        """A present verb with the future prefix joined to it ("سيتأخر", "ستستمر", "سنوقع")."""
+        return (
+            len(word) >= 5
+            and word[0] == "س"
+            and word[1] in "يتن"
+            and not word.startswith(self.future_prefix_not)
+        )
+
+    def year_background(self, text: str) -> bool:
+        """Whether a year introduced as a date past ("في ديسمبر 2017", "عام 2014") dates the
+        sentence."""
+        for m in _YEAR.finditer(text):
+            before = text[: m.start()].split()
+            # "سيتأخر إلى عام 2026", "بحلول 2025": a date ahead is a schedule.
+            if any(clean(w) in self.future_cues.words or clean(w) in _TOWARD for w in before[-3:]):
+                continue
+            if before and clean(before[-1]).lstrip("وفب") in self.year_before:
+                return True
+            if before and clean(before[-1]) in self.year_before:
+                return True
+        return False
