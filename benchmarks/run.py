@@ -42,6 +42,17 @@ def plan(full: bool) -> dict[str, list[str]]:
             ),
         ],
         "soak": ["-m", "benchmarks.bench_soak", *(["--full"] if full else ["--cycles", "30"])],
+        "web": [
+            "-m",
+            "benchmarks.bench_web",
+            "--articles",
+            "100000",
+            *(
+                ["--pg-url", "postgresql://postgres@127.0.0.1:5432/test"]
+                if full
+                else ["--only", "sqlite"]
+            ),
+        ],
     }
 
 

@@ -296,9 +296,8 @@ def job_policies(scheduler) -> dict[str, tuple]:
 
 def test_every_job_has_an_id_and_runs_once_at_a_time(tmp_path: Path) -> None:
     from crawler.config import load_config
-    from scheduler import Daemon
-
     from crawler.storage.db import open_database
+    from scheduler import Daemon
 
     config = fast_config(tmp_path, f"sqlite:///{tmp_path / 'm.db'}", QUIET_SOURCE)
     daemon = Daemon(load_config(config), config_path=str(config))

@@ -9,14 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crawler.storage.db import Database
+from crawler.storage.db import Database, alembic_config
 from crawler.storage.dedup import Fingerprint
 from crawler.storage.dedup import fingerprint as fingerprint_of
-from crawler.storage.models import Article, Development, FeedState, LshBand, SeenUrl
+from crawler.storage.models import Article, Base, Development, FeedState, LshBand, SeenUrl
 from crawler.storage.originals import OriginalFinder
 from crawler.storage.seen import SeenEntry, SeenStatus
 from crawler.storage.store import ArticleRecord, Store
@@ -520,3 +521,43 @@ def test_a_page_seen_as_an_article_stays_one_when_an_index_lists_it(database: Da
     with database.read() as session:
         row = session.get(SeenUrl, page)
         assert row is not None and (row.status, row.listed_at) == ("article", T0)
+
+
+def test_migrations_go_down_past_the_corrections_and_up_again(db_url: str) -> None:
+    """0007 (the charts' indexes) follows 0006 (corrections); both go down and up again, and the
+    indexes the models declare are those the migrations build."""
+    db = Database(db_url)
+    cfg = alembic_config(db)
+    try:
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            assert _index_columns(conn)["ix_developments_topic_first"][-1] == "status"
+            assert _index_columns(conn)["ix_articles_source_development"][-1] == "not_relevant"
+            command.downgrade(cfg, "0005")
+            indexes = _index_columns(conn)
+            assert "ix_developments_topic_first" not in indexes
+            assert "not_relevant" not in {c["name"] for c in inspect(conn).get_columns("articles")}
+            command.upgrade(cfg, "head")
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+                "0007"
+            )
+            declared = {
+                index.name: [c.name for c in index.columns]
+                for table in Base.metadata.sorted_tables
+                for index in table.indexes
+            }
+            built = _index_columns(conn)
+            assert {name: built.get(name) for name in declared} == declared
+    finally:
+        db.dispose()
+
+
+def _index_columns(conn: Any) -> dict[str, list[str | None]]:
+    inspector = inspect(conn)
+    return {
+        index["name"]: list(index["column_names"])
+        for table in inspector.get_table_names()
+        for index in inspector.get_indexes(table)
+        if index["name"]
+    }

@@ -30,6 +30,7 @@ from crawler.review.search import find_spans
 from crawler.review.status import collect_status
 from crawler.storage.db import Database, normalize_url, open_database
 from crawler.storage.models import Alert, Article, Development
+from crawler.text.plurals import count_of
 from tests.conftest import DB_KINDS, PG_URL, ROOT, _pg_schema_url, write_config
 from tests.fixtureweb import INJECTION_PAYLOAD, FixtureWeb, default_web
 from tests.helpers import invoke_marsad, stored_articles
@@ -139,20 +140,22 @@ def test_list_shows_every_stored_article_newest_first(site: Site, client: TestCl
             text_of(re.search(r'<h2 class="headline">(.*?)</h2>', cell, re.S).group(1))
             == (a["title"])
         )
-        assert f'<span class="outlet">{a["source"]}</span>' in cell
+        assert f'<bdi class="outlet" title="{a["source"]}">{a["source"]}</bdi>' in cell
         assert a["published_at"][:10] in cell
         for topic in a["topics"]:
             assert f'class="badge topic-{topic}"' in cell
         for country in a["countries"]:
             assert f'title="{country}"' in cell
         root = a["duplicate_of"] or a["id"]
-        assert f"النسخ: {copies.get(root, 0)}</span>" in cell
+        n = copies.get(root, 0)
+        assert f'data-copies="{n}"' in cell
+        assert f">{count_of(n, 'copy')}</span>" in cell
 
 
 def test_the_agency_story_shows_its_two_copies(site: Site, client: TestClient) -> None:
     original = site.by_key("sawt/turkey-second-contract")
     cell = rows(client.get("/").text)[original["id"]]
-    assert "النسخ: 2</span>" in cell
+    assert 'data-copies="2"' in cell and ">نسختان</span>" in cell
 
 
 @pytest.mark.parametrize(
@@ -242,7 +245,7 @@ def test_article_page(site: Site, client: TestClient) -> None:
     page = client.get(f"/articles/{original['id']}")
     assert page.status_code == 200
     html = page.text
-    assert text_of(re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)) == original["title"]
+    assert text_of(re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1)) == original["title"]
     # Watchlist terms are highlighted where articles.terms says they are.
     for term in original["terms"]:
         assert f"<mark>{term['text']}</mark>" in html
@@ -258,7 +261,7 @@ def test_article_page(site: Site, client: TestClient) -> None:
     copy_rows = re.findall(r'<tr class="copy">(.*?)</tr>', copies, re.S)
     assert len(copy_rows) == 2
     assert {c["source"] for c in shown["copies"]} == {
-        re.search(r'<td class="outlet">(.*?)</td>', r).group(1) for r in copy_rows
+        text_of(re.search(r'<td class="outlet-cell">(.*?)</td>', r).group(1)) for r in copy_rows
     }
     for c in shown["copies"]:
         assert c["fetched_at"][:16].replace("T", " ") in copies
@@ -273,6 +276,8 @@ def test_article_page(site: Site, client: TestClient) -> None:
     assert others
     for other in others:
         assert f'href="/articles/{other["id"]}"' in development
+    # Every report of the development counts, the copies too, in its Arabic form.
+    assert count_of(len(others) + 1, "report") in text_of(development)
 
 
 def test_copy_page_names_the_original_outlet(site: Site, client: TestClient) -> None:
@@ -280,7 +285,9 @@ def test_copy_page_names_the_original_outlet(site: Site, client: TestClient) -> 
     copy = site.by_key("nafitha/turkey-second-contract-copy")
     html = client.get(f"/articles/{copy['id']}").text
     outlet = re.search(r'<dd class="original">(.*?)</dd>', html, re.S).group(1)
-    assert f'href="/articles/{original["id"]}">sawt</a>' in outlet
+    assert f'href="/articles/{original["id"]}"><bdi class="outlet" title="sawt">sawt</bdi></a>' in (
+        outlet
+    )
     copies = re.search(r'<section class="copies" id="copies">(.*?)</section>', html, re.S).group(1)
     assert "bayraq" in copies and "nafitha" not in copies
 
@@ -295,18 +302,27 @@ def test_pages_show_the_outlets_titles(site: Site) -> None:
     )
     original = site.by_key("sawt/turkey-second-contract")
     copy = site.by_key("nafitha/turkey-second-contract-copy")
+
+    def shown(name: str) -> str:
+        # One way of naming an outlet on every page: its title, isolated, the name as a tooltip.
+        return f'<bdi class="outlet" title="{name}">{titles[name]}</bdi>'
+
     with TestClient(create_app(site.db, titled)) as titled_client:
         listed = rows(titled_client.get("/").text)
-        assert f'<span class="outlet">{titles["sawt"]}</span>' in listed[original["id"]]
-        assert f'<span class="outlet">{titles["nafitha"]}</span>' in listed[copy["id"]]
+        assert shown("sawt") in listed[original["id"]]
+        assert shown("nafitha") in listed[copy["id"]]
         html = titled_client.get(f"/articles/{copy['id']}").text
-        assert f'<span class="outlet">{titles["nafitha"]}</span>' in html
+        assert shown("nafitha") in html
         outlet = re.search(r'<dd class="original">(.*?)</dd>', html, re.S).group(1)
-        assert f'href="/articles/{original["id"]}">{titles["sawt"]}</a>' in outlet
+        assert f'href="/articles/{original["id"]}">{shown("sawt")}</a>' in outlet
         sources = titled_client.get("/sources").text
-        assert f'<td class="name">{titles["bayraq"]} <bdi dir="ltr">bayraq</bdi></td>' in sources
+        assert f'<td class="name">{shown("bayraq")} <bdi dir="ltr">bayraq</bdi></td>' in sources
         developments = titled_client.get("/developments").text
-        assert titles["sawt"] in developments
+        assert shown("sawt") in developments
+        charts = titled_client.get("/charts").text
+        assert shown("sawt") in charts and f">{titles['sawt']}</text>" in charts
+        # The filters' source list names the outlets by their titles too.
+        assert f'<option value="sawt">{titles["sawt"]}</option>' in charts
 
 
 def test_article_page_highlights_the_search(site: Site, client: TestClient) -> None:
@@ -320,6 +336,13 @@ def test_article_page_highlights_the_search(site: Site, client: TestClient) -> N
 # --- developments, sources, export -----------------------------------------------------------
 
 
+def development_blocks(html: str) -> dict[int, str]:
+    """Each development's markup, from its <li> to the next one's (or the pager)."""
+    starts = list(re.finditer(r'<li class="development" id="d(\d+)"', html))
+    ends = [m.start() for m in starts[1:]] + [html.index('<nav class="pager">')]
+    return {int(m.group(1)): html[m.start() : end] for m, end in zip(starts, ends, strict=True)}
+
+
 def test_developments_timeline(site: Site, client: TestClient) -> None:
     html = client.get("/developments").text
     with site.db.read() as session:
@@ -327,36 +350,37 @@ def test_developments_timeline(site: Site, client: TestClient) -> None:
         alerts = list(session.scalars(select(Alert).where(Alert.development_id.is_not(None))))
         titles = dict(session.execute(select(Article.id, Article.title)).all())
     assert devs and alerts, "the crawl created developments and queued alerts"
-    blocks = dict(
-        (int(m.group(1)), m.group(2))
-        for m in re.finditer(
-            r'<li class="development" id="d(\d+)">(.*?)</li>\s*(?=<li class="development"|</ol>)',
-            html,
-            re.S,
-        )
-    )
+    blocks = development_blocks(html)
     assert set(blocks) == {d.id for d in devs}
     for d in devs:
         block = blocks[d.id]
-        first = re.search(r'<h3 class="first-report"><a href="/articles/(\d+)">', block)
+        first = re.search(r'<h3 class="first-report"><a href="/articles/(\d+)"', block)
         assert first and int(first.group(1)) == d.first_article_id
         assert titles[d.first_article_id] in unescape(block)
-        followers = [a for a in site.articles if a["development_id"] == d.id]
-        for a in followers:
-            if a["id"] != d.first_article_id:
-                assert f'<li class="follow-up"><a href="/articles/{a["id"]}">' in block
+        reports = re.findall(r'<li class="report ([a-z-]+)" data-article="(\d+)">', block)
+        members = [a for a in site.articles if a["development_id"] == d.id]
+        assert {int(i) for _, i in reports} == {a["id"] for a in members}
+        assert reports[0] == ("first", str(d.first_article_id))
+        for kind, article_id in reports[1:]:
+            member = next(a for a in members if a["id"] == int(article_id))
+            assert kind == ("copy" if member["duplicate_of"] else "follow-up")
         for country in d.countries:
             assert f'title="{country}"' in block
     for alert in alerts:
         assert f'class="alert status-{alert.status}"' in blocks[alert.development_id]
-    # Sections follow the topic; the filters narrow them.
+    # The filters narrow the timeline and the form keeps them.
     contract = client.get("/developments", params={"topic": "contract"}).text
-    assert 'id="topic-contract"' in contract and 'id="topic-sanction"' not in contract
     assert '<option value="contract" selected>' in contract, "the form keeps the filter"
+    assert set(development_blocks(contract)) == {
+        d.id for d in devs if "contract" in (d.topics or [d.topic])
+    }
     turkey = client.get("/developments", params={"country": "Turkey"}).text
     assert '<option value="Turkey" selected>' in turkey
-    ids = {int(i) for i in re.findall(r'<li class="development" id="d(\d+)">', turkey)}
-    assert ids == {d.id for d in devs if "Turkey" in d.countries}
+    assert set(development_blocks(turkey)) == {d.id for d in devs if "Turkey" in d.countries}
+    bayraq = client.get("/developments", params={"source": "bayraq"}).text
+    assert set(development_blocks(bayraq)) == {
+        a["development_id"] for a in site.articles if a["source"] == "bayraq"
+    }
 
 
 def test_sources_page_matches_status(site: Site, client: TestClient) -> None:
@@ -364,21 +388,21 @@ def test_sources_page_matches_status(site: Site, client: TestClient) -> None:
     status = collect_status(site.db, site.config).data
     assert [s["name"] for s in status["sources"]] == ["sawt", "nafitha", "bayraq"]
     for s in status["sources"]:
-        row = re.search(
-            rf'<tr class="source[^"]*">\s*<td class="name">{s["name"]}</td>(.*?)</tr>', html, re.S
-        )
+        row = re.search(rf'<tr class="source[^"]*" id="source-{s["name"]}">(.*?)</tr>', html, re.S)
         assert row, s["name"]
         cells = [text_of(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
-        assert cells[5:11] == [
+        assert cells[0] == s["name"]
+        assert cells[7:12] == [
             str(s["pages"]),
             str(s["relevant"]),
             str(s["stored"]),
             str(s["copies"]),
             str(s["errors"]),
-            str(s["error_streak"]),
         ]
-        assert cells[4] == s["last_status"] == "ok"
-    assert f"{status['database']['articles']} مقالاً" in html
+        assert cells[6] == "نجح" and s["last_status"] == "ok"
+        assert s["last_success"][:10] in cells[3] and "منذ" in cells[3] or "الآن" in cells[3]
+        assert row.group(1).count('class="run run-ok"') == 1
+    assert f"{count_of(status['database']['articles'], 'article')} (" in html
 
 
 def test_export_follows_the_filter(site: Site, client: TestClient) -> None:

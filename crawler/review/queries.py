@@ -9,11 +9,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.analysis.classify import Classifier
-from crawler.storage.models import Article
+from crawler.storage.corrections import DevelopmentStatus
+from crawler.storage.models import Article, Development
 from crawler.text.dates import parse_machine_date
 from crawler.vocab import TOPICS
 
@@ -91,30 +92,88 @@ def _json_contains(column: Any, value: str) -> Any:
     return cast(column, String).like(f'%"{value}"%')
 
 
+def article_time() -> Any:
+    """When an article happened: its publication date, else when it was fetched."""
+    return func.coalesce(Article.published_at, Article.fetched_at)
+
+
 def ruled_out_ids() -> Any:
     """The ids of the articles an analyst ruled out (a partial index holds just these)."""
     return select(Article.id).where(Article.not_relevant)
 
 
-def select_articles(flt: ArticleFilter, *, with_ruled_out: bool = False) -> Any:
-    """Articles matching ``flt``, newest first; an article the analyst ruled out is listed,
-    searched and exported nowhere (search leaves it out by id, `with_ruled_out`)."""
-    when = func.coalesce(Article.published_at, Article.fetched_at)
-    stmt = select(Article).order_by(when.desc(), Article.id.desc())
+def article_conditions(flt: ArticleFilter, *, with_ruled_out: bool = False) -> list[Any]:
+    """The WHERE conditions of ``flt`` on articles: the one place the filters become SQL, for
+    the list, search, exports and the charts. An article the analyst ruled out is listed,
+    searched and exported nowhere (search leaves it out by id instead, `with_ruled_out`)."""
+    when = article_time()
+    conditions: list[Any] = []
     if not with_ruled_out:
-        stmt = stmt.where(Article.not_relevant.is_(False))
+        conditions.append(Article.not_relevant.is_(False))
     if flt.originals:
-        stmt = stmt.where(Article.duplicate_of.is_(None))
+        conditions.append(Article.duplicate_of.is_(None))
     if flt.topic:
-        stmt = stmt.where(_json_contains(Article.topics, flt.topic))
+        conditions.append(_json_contains(Article.topics, flt.topic))
     if flt.country:
-        stmt = stmt.where(_json_contains(Article.countries, flt.country))
+        conditions.append(_json_contains(Article.countries, flt.country))
     if flt.source:
-        stmt = stmt.where(Article.source == flt.source)
+        conditions.append(Article.source == flt.source)
     if flt.since:
-        stmt = stmt.where(when >= flt.since)
+        conditions.append(when >= flt.since)
     if flt.until:
-        stmt = stmt.where(when < flt.until)
+        conditions.append(when < flt.until)
+    return conditions
+
+
+def select_articles(flt: ArticleFilter, *, with_ruled_out: bool = False) -> Any:
+    """Articles matching ``flt``, newest first (see `article_conditions`)."""
+    conditions = article_conditions(flt, with_ruled_out=with_ruled_out)
+    stmt = select(Article).where(*conditions).order_by(article_time().desc(), Article.id.desc())
+    if flt.limit:
+        stmt = stmt.limit(flt.limit)
+    return stmt
+
+
+def development_time() -> Any:
+    """When a development happened: its first report's publication, else when it was made."""
+    return func.coalesce(Development.first_published_at, Development.created_at)
+
+
+# A development merged into another (its reports moved there) or left with no report (all
+# ruled out) is no development of its own: the timeline, charts and exports leave it out.
+GONE = (DevelopmentStatus.MERGED, DevelopmentStatus.EMPTY)
+
+
+def development_conditions(flt: ArticleFilter) -> list[Any]:
+    """``flt`` on developments: a topic among its topics, a country among its countries, a
+    source that ran any of its reports, its first report's date in the range; never one
+    merged away or emptied by corrections (`GONE`)."""
+    when = development_time()
+    conditions: list[Any] = [Development.status.not_in([str(s) for s in GONE])]
+    if flt.topic:
+        conditions.append(
+            or_(Development.topic == flt.topic, _json_contains(Development.topics, flt.topic))
+        )
+    if flt.country:
+        conditions.append(_json_contains(Development.countries, flt.country))
+    if flt.source:
+        # The developments the outlet ran, read from the (source, development_id) index.
+        ran = select(Article.development_id).where(Article.source == flt.source)
+        conditions.append(Development.id.in_(ran))
+    if flt.since:
+        conditions.append(when >= flt.since)
+    if flt.until:
+        conditions.append(when < flt.until)
+    return conditions
+
+
+def select_developments(flt: ArticleFilter) -> Any:
+    """Developments ``flt`` selects, newest first."""
+    stmt = (
+        select(Development)
+        .where(*development_conditions(flt))
+        .order_by(development_time().desc(), Development.id.desc())
+    )
     if flt.limit:
         stmt = stmt.limit(flt.limit)
     return stmt
@@ -194,9 +253,8 @@ CSV_FIELDS = [
 
 
 def csv_row(row: dict[str, Any]) -> dict[str, Any]:
-    flat = dict(row)
-    flat["topics"] = ";".join(row.get("topics", []))
-    flat["countries"] = ";".join(row.get("countries", []))
+    """A row with its lists joined by ";" (of the terms, their names) for one CSV cell."""
+    flat = {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
     flat["terms"] = ";".join(sorted({t["term"] for t in row.get("terms", [])}))
     return flat
 

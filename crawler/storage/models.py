@@ -105,6 +105,16 @@ class Article(Base):
     analyst_topics: Mapped[list[Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
+        # Reports per outlet, originals and copies apart, and the developments an outlet ran,
+        # read from the index alone (the charts and the source filter of developments), the
+        # reports ruled out left out by its last column.
+        Index(
+            "ix_articles_source_development",
+            "source",
+            "development_id",
+            "duplicate_of",
+            "not_relevant",
+        ),
         # Two originals with the same text cannot both exist: the second writer loses the race
         # and becomes a copy.
         Index(
@@ -185,6 +195,14 @@ class Development(Base):
     merged_into: Mapped[int | None] = mapped_column(Integer)
     # Opened by a backfill: the digest counts it, and lists it not among the day's news.
     backfilled: Mapped[bool] = mapped_column(default=False, server_default=sql_text("false"))
+
+    # The charts count developments per month as index ranges, `status` last to leave out
+    # those merged away or emptied. Migration 0007 also indexes (countries,
+    # first_published_at, status), on PostgreSQL over the column cast to text (`json` has no
+    # btree order), which a model-level Index cannot say for both databases.
+    __table_args__ = (
+        Index("ix_developments_topic_first", "topic", "first_published_at", "status"),
+    )
 
 
 class Alert(Base):

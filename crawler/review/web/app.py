@@ -10,7 +10,6 @@ stored ``<script>`` would not run.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -26,7 +25,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from crawler.analysis.analyzer import Analyzer
+from crawler.analysis.country_names import arabic_country_name
 from crawler.config import Config
+from crawler.review.charts import stored_countries
 from crawler.review.queries import (
     FilterError,
     checked_filter,
@@ -35,16 +36,16 @@ from crawler.review.queries import (
     select_articles,
 )
 from crawler.review.search import find_spans, parse_query, search
+from crawler.review.timeline import copy_counts
 from crawler.review.web.edits import edit_routes
-from crawler.review.web.exports import KINDS, export_response
+from crawler.review.web.exports import KINDS, developments_response, export_response
 from crawler.review.web.filters import Filters
 from crawler.review.web.security import CsrfTokens, ReadOnly, WithEdits
 from crawler.review.web.templating import environment
-from crawler.storage.corrections import DevelopmentStatus
+from crawler.review.web.views import charts_context, sources_context, timeline_context
 from crawler.storage.db import Database
-from crawler.storage.models import MAX_INTEGER, Alert, Article, Development
+from crawler.storage.models import MAX_INTEGER, Article, Development
 from crawler.text.display import segments
-from crawler.vocab import TOPICS
 
 STATIC = Path(__file__).resolve().with_name("static")
 PAGE_SIZE = 50
@@ -64,7 +65,11 @@ def create_app(
 
         return config or load_config(None)
 
-    env = environment(outlet_name=lambda source: site_config().display_name(source))
+    def outlet_name(source: str) -> str:
+        # The one way a page names an outlet: the source's `title`, else its name.
+        return site_config().display_name(source)
+
+    env = environment(outlet_name=outlet_name)
     env.globals.update(edits=edits is not None, csrf_token=tokens.current)
 
     @cache
@@ -85,14 +90,7 @@ def create_app(
 
     def choices(session: Session) -> dict[str, list[str]]:
         sources = sorted(session.scalars(select(Article.source).distinct()))
-        countries: set[str] = set()
-        for row in session.scalars(select(Development.countries)):
-            countries.update(row or [])
-        for row in session.scalars(
-            select(Article.countries).where(Article.duplicate_of.is_(None)).limit(2000)
-        ):
-            countries.update(row or [])
-        return {"sources": sources, "countries": sorted(countries)}
+        return {"sources": sources, "countries": stored_countries(session)}
 
     def list_page(request: Request) -> Response:
         with database.read() as session:
@@ -101,7 +99,9 @@ def create_app(
             rows = _rows(session, f, offset)
             has_more = len(rows) > PAGE_SIZE
             rows = rows[:PAGE_SIZE]
-            copies = _copy_counts(session, [r["article"] for r in rows])
+            copies = copy_counts(
+                session, [r["article"].duplicate_of or r["article"].id for r in rows]
+            )
             for r in rows:
                 a = r["article"]
                 r["copies"] = copies.get(a.duplicate_of or a.id, 0)
@@ -189,56 +189,40 @@ def create_app(
     def developments_page(request: Request) -> Response:
         with database.read() as session:
             f = filters(request, session)
-            stmt = (
-                select(Development)
-                .where(Development.status != DevelopmentStatus.MERGED)
-                .order_by(Development.first_published_at.desc().nulls_last(), Development.id.desc())
-            )
-            devs = [
-                d
-                for d in session.scalars(stmt.limit(1000))
-                if (not f.topic or f.topic in (d.topics or [d.topic]))
-                and (not f.country or f.country in (d.countries or []))
-            ][:300]
-            ids = [d.id for d in devs]
-            # Keyed by the rows' nullable column; only rows of ``ids`` are read.
-            reports: dict[int | None, list[Article]] = defaultdict(list)
-            alerts: dict[int | None, list[Alert]] = defaultdict(list)
-            if ids:
-                when = func.coalesce(Article.published_at, Article.fetched_at)
-                for a in session.scalars(
-                    select(Article)
-                    .where(Article.development_id.in_(ids))
-                    .order_by(when, Article.id)
-                ):
-                    reports[a.development_id].append(a)
-                for al in session.scalars(
-                    select(Alert).where(Alert.development_id.in_(ids)).order_by(Alert.id)
-                ):
-                    alerts[al.development_id].append(al)
-            by_topic: dict[str, list[dict[str, Any]]] = {t: [] for t in TOPICS}
-            for d in devs:
-                items = reports.get(d.id, [])
-                first = next((a for a in items if a.id == d.first_article_id), None)
-                first = first or (items[0] if items else None)
-                follow_ups = [a for a in items if first is None or a.id != first.id]
-                by_topic.setdefault(d.topic, []).append(
-                    {"dev": d, "first": first, "follow_ups": follow_ups, "alerts": alerts[d.id]}
-                )
             return render(
                 "developments.html",
                 f=f,
-                by_topic=[(t, items) for t, items in by_topic.items() if items],
                 choices=choices(session),
-                count=len(devs),
                 page="developments",
+                **timeline_context(session, f),
+            )
+
+    def charts_page(request: Request) -> Response:
+        with database.read() as session:
+            f = filters(request, session)
+            return render(
+                "charts.html",
+                f=f,
+                choices=choices(session),
+                page="charts",
+                **charts_context(session, f, arabic_country_name, outlet_name),
             )
 
     def sources_page(request: Request) -> Response:
         from crawler.review.status import collect_status
 
         status = collect_status(database, site_config())
-        return render("sources.html", status=status.data, page="sources")
+        with database.read() as session:
+            context = sources_context(session, [s["name"] for s in status.data["sources"]])
+        return render("sources.html", status=status.data, page="sources", **context)
+
+    def developments_export(request: Request) -> Response:
+        kind = request.path_params["kind"]
+        if kind not in KINDS:
+            return PlainTextResponse("export is .csv or .jsonl", status_code=404)
+        with database.read() as session:
+            f = filters(request, session)
+        return developments_response(database, f, kind)
 
     def export(request: Request) -> Response:
         kind = request.path_params["kind"]
@@ -260,6 +244,8 @@ def create_app(
             Route("/", list_page, methods=["GET"]),
             Route("/articles/{article_id:int}", article_page, methods=["GET"]),
             Route("/developments", developments_page, methods=["GET"]),
+            Route("/developments/export.{kind:str}", developments_export, methods=["GET"]),
+            Route("/charts", charts_page, methods=["GET"]),
             Route("/sources", sources_page, methods=["GET"]),
             Route("/export.{kind:str}", export, methods=["GET"]),
             Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
@@ -272,19 +258,6 @@ def create_app(
         exception_handlers={404: not_found, FilterError: bad_filter},
     )
     return ReadOnly(app) if edits is None else WithEdits(app)
-
-
-def _copy_counts(session: Session, articles: list[Article]) -> dict[int | None, int]:
-    """Copies per story root, for the list's "copies" column."""
-    roots = {a.duplicate_of or a.id for a in articles}
-    if not roots:
-        return {}
-    rows = session.execute(
-        select(Article.duplicate_of, func.count())
-        .where(Article.duplicate_of.in_(roots))
-        .group_by(Article.duplicate_of)
-    ).all()
-    return {root: count for root, count in rows}
 
 
 def _term_spans(article: Article) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:

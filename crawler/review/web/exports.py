@@ -1,9 +1,11 @@
-"""``/export.csv`` and ``/export.jsonl``: every article the page's filters select, streamed."""
+"""Downloads of what a page's filters select, streamed: ``/export.csv`` and ``/export.jsonl``
+(articles), ``/developments/export.csv`` and ``.jsonl`` (developments, one row each)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +13,7 @@ from starlette.responses import StreamingResponse
 
 from crawler.review.queries import CSV_FIELDS, article_json, csv_text, iter_articles
 from crawler.review.search import parse_query, search
+from crawler.review.timeline import timeline
 from crawler.review.web.filters import Filters
 from crawler.storage.db import Database
 
@@ -19,16 +22,66 @@ KINDS = ("csv", "jsonl")
 SEARCH_LIMIT = 10_000
 
 
+DEVELOPMENT_FIELDS = [
+    "id",
+    "topic",
+    "topics",
+    "countries",
+    "first_published_at",
+    "last_report_at",
+    "reports",
+    "follow_ups",
+    "copies",
+    "outlets",
+    "first_article_id",
+    "first_source",
+    "first_title",
+    "first_url",
+    "evidence",
+]
+# Developments are read a batch at a time, each with its reports.
+BATCH = 500
+
+
 def export_response(database: Database, f: Filters, kind: str) -> StreamingResponse:
-    """The export as a download; ``f`` is checked already (a stream cannot turn into a 400)."""
-    body = _csv(database, f) if kind == "csv" else _jsonl(database, f)
+    """The articles as a download; ``f`` is checked already (a stream cannot turn into a 400)."""
+    rows = _rows(database, f)
+    fields = CSV_FIELDS + (["rank"] if f.q else [])
+    return _download(rows, kind, fields, "marsad")
+
+
+def developments_response(database: Database, f: Filters, kind: str) -> StreamingResponse:
+    """The developments the timeline's filters select, newest first, as a download."""
+    return _download(
+        _development_rows(database, f), kind, DEVELOPMENT_FIELDS, "marsad-developments"
+    )
+
+
+def _download(
+    rows: Iterator[dict[str, Any]], kind: str, fields: list[str], name: str
+) -> StreamingResponse:
+    body = csv_text(rows, fields) if kind == "csv" else _jsonl(rows)
     media = "text/csv; charset=utf-8" if kind == "csv" else "application/x-ndjson"
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return StreamingResponse(
         body,
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="marsad-{stamp}.{kind}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{kind}"'},
     )
+
+
+def _development_rows(database: Database, f: Filters) -> Iterator[dict[str, Any]]:
+    flt = replace(f.article_filter(), limit=BATCH)
+    offset = 0
+    with database.read() as session:
+        while True:
+            entries = timeline(session, flt, offset=offset, with_alerts=False)
+            for entry in entries:
+                yield entry.to_json()
+            if len(entries) < BATCH:
+                return
+            offset += BATCH
+            session.expunge_all()
 
 
 def _rows(database: Database, f: Filters) -> Iterator[dict[str, Any]]:
@@ -43,10 +96,6 @@ def _rows(database: Database, f: Filters) -> Iterator[dict[str, Any]]:
             yield h.to_json(with_text=True)
 
 
-def _jsonl(database: Database, f: Filters) -> Iterator[str]:
-    for row in _rows(database, f):
+def _jsonl(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    for row in rows:
         yield json.dumps(row, ensure_ascii=False) + "\n"
-
-
-def _csv(database: Database, f: Filters) -> Iterator[str]:
-    return csv_text(_rows(database, f), CSV_FIELDS + (["rank"] if f.q else []))
