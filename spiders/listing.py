@@ -30,7 +30,7 @@ class ListingSpider(SourceSpider):
         return [(href, None) for href in hrefs], self._next_pages(response, hrefs)
 
     def _next_pages(self, response: TextResponse, hrefs: list[str]) -> list[str]:
-        if self.backfill_since is None or not self.source.next_selector or not hrefs:
+        if not self.source.next_selector or not hrefs or self.backfill_since is None:
             return []
         # The pipeline counts the pages it found too old to store; the pages further on are
         # older still.

@@ -23,8 +23,7 @@ from crawler.storage.models import Alert, Article, CrawlRun, utcnow
 from tests.conftest import REDIS_URL, write_config
 from tests.fakes.slack import FakeSlack
 from tests.fixtureweb import ArticleSpec, Expected, FixtureWeb
-from tests.helpers import invoke_marsad, stored_articles
-from tests.test_daemon import Daemon
+from tests.helpers import DaemonProcess, invoke_marsad, stored_articles
 from tests.test_dedup_crawl import by_key
 
 pytestmark = pytest.mark.slow
@@ -33,11 +32,11 @@ LEASE = 2.0
 
 
 @pytest.fixture
-def nodes() -> Iterator[Callable[[Path, Path], Daemon]]:
-    started: list[Daemon] = []
+def nodes() -> Iterator[Callable[[Path, Path], DaemonProcess]]:
+    started: list[DaemonProcess] = []
 
-    def start(config: Path, log: Path) -> Daemon:
-        daemon = Daemon(config, log).start()
+    def start(config: Path, log: Path) -> DaemonProcess:
+        daemon = DaemonProcess(config, log).start()
         started.append(daemon)
         return daemon
 

@@ -15,6 +15,7 @@ from crawler.analysis.country_names import arabic_country_name, arabic_country_n
 from crawler.config import load_config
 from crawler.crawl.pages import fingerprint
 from crawler.storage.db import Database
+from crawler.storage.models import Article, Development
 from crawler.storage.store import ArticleRecord, Store
 from crawler.text.display import (
     arabic_label,
@@ -132,15 +133,23 @@ def test_the_web_page_names_every_gazetteer_country_in_arabic(
         countries=["Germany", "Russia"],
     )
     stored = Store(database).store_article(record, fingerprint(body))
+    # The country filter offers the countries of developments (read from their index).
+    with database.write() as session:
+        development = Development(
+            topic="negotiation", topics=["negotiation"], countries=["Germany", "Russia"]
+        )
+        session.add(development)
+        session.flush()
+        session.get_one(Article, stored.article_id).development_id = development.id
     config = write_config(tmp_path / "marsad.toml", db_url, "")
     with TestClient(create_app(database, load_config(config))) as client:
         listing = client.get("/")
         article = client.get(f"/articles/{stored.article_id}")
     assert listing.status_code == 200
-    assert '<span class="country" title="Germany">ألمانيا</span>' in listing.text
+    assert '<bdi class="country" title="Germany">ألمانيا</bdi>' in listing.text
     assert re.search(r'<option value="Germany"[^>]*>ألمانيا</option>', listing.text)
     # A day-precise date shows without a time.
-    assert '<bdi dir="ltr">2024-05-20</bdi>' in listing.text
+    assert '<bdi class="date" dir="ltr">2024-05-20</bdi>' in listing.text
     assert article.status_code == 200
     assert "https://[wire.example/germany" in article.text
     assert 'href="https://[wire' not in article.text
