@@ -368,3 +368,109 @@ def test_obtaining_a_batch_is_a_delivery_unless_it_is_the_contracts_content(
     assert run(clf, matcher, got).topics == ["delivery"]
     content = "وقعت مصر وروسيا عقداً تحصل القاهرة بموجبه على دفعة من منظومة إس-400."
     assert run(clf, matcher, content).topics == ["contract"]
+
+
+# --------------------------------------------------------------------------- round 2: datelines
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    ["أنقرة - (وكالات)", "نيودلهي – «صحيفة الفجر» / ترجمة", "موسكو - خاص"],
+)
+def test_a_dateline_on_its_own_line_is_not_the_lead(
+    clf: Classifier, matcher: Matcher, dateline: str
+) -> None:
+    lead = "أكد وزير الدفاع أن بلاده وقعت عقداً جديداً مع موسكو لشراء دفعة إضافية من المنظومة."
+    body = dateline + "\n" + lead + "\nوكانت البلاد قد تسلمت أولى بطاريات إس-400 قبل عامين."
+    c = run(clf, matcher, body)
+    assert c.topics == ["contract"]
+    assert c.evidence["contract"] == lead
+
+
+# --------------------------------------------------------------------------- round 2: own forces
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the maker's own forces fly a battery to their base abroad
+        "أفادت وزارة الدفاع الروسية بأن بطارية إس-400 نقلت جواً إلى قاعدتها في طرطوس لحماية قواتها.",
+        # moved by sea to the maker's own territory
+        "قال الأسطول الروسي إن وحدات من منظومة إس-400 نقلت بحراً إلى جزر الكوريل.",
+    ],
+)
+def test_the_makers_own_forces_moving_units_is_no_delivery(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert run(clf, matcher, body).topics == ["other"]
+
+
+def test_units_moved_to_a_buyer_are_a_delivery(clf: Classifier, matcher: Matcher) -> None:
+    body = "ذكرت مصادر أن مكونات منظومة إس-400 نقلت جواً من روسيا إلى الصين على متن طائرات شحن."
+    assert run(clf, matcher, body).topics == ["delivery"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ويصل مدى رادار منظومة إس-400 إلى 600 كيلومتر وفق الشركة المصنعة.",
+        "وتصل قيمة الصواريخ التي تطلقها منظومة إس-400 إلى ملايين الدولارات للطلقة.",
+    ],
+)
+def test_a_range_or_a_figure_that_reaches_is_no_arrival(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert "delivery" not in run(clf, matcher, body).topics
+
+
+# --------------------------------------------------------------------------- round 2: arrivals
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "قال رئيس الأركان إن بطاريات إس-400 التي اشترتها بلاده من روسيا وصلت إلى أراضيها.",
+        "أعلنت الحكومة أن الشحنة الأخيرة من منظومة إس-400 وصلت إلى الميناء الجنوبي صباح الأحد.",
+    ],
+)
+def test_an_arrival_with_what_arrives_before_the_verb(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert run(clf, matcher, body).topics == ["delivery"]
+
+
+# --------------------------------------------------------------------------- round 2: bans, refusals
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "أقر البرلمان الأمريكي قانوناً يحظر بيع مقاتلات إف-35 لأي دولة تشغل منظومة إس-400.",
+        "تضمن القرار بنداً يمنع تسليم أي أسلحة أمريكية إلى الهند إذا استكملت تشغيل إس-400.",
+    ],
+)
+def test_a_ban_on_handing_weapons_to_the_buyer_is_a_sanction(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert run(clf, matcher, body).topics == ["sanction"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "قال وزير الخارجية إن امتلاك منظومة إس-400 أمر غير قابل للتفاوض مع أي جهة.",
+        "أكد الرئيس أن صواريخ إس-400 ليست موضوعاً للتفاوض مع الحلفاء.",
+    ],
+)
+def test_a_matter_closed_to_talks_is_no_negotiation(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert "negotiation" not in run(clf, matcher, body).topics
+
+
+def test_parties_talking_over_a_matter_are_in_talks(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أعلنت روسيا والجزائر إبرام عقد لشراء منظومة إس-400. "
+        "وذكر مسؤول أن البلدين يتباحثان حول جدول سداد قيمة الصفقة وتدريب الأطقم."
+    )
+    assert run(clf, matcher, body).topics == ["contract", "negotiation"]

@@ -42,6 +42,11 @@ _DATE_LINE = re.compile(
     r"|منذ \d+ (?:ساعه|ساعات|دقيقه|دقائق|يوم|ايام)"
 )
 _FURNITURE_WORDS = 12
+# ... or a dateline standing on a line of its own: a place of up to three words, a dash,
+# and the credit ("موسكو - وكالات", "انقره - (د ب ا)", "نيودلهي - \"ذا هندو\" / ترجمه");
+# the story's lead is the sentence after it.
+_DATELINE_ONLY = re.compile(r"^\W*\w+(?:\s+\w+){0,2}\s*-\s+[^.!?؟:،,]+$")
+_DATELINE_WORDS = 8
 
 
 def furniture(norm: str, title_norm: str = "") -> bool:
@@ -52,6 +57,8 @@ def furniture(norm: str, title_norm: str = "") -> bool:
     if not words or len(words) > _FURNITURE_WORDS:
         return False
     if _CHROME.match(norm) or _HASHTAGS.match(norm) or _DATE_LINE.search(norm):
+        return True
+    if len(words) <= _DATELINE_WORDS and _DATELINE_ONLY.match(norm):
         return True
     if _BREADCRUMB.search(norm) and len(words) <= 6:
         return True
