@@ -474,3 +474,39 @@ def test_parties_talking_over_a_matter_are_in_talks(clf: Classifier, matcher: Ma
         "وذكر مسؤول أن البلدين يتباحثان حول جدول سداد قيمة الصفقة وتدريب الأطقم."
     )
     assert run(clf, matcher, body).topics == ["contract", "negotiation"]
+
+
+# --------------------------------------------------------------------------- round 2: concessions
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the warning conceded reaches past the passing window, to the end of the clause
+        "أبرمت مصر وروسيا عقداً لشراء منظومة إس-400 رغم تحذيرات أطلقها مسؤولون أمريكيون من أن "
+        "الصفقة قد تعرض القاهرة لعقوبات بموجب قانون كاتسا.",
+        "وقعت فيتنام عقداً لشراء بطاريات إس-400 على الرغم من تلويح واشنطن مراراً خلال الأشهر "
+        "الماضية بفرض عقوبات عليها.",
+    ],
+)
+def test_a_conceded_sanction_threat_is_context(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert run(clf, matcher, body).topics == ["contract"]
+
+
+def test_a_sanction_after_the_concession_still_counts(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "وقعت فيتنام عقداً لشراء منظومة إس-400 رغم الضغوط، وحذرت واشنطن من أنها ستفرض "
+        "عقوبات عليها بموجب قانون كاتسا."
+    )
+    assert run(clf, matcher, body).topics == ["contract", "sanction"]
+
+
+def test_the_law_named_once_is_referred_back_to(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "اشترت إندونيسيا منظومة إس-400 من روسيا العام الماضي رغم تحذيرات من قانون كاتسا.\n"
+        "وقال متحدث باسم السفارة الأمريكية في جاكرتا إن أي إعفاء من القانون سيدرس بعناية.\n"
+        "وتملك جاكرتا أسطولاً من المقاتلات الروسية."
+    )
+    assert "sanction" in run(clf, matcher, body).topics

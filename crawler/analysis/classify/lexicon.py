@@ -74,6 +74,8 @@ class Cues:
     negation_window: int = 3
     passing: Words = ()
     passing_window: int = 3
+    concession: Words = ()
+    concession_window: int = 16
     preparatory: Words = ()
     speculation: Words = ()
     opinion: Words = ()
@@ -162,6 +164,8 @@ class TopicLexicon:
     # The laws sanctions over the system fall under (entries): a sentence that names one
     # states the sanction development wherever it stands.
     sanction_laws: Words = ()
+    # Words that refer back to such a law once it is named ("الإعفاءات من القانون").
+    law_references: Words = ()
     sanction_acts: Words = ()  # base forms: warning, threatening, imposing, waiving
     # Watched terms that name a seller of every weapon, not a weapon: in their articles,
     # other weapons are the news (`other_systems` does not apply).
@@ -170,7 +174,7 @@ class TopicLexicon:
     @classmethod
     def read(cls, data: dict[str, Any]) -> TopicLexicon:
         keys = {"max_gap", "weights", "topics", "cues", "denial", "cue", "references"}
-        keys |= {"other_systems", "sellers", "sanction_laws", "sanction_acts"}
+        keys |= {"other_systems", "sellers", "sanction_laws", "sanction_acts", "law_references"}
         _refuse(set(data) - keys, "topics.toml")
         topics = _table(data.get("topics", {}), "topics")
         _refuse(set(topics) - set(EVENT_TOPICS), "topics")
@@ -182,6 +186,7 @@ class TopicLexicon:
             references=tuple(data.get("references", ())),
             other_systems=tuple(data.get("other_systems", ())),
             sanction_laws=tuple(data.get("sanction_laws", ())),
+            law_references=tuple(data.get("law_references", ())),
             sanction_acts=tuple(data.get("sanction_acts", ())),
             sellers=tuple(data.get("sellers", ())),
             max_gap=int(data.get("max_gap", 8)),

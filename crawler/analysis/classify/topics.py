@@ -106,6 +106,7 @@ class TopicRules:
         self._refers: dict[str, bool] = {}
         self.other_systems = rules(lexicon.other_systems)
         self.sanction_laws = rules(lexicon.sanction_laws)
+        self.law_references = rules(lexicon.law_references)
         self.sanction_acts = frozenset(
             s for f in lexicon.sanction_acts for s in self.stems.forms(f)
         )
@@ -114,6 +115,8 @@ class TopicRules:
         self.negation = CueWords.of(cues.negation)
         self.passing_window = cues.passing_window
         self.passing = CueWords.of(cues.passing)
+        self.concession_window = cues.concession_window
+        self.concession = CueWords.of(cues.concession)
         self.preparatory = CueWords.of(cues.preparatory)
         self.speculation_window = cues.speculation_window
         self.speculation = CueWords.of(cues.speculation)
@@ -152,13 +155,27 @@ class TopicRules:
             stems(cue.unless),
         )
 
-    def sanction_under_law(self, s: Sentence) -> bool:
+    def names_law(self, s: Sentence) -> bool:
+        """Whether a sentence names the law sanctions over the system fall under."""
+        return any(p.search(s.norm) for p in self._live(s, self.sanction_laws))
+
+    def sanction_under_law(self, s: Sentence, law_named: bool = False) -> bool:
         """Whether a sentence threatens, imposes or waives sanctions under the law that
-        sanctions over the system fall under ("حذرت من عقوبات بموجب قانون كاتسا"); a
+        sanctions over the system fall under ("حذرت من عقوبات بموجب قانون كاتسا"), named
+        there or, when `law_named` earlier, referred back to ("الإعفاءات من القانون"); a
         buyer's hope not to be touched by the law is no such act."""
-        return any(p.search(s.norm) for p in self._live(s, self.sanction_laws)) and any(
-            w and self.stems.among(w, self.sanction_acts) for _, _, w in s.tokens()
+        law = self.names_law(s) or (
+            law_named and any(p.search(s.norm) for p in self._live(s, self.law_references))
         )
+        return law and any(
+            w and self.stems.among(w, self.sanction_acts) and not self._conceded(s.norm[:a])
+            for a, _, w in s.tokens()
+        )
+
+    def _conceded(self, prefix: str) -> bool:
+        """Whether what follows `prefix` stands in a concession ("رغم تحذيرات ... من عقوبات"):
+        what is conceded is not the news."""
+        return self.concession.among(window(prefix, self.concession_window))
 
     def refers(self, s: Sentence) -> bool:
         """Whether a sentence holds a word that refers back to the watched system.
@@ -399,7 +416,7 @@ class TopicRules:
         prefix = text[:start]
         if self.descriptive.among(window(prefix, self.descriptive_window)):
             return None
-        if self.passing.among(window(prefix, self.passing_window)):
+        if self.passing.among(window(prefix, self.passing_window)) or self._conceded(prefix):
             return None
         # "يرى خبير أن مصر قد تطلب المنظومة": an onlooker's guess, not a state's act
         # (experts who arrive or train are no guess: the opinion verb tells).
