@@ -510,3 +510,41 @@ def test_the_law_named_once_is_referred_back_to(clf: Classifier, matcher: Matche
         "وتملك جاكرتا أسطولاً من المقاتلات الروسية."
     )
     assert "sanction" in run(clf, matcher, body).topics
+
+
+# --------------------------------------------------------------------------- round 2: two developments
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "وأضاف الوزير أن المحادثات مع الجانب الروسي تتناول أيضاً نقل تقنيات التصنيع.",
+        "وأشار إلى أن بلاده تتفاوض كذلك على تدريب أطقم محلية في روسيا.",
+    ],
+)
+def test_the_leads_speaker_going_on_tells_a_second_development(
+    clf: Classifier, matcher: Matcher, second: str
+) -> None:
+    body = (
+        "صرح وزير الدفاع الصربي بأن بلاده ستوقع قريباً جداً عقداً لشراء منظومة دفاع جوي روسية.\n"
+        + second
+        + "\nوكانت دول عدة قد اشترت منظومة إس-400 خلال العقد الماضي."
+    )
+    assert run(clf, matcher, body).topics == ["contract", "negotiation"]
+
+
+def test_a_new_speaker_does_not_go_on_with_the_lead(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أعلنت مؤسسة روسوبورون إكسبورت توقيع عقود تصدير بقيمة ملياري دولار في معرض دولي.\n"
+        "وأوضح مسؤول في المؤسسة أن العقود تشمل توريد مروحيات ومعدات دفاع جوي."
+    )
+    assert run(clf, matcher, body).topics == ["contract"]
+
+
+def test_getting_round_sanctions_tells_of_none(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "قالت مؤسسة روسوبورون إكسبورت إنها تجري محادثات مع عدة دول لبيع منظومات دفاع جوي.\n"
+        "وأضاف مديرها أن المؤسسة تقترح الدفع بالعملات المحلية للالتفاف على القيود المصرفية "
+        "التي تفرضها العقوبات الغربية."
+    )
+    assert run(clf, matcher, body).topics == ["negotiation"]

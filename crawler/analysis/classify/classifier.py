@@ -67,7 +67,15 @@ class Classifier:
             return Classification()
         title = title or ""
         body = body or ""
-        sentences = article_sentences(title, body, matches, self.weights, self.rules.refers)
+        sentences = article_sentences(
+            title,
+            body,
+            matches,
+            self.weights,
+            self.rules.refers,
+            self.rules.continuation,
+            self.rules.new_speakers,
+        )
         if any(m.term in self.sellers for m in matches):
             for s in sentences:
                 s.seller_article = True

@@ -53,6 +53,7 @@ class Weights:
     neighbour: float = 0.5  # the sentence just before or after a term sentence
     reference: float = 0.5  # a body sentence that refers back to the watched system
     reference_sanction: float = 0.5  # the same sentence, for a sanction
+    continued: float = 1.0  # a sentence that goes on with the lead's statement
     sanction_law: float = 1.0  # a sanction sentence that names the law (CAATSA)
     lead_background: float = 0.5  # a lead sentence that reads as background
     threshold: float = 1.0  # a topic needs this much support
@@ -164,6 +165,10 @@ class TopicLexicon:
     # The laws sanctions over the system fall under (entries): a sentence that names one
     # states the sanction development wherever it stands.
     sanction_laws: Words = ()
+    # Verbs that open a sentence going on with the statement before it ("وأضاف").
+    continuation: Words = ()
+    # Indefinite nouns after such a verb that bring in a speaker of their own ("وأوضح مسؤول").
+    new_speakers: Words = ()
     # Words that refer back to such a law once it is named ("الإعفاءات من القانون").
     law_references: Words = ()
     sanction_acts: Words = ()  # base forms: warning, threatening, imposing, waiving
@@ -175,6 +180,7 @@ class TopicLexicon:
     def read(cls, data: dict[str, Any]) -> TopicLexicon:
         keys = {"max_gap", "weights", "topics", "cues", "denial", "cue", "references"}
         keys |= {"other_systems", "sellers", "sanction_laws", "sanction_acts", "law_references"}
+        keys |= {"continuation", "new_speakers"}
         _refuse(set(data) - keys, "topics.toml")
         topics = _table(data.get("topics", {}), "topics")
         _refuse(set(topics) - set(EVENT_TOPICS), "topics")
@@ -187,6 +193,8 @@ class TopicLexicon:
             other_systems=tuple(data.get("other_systems", ())),
             sanction_laws=tuple(data.get("sanction_laws", ())),
             law_references=tuple(data.get("law_references", ())),
+            continuation=tuple(data.get("continuation", ())),
+            new_speakers=tuple(data.get("new_speakers", ())),
             sanction_acts=tuple(data.get("sanction_acts", ())),
             sellers=tuple(data.get("sellers", ())),
             max_gap=int(data.get("max_gap", 8)),

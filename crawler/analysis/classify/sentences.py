@@ -150,10 +150,15 @@ def article_sentences(
     matches: Sequence[TermLike],
     weights: Weights,
     refers: Callable[[Sentence], bool] | None = None,
+    continuation: frozenset[str] = frozenset(),
+    new_speakers: frozenset[str] = frozenset(),
 ) -> list[Sentence]:
     """The title (as one sentence) and the body's sentences, with their weights.
 
-    `refers` tells whether a sentence refers back to the watched system."""
+    `refers` tells whether a sentence refers back to the watched system; a sentence that
+    opens with a verb of `continuation` (normalized, with its "و") right after the lead,
+    or after such a sentence, goes on with the lead's statement, unless one of
+    `new_speakers` follows the verb ("وأوضح مسؤول في الشركة": someone else speaks)."""
     # A title spread over lines is still one headline.
     t = title.strip()
     title_s = [Sentence("title", title.find(t), title.find(t) + len(t), t, normalize(t), 0)]
@@ -178,6 +183,17 @@ def article_sentences(
     for i, s in enumerate(body_s):
         refers_back[i] = named and not s.has_term and refers is not None and refers(s)
         named = named or s.has_term
+    # "وأضاف ... وأشار إلى أن المحادثات تتناول أيضا ...": the lead's speaker goes on, and
+    # the statement's second half is as much the news as its first.
+    continued = [False] * len(body_s)
+    if lead >= 0:
+        for i in range(lead + 1, len(body_s)):
+            words = body_s[i].norm.split()
+            if body_s[i].furniture or not words or words[0] not in continuation:
+                break
+            if len(words) > 1 and clean(words[1]) in new_speakers:
+                break
+            continued[i] = True
     for i, s in enumerate(body_s):
         w = 0.0
         if s.furniture:
@@ -193,5 +209,7 @@ def article_sentences(
             s.refers_back = w == weights.reference
         elif (i > 0 and body_s[i - 1].has_term) or (i + 1 < len(body_s) and body_s[i + 1].has_term):
             w = max(w, weights.neighbour)
+        if continued[i]:
+            w = max(w, weights.continued)
         s.weight = w
     return title_s + body_s

@@ -107,6 +107,8 @@ class TopicRules:
         self.other_systems = rules(lexicon.other_systems)
         self.sanction_laws = rules(lexicon.sanction_laws)
         self.law_references = rules(lexicon.law_references)
+        self.continuation = folded(lexicon.continuation)
+        self.new_speakers = folded(lexicon.new_speakers)
         self.sanction_acts = frozenset(
             s for f in lexicon.sanction_acts for s in self.stems.forms(f)
         )
