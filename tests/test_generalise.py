@@ -548,3 +548,45 @@ def test_getting_round_sanctions_tells_of_none(clf: Classifier, matcher: Matcher
         "التي تفرضها العقوبات الغربية."
     )
     assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+# --------------------------------------------------------------------------- round 2: parties
+
+
+def test_a_recap_that_names_the_system_names_no_parties(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "قال الرئيس الصربي إن بلاده ستوقع قريباً عقداً مع روسيا لشراء منظومة دفاع جوي.\n"
+        "وكانت الهند قد وقعت عام 2018 عقداً لشراء منظومة إس-400، ما دفع واشنطن إلى التلويح "
+        "بعقوبات عليها."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["contract"]
+    assert c.countries == ["Russia", "Serbia"]
+
+
+def test_the_seller_a_test_firing_names_as_origin_is_no_party(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "أجرى الجيش الجزائري تجربة إطلاق من منظومة إس-400 التي اشتراها من روسيا قرب وهران."
+    c = run(clf, matcher, body)
+    assert c.topics == ["other"]
+    assert c.countries == ["Algeria"]
+
+
+def test_a_deals_adjective_names_a_party(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أعلن مسؤول روسي أن تسليم آخر بطاريتين من الصفقة المصرية سيتم في الربيع.\n"
+        "وتعد منظومة إس-400 من أحدث منظومات الدفاع الجوي الروسية."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["delivery"]
+    assert c.countries == ["Egypt", "Russia"]
+
+
+def test_the_sanctions_law_as_a_deals_backdrop_is_no_party(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "وقعت إندونيسيا عقداً لشراء منظومة إس-400 رغم احتمال تعرضها لعقوبات بموجب قانون كاتسا."
+    c = run(clf, matcher, body)
+    assert c.topics == ["contract"]
+    assert c.countries == ["Indonesia", "Russia"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crawler.analysis.classify.lexicon import CountryLexicon, Origin
 from crawler.analysis.classify.patterns import CLAUSE_END, clean, entry_regex, folded, unjoined
@@ -34,7 +34,7 @@ _DATELINE = re.compile(
     r"(?:\s*\([^()]{0,40}\)\s*:?|\s*[\"«][^\"«»]{0,40}[\"»]\s*:?)?"
 )
 
-_ACTOR, _GOODS, _OTHER, _SANCTIONS = "actor", "goods", "other", "sanctions"
+_ACTOR, _GOODS, _DEAL, _OTHER, _SANCTIONS = "actor", "goods", "deal", "other", "sanctions"
 # What may stand between two names of one enumeration: commas and spaces (a joined "و"
 # is part of the next name's match).
 _JOINED = re.compile(r"[\s،,]*")
@@ -49,6 +49,7 @@ class Country:
     names: list[FilteredPattern]  # names and capitals
     institutions: list[FilteredPattern]
     adjectives: list[FilteredPattern]
+    laws: list[FilteredPattern] = field(default_factory=list)
 
 
 def _alias_key(text: str) -> str:
@@ -68,6 +69,7 @@ class Gazetteer:
         ctx = lexicon.context
         self.actor_nouns = folded(ctx.actor_nouns)
         self.goods_nouns = folded(ctx.goods_nouns)
+        self.deal_nouns = folded(ctx.deal_nouns)
         self.product_nouns = folded(ctx.product_nouns)
         self.sanction_nouns = folded(ctx.sanction_nouns)
         self.outlets = [place(o) for o in ctx.outlets]
@@ -86,7 +88,7 @@ class Gazetteer:
                 for form in (a + ending for ending in _ADJECTIVE_ENDINGS):
                     adjs += [form, "ال" + form]
             adjs += [normalize(p) for p in c.plurals]
-            for alias in (c.name, *names, *c.institutions, *adjs):
+            for alias in (c.name, *names, *c.institutions, *c.laws, *adjs):
                 self._aliases.setdefault(_alias_key(alias), c.name)
             self.countries.append(
                 Country(
@@ -94,6 +96,7 @@ class Gazetteer:
                     [place(n) for n in names if n.strip()],
                     [place(n) for n in c.institutions],
                     [place(a) for a in adjs],
+                    [place(n) for n in c.laws],
                 )
             )
         self.origins: dict[str, Origin] = dict(lexicon.origins)
@@ -106,7 +109,7 @@ class Gazetteer:
 
     @staticmethod
     def patterns_of(c: Country) -> list[FilteredPattern]:
-        return c.names + c.institutions + c.adjectives
+        return c.names + c.institutions + c.adjectives + c.laws
 
     def patterns(self) -> list[FilteredPattern]:
         """Every regex registered in `self.filter`."""
@@ -128,9 +131,9 @@ class Gazetteer:
         topics_of: Callable[[Sentence], list[tuple[str, bool]]],
     ) -> list[str]:
         """The states acting in an article of `topics`; `topics_of` gives a sentence's topics."""
-        # In a story only about sanctions the seller is named as the origin of what
-        # was bought ("بسبب شرائها المنظومة من روسيا"); that does not make it act.
-        origin_only = topics == [Topic.SANCTION]
+        # In a story only about sanctions, or about none of the watched developments (a
+        # test firing), the seller is named as the origin of what was bought ("بسبب شرائها المنظومة من روسيا"); that does not make it act.
+        origin_only = topics in ([Topic.SANCTION], [Topic.OTHER])
         chosen = set(topics)
         goods = bool(chosen & _TRADE)
         sanction = Topic.SANCTION in chosen
@@ -138,7 +141,10 @@ class Gazetteer:
         for s in sentences:
             if s.furniture:
                 continue
-            if s.field == "title" or s.lead or s.has_term:
+            # A recap that names the system ("وكانت تركيا قد وقعت ... عقدا لشراء إس-400،
+            # ما دفع واشنطن إلى ...") tells of past developments and their parties.
+            recap = bool(topics_of(s)) and all(background for _, background in topics_of(s))
+            if s.field == "title" or s.lead or (s.has_term and not recap):
                 found |= self.sentence_countries(
                     s, origin_only=origin_only, goods=goods, sanction=sanction
                 )
@@ -228,6 +234,7 @@ class Gazetteer:
             skip_source = origin_only and c.name in self.sellers
             if (
                 any(spoken(p) for p in self._live(s, c.institutions))
+                or (sanction and any(spoken(p) for p in self._live(s, c.laws)))
                 or any(
                     names
                     and not self._is_location(text[: m.start()])
@@ -239,6 +246,7 @@ class Gazetteer:
                 or any(
                     (role := self._adjective_role(text[: m.start()])) == _ACTOR
                     or (role == _GOODS and goods and s.has_term)
+                    or (role == _DEAL and (goods or sanction))
                     or (role == _SANCTIONS and sanction)
                     for p in self._live(s, c.adjectives)
                     for m in spoken(p)
@@ -303,6 +311,7 @@ class Gazetteer:
             base = unjoined(w)
             for nouns, role in (
                 (self.goods_nouns, _GOODS),
+                (self.deal_nouns, _DEAL),
                 (self.sanction_nouns, _SANCTIONS),
                 (self.product_nouns, _OTHER),
                 (self.actor_nouns, _ACTOR),

@@ -215,6 +215,7 @@ class CountryEntry:
     names: Words = ()
     capitals: Words = ()
     institutions: Words = ()
+    laws: Words = ()  # its sanctions laws: the state acts when the story is of sanctions
     adjectives: Words = ()
     plurals: Words = ()
 
@@ -225,6 +226,7 @@ class CountryContext:
 
     actor_nouns: Words = ()
     goods_nouns: Words = ()
+    deal_nouns: Words = ()
     product_nouns: Words = ()
     sanction_nouns: Words = ()
     outlets: Words = ()
