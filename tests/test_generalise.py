@@ -590,3 +590,28 @@ def test_the_sanctions_law_as_a_deals_backdrop_is_no_party(
     c = run(clf, matcher, body)
     assert c.topics == ["contract"]
     assert c.countries == ["Indonesia", "Russia"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "تتفاوض مصر مع روسيا على شراء منظومة إس-400 لمواجهة إسرائيل في أي نزاع مقبل.",
+        "تتفاوض مصر مع روسيا على شراء منظومة إس-400 بعد الاشتباكات الأخيرة مع إسرائيل.",
+    ],
+)
+def test_a_state_the_parties_face_is_no_party(clf: Classifier, matcher: Matcher, body: str) -> None:
+    c = run(clf, matcher, body)
+    assert c.topics == ["negotiation"]
+    assert c.countries == ["Egypt", "Russia"]
+
+
+def test_an_adjective_after_a_noun_with_a_joined_preposition_names_the_actor(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "فرضت واشنطن عقوبات على وحدة تابعة للجيش الإيراني بسبب شرائها مكونات "
+        "منظومة إس-400 من روسيا."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["sanction"]
+    assert "Iran" in c.countries

@@ -16,7 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from crawler.analysis.classify.lexicon import CountryLexicon, Origin
-from crawler.analysis.classify.patterns import CLAUSE_END, clean, entry_regex, folded, unjoined
+from crawler.analysis.classify.patterns import (
+    CLAUSE_END,
+    clean,
+    entry_regex,
+    folded,
+    unjoined,
+    window,
+)
 from crawler.analysis.classify.sentences import Sentence, TermLike
 from crawler.analysis.prefilter import FilteredPattern, Prefilter
 from crawler.text.arabic import normalize
@@ -38,6 +45,8 @@ _ACTOR, _GOODS, _DEAL, _OTHER, _SANCTIONS = "actor", "goods", "deal", "other", "
 # What may stand between two names of one enumeration: commas and spaces (a joined "و"
 # is part of the next name's match).
 _JOINED = re.compile(r"[\s،,]*")
+# "للجيش", "بالجيش": a preposition joined to a definite noun, which reads as "الجيش".
+_DEFINITE_AFTER_PREPOSITION = re.compile(r"^(?:لل|[بك]ال)")
 # The developments in which the state whose goods are traded acts: a sale, talks, a delivery.
 # Goods owned, used or sanctioned over name their maker only as an origin.
 _TRADE = frozenset({Topic.CONTRACT, Topic.NEGOTIATION, Topic.DELIVERY})
@@ -74,6 +83,8 @@ class Gazetteer:
         self.sanction_nouns = folded(ctx.sanction_nouns)
         self.outlets = [place(o) for o in ctx.outlets]
         self.location_words = folded(ctx.location_words)
+        self.opponent_words = folded(ctx.opponent_words)
+        self.opponent_window = ctx.opponent_window
         self.source_words = folded(ctx.source_words)
         self.comparison_words = folded(ctx.comparison_words)
         self.list_size = ctx.list_size
@@ -238,6 +249,7 @@ class Gazetteer:
                 or any(
                     names
                     and not self._is_location(text[: m.start()])
+                    and not self._is_opponent(text[: m.start()])
                     and not (skip_source and self._is_source(text[: m.start()]))
                     and m.start() not in listed
                     for p in self._live(s, c.names)
@@ -297,6 +309,12 @@ class Gazetteer:
         words = prefix.split()
         return bool(words) and clean(words[-1]) in self.source_words
 
+    def _is_opponent(self, prefix: str) -> bool:
+        return any(
+            unjoined(w) in self.opponent_words or w in self.opponent_words
+            for w in window(prefix, self.opponent_window)
+        )
+
     def _is_location(self, prefix: str) -> bool:
         words = [clean(w) for w in prefix.split()[-2:]]
         return any(w in self.location_words or w.lstrip("وف") in self.location_words for w in words)
@@ -308,7 +326,7 @@ class Gazetteer:
             if tok.endswith(CLAUSE_END):
                 return None
             w = clean(tok)
-            base = unjoined(w)
+            base = _DEFINITE_AFTER_PREPOSITION.sub("ال", unjoined(w))
             for nouns, role in (
                 (self.goods_nouns, _GOODS),
                 (self.deal_nouns, _DEAL),

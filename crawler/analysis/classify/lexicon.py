@@ -231,6 +231,8 @@ class CountryContext:
     sanction_nouns: Words = ()
     outlets: Words = ()
     location_words: Words = ()
+    opponent_words: Words = ()
+    opponent_window: int = 3
     source_words: Words = ()
     comparison_words: Words = ()
     list_size: int = 3
