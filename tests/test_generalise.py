@@ -615,3 +615,25 @@ def test_an_adjective_after_a_noun_with_a_joined_preposition_names_the_actor(
     c = run(clf, matcher, body)
     assert c.topics == ["sanction"]
     assert "Iran" in c.countries
+
+
+# --------------------------------------------------------------------------- round 2: look-alikes
+
+
+def test_a_model_named_bare_far_down_a_product_review_is_the_product(matcher: Matcher) -> None:
+    body = (
+        "أطلقت شركة كورية هاتفها الجديد S400 بشاشة قابلة للطي وكاميرا ثلاثية.\n"
+        "ويدعم الجهاز الشحن السريع، وتأتي البطارية بسعة كبيرة تكفي ليومين من الاستخدام "
+        "المتواصل، كما يتوفر بثلاثة ألوان هي الأسود والفضي والأخضر الداكن، وتقول الشركة إن "
+        "مبيعاته في الأسواق الآسيوية فاقت توقعاتها خلال الأسبوع الأول من طرحه هناك.\n"
+        "ويبلغ سعر S400 في الأسواق الخليجية نحو 2500 درهم."
+    )
+    assert matcher.find_in_article("", body) == []
+
+
+def test_the_system_named_bare_in_a_defence_story_still_counts(matcher: Matcher) -> None:
+    body = (
+        "قالت وزارة الدفاع الهندية إن سيارات عسكرية نقلت بطاريات المنظومة إلى الحدود.\n"
+        "وأضافت أن S400 باتت جاهزة للعمل."
+    )
+    assert [m.term for m in matcher.find_in_article("", body)] == ["S-400"]
