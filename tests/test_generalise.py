@@ -375,7 +375,13 @@ def test_obtaining_a_batch_is_a_delivery_unless_it_is_the_contracts_content(
 
 @pytest.mark.parametrize(
     "dateline",
-    ["أنقرة - (وكالات)", "نيودلهي – «صحيفة الفجر» / ترجمة", "موسكو - خاص"],
+    [
+        "أنقرة - (وكالات)",
+        "نيودلهي – «صحيفة الفجر» / ترجمة",
+        "موسكو - خاص",
+        "بيروت (رويترز)",
+        "الجزائر – سبوتنيك:",
+    ],
 )
 def test_a_dateline_on_its_own_line_is_not_the_lead(
     clf: Classifier, matcher: Matcher, dateline: str
@@ -637,3 +643,26 @@ def test_the_system_named_bare_in_a_defence_story_still_counts(matcher: Matcher)
         "وأضافت أن S400 باتت جاهزة للعمل."
     )
     assert [m.term for m in matcher.find_in_article("", body)] == ["S-400"]
+
+
+def test_a_reaction_to_sanctions_is_a_sanction_story(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "طهران - (وكالات)\n"
+        "نددت وزارة الخارجية الإيرانية بقرار واشنطن فرض عقوبات على شركات إيرانية، واصفة "
+        "إياه بأنه «غير قانوني».\n"
+        "وأكد المتحدث أن طهران ستواصل تعاونها الدفاعي مع موسكو، بما في ذلك مباحثات حول "
+        "منظومة إس-400."
+    )
+    assert "sanction" in run(clf, matcher, body).topics
+
+
+def test_a_concern_voiced_is_no_sanction_threat(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أنقرة - خاص\n"
+        "أجرى الجيش التركي تدريباً على تشغيل منظومة إس-400 قرب العاصمة.\n"
+        "وقالت وزارة الدفاع الأمريكية إنها تتابع التدريب بقلق، داعية أنقرة إلى التخلي عن "
+        "المنظومة."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["other"]
+    assert c.countries == ["Turkey"]

@@ -43,9 +43,12 @@ _DATE_LINE = re.compile(
 )
 _FURNITURE_WORDS = 12
 # ... or a dateline standing on a line of its own: a place of up to three words, a dash,
-# and the credit ("موسكو - وكالات", "انقره - (د ب ا)", "نيودلهي - \"ذا هندو\" / ترجمه");
+# and the credit ("موسكو - وكالات", "انقره - (د ب ا)", "نيودلهي - \"ذا هندو\" / ترجمه"), or
+# the credit in parentheses ("بيروت (رويترز)");
 # the story's lead is the sentence after it.
-_DATELINE_ONLY = re.compile(r"^\W*\w+(?:\s+\w+){0,2}\s*-\s+[^.!?؟:،,]+$")
+_DATELINE_ONLY = re.compile(
+    r"^\W*\w+(?:\s+\w+){0,2}\s*(?:-\s+[^.!?؟:،,]+|\([^()]{1,40}\)\s*-?)\s*:?$"
+)
 _DATELINE_WORDS = 8
 
 
