@@ -437,6 +437,8 @@ def test_a_range_or_a_figure_that_reaches_is_no_arrival(
     [
         "قال رئيس الأركان إن بطاريات إس-400 التي اشترتها بلاده من روسيا وصلت إلى أراضيها.",
         "أعلنت الحكومة أن الشحنة الأخيرة من منظومة إس-400 وصلت إلى الميناء الجنوبي صباح الأحد.",
+        # masculine, in the future
+        "قال رئيس الأركان إن الفوج الأول من منظومة إس-400 سيصل إلى أراضي البلاد قبل الصيف.",
     ],
 )
 def test_an_arrival_with_what_arrives_before_the_verb(
@@ -666,3 +668,13 @@ def test_a_concern_voiced_is_no_sanction_threat(clf: Classifier, matcher: Matche
     c = run(clf, matcher, body)
     assert c.topics == ["other"]
     assert c.countries == ["Turkey"]
+
+
+def test_two_parties_discussing_more_than_the_deal_are_in_talks(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "قال مسؤول إن قطر تقترب من توقيع عقد لشراء منظومة إس-400، وإن البلدين يبحثان كذلك "
+        "توطين صيانة المنظومة في الدوحة."
+    )
+    assert run(clf, matcher, body).topics == ["contract", "negotiation"]
