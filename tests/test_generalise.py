@@ -678,3 +678,30 @@ def test_two_parties_discussing_more_than_the_deal_are_in_talks(
         "توطين صيانة المنظومة في الدوحة."
     )
     assert run(clf, matcher, body).topics == ["contract", "negotiation"]
+
+
+def test_any_state_that_receives_the_system_is_a_hypothesis(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "هددت واشنطن بفرض عقوبات على أي دولة تتسلم منظومة إس-400 في المستقبل."
+    assert run(clf, matcher, body).topics == ["sanction"]
+
+
+def test_a_delivery_under_an_older_contract_is_told(clf: Classifier, matcher: Matcher) -> None:
+    body = "أعلنت موسكو أنها ستبدأ تسليم بطاريات إس-400 إلى مصر في الربيع بموجب عقد سابق."
+    assert "delivery" in run(clf, matcher, body).topics
+
+
+def test_a_delivery_after_the_contract_is_its_terms(clf: Classifier, matcher: Matcher) -> None:
+    body = "وقعت مصر عقداً لشراء منظومة إس-400 على أن يبدأ التسليم بعد عامين."
+    assert run(clf, matcher, body).topics == ["contract"]
+
+
+def test_a_trigger_that_governs_another_weapon_is_about_it(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "أفادت صحيفة محلية بأن الجيش الصربي تسلم مؤخراً منظومات بانتسير الروسية، وبأن "
+        "بلغراد تدرس شراء إس-400 لاحقاً."
+    )
+    assert run(clf, matcher, body).topics == ["negotiation"]

@@ -76,6 +76,7 @@ class Cues:
     passing: Words = ()
     passing_window: int = 3
     concession: Words = ()
+    object_window: int = 5
     concession_window: int = 16
     preparatory: Words = ()
     speculation: Words = ()

@@ -94,6 +94,7 @@ class Sentence:
     norm: str
     index: int  # position in the article: title 0, body 1..n
     has_term: bool = False
+    term_texts: list[str] = dataclasses.field(default_factory=list)  # normalized, as found
     furniture: bool = False  # page chrome or the headline repeated: never lead nor evidence
     lead: bool = False  # the first body sentence that is not furniture
     # It threatens, imposes or waives sanctions under the law named (see `TopicRules`):
@@ -178,6 +179,7 @@ def article_sentences(
         for s in pool:
             if s.start <= m.start < max(s.end, s.start + 1):
                 s.has_term = True
+                s.term_texts.append(normalize(s.text[m.start - s.start : m.end - s.start]))
                 break
     for s in title_s:
         s.weight = weights.title
