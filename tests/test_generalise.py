@@ -381,6 +381,7 @@ def test_obtaining_a_batch_is_a_delivery_unless_it_is_the_contracts_content(
         "موسكو - خاص",
         "بيروت (رويترز)",
         "الجزائر – سبوتنيك:",
+        "دبي – «الموقع.نت» / وكالات",
     ],
 )
 def test_a_dateline_on_its_own_line_is_not_the_lead(
@@ -474,6 +475,15 @@ def test_a_matter_closed_to_talks_is_no_negotiation(
     clf: Classifier, matcher: Matcher, body: str
 ) -> None:
     assert "negotiation" not in run(clf, matcher, body).topics
+
+
+def test_a_short_lead_after_a_place_and_a_dash_is_no_dateline(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "موسكو - أعلنت روسيا تسليم بطاريات إس-400\nوتعد المنظومة من أحدث أنظمة الدفاع الجوي."
+    c = run(clf, matcher, body)
+    assert c.topics == ["delivery"]
+    assert c.evidence["delivery"] == "موسكو - أعلنت روسيا تسليم بطاريات إس-400"
 
 
 def test_parties_talking_over_a_matter_are_in_talks(clf: Classifier, matcher: Matcher) -> None:

@@ -42,12 +42,15 @@ _DATE_LINE = re.compile(
     r"|منذ \d+ (?:ساعه|ساعات|دقيقه|دقائق|يوم|ايام)"
 )
 _FURNITURE_WORDS = 12
-# ... or a dateline standing on a line of its own: a place of up to three words, a dash,
-# and the credit ("موسكو - وكالات", "انقره - (د ب ا)", "نيودلهي - \"ذا هندو\" / ترجمه"), or
-# the credit in parentheses ("بيروت (رويترز)");
-# the story's lead is the sentence after it.
+# ... or a dateline standing on a line of its own, so that the story's lead is the sentence
+# after it: a place of up to three words, a dash and the credit ("موسكو - وكالات", "انقره -
+# (د ب ا)", "نيودلهي - \"ذا هندو\" / ترجمه"), or the credit in parentheses ("بيروت (رويترز)").
+# A credit after the dash opens with a quote or a parenthesis, or is at most three tokens
+# ("وام / وكالات"): "موسكو - أعلنت روسيا تسليم الدفعة" is a short lead, not a dateline.
 _DATELINE_ONLY = re.compile(
-    r"^\W*\w+(?:\s+\w+){0,2}\s*(?:-\s+[^.!?؟:،,]+|\([^()]{1,40}\)\s*-?)\s*:?$"
+    r"^\W*\w+(?:\s+\w+){0,2}\s*"
+    r"(?:-\s+(?:[\"(][^!?؟:،,]*|[^\s.!?؟:،,]+(?:\s+[^\s.!?؟:،,]+){0,2})|\([^()]{1,40}\)\s*-?)"
+    r"\s*:?$"
 )
 _DATELINE_WORDS = 8
 
