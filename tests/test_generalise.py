@@ -715,3 +715,12 @@ def test_a_trigger_that_governs_another_weapon_is_about_it(
         "بلغراد تدرس شراء إس-400 لاحقاً."
     )
     assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+def test_the_target_of_sanctions_and_the_threatener_are_parties(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "جددت تهديدات واشنطن بفرض عقوبات ضد تركيا بسبب منظومة إس-400 الروسية الجدل في أنقرة."
+    c = run(clf, matcher, body)
+    assert c.topics == ["sanction"]
+    assert c.countries == ["Russia", "Turkey", "United States"]
