@@ -368,3 +368,359 @@ def test_obtaining_a_batch_is_a_delivery_unless_it_is_the_contracts_content(
     assert run(clf, matcher, got).topics == ["delivery"]
     content = "وقعت مصر وروسيا عقداً تحصل القاهرة بموجبه على دفعة من منظومة إس-400."
     assert run(clf, matcher, content).topics == ["contract"]
+
+
+# --------------------------------------------------------------------------- round 2: datelines
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "أنقرة - (وكالات)",
+        "نيودلهي – «صحيفة الفجر» / ترجمة",
+        "موسكو - خاص",
+        "بيروت (رويترز)",
+        "الجزائر – سبوتنيك:",
+        "دبي – «الموقع.نت» / وكالات",
+    ],
+)
+def test_a_dateline_on_its_own_line_is_not_the_lead(
+    clf: Classifier, matcher: Matcher, dateline: str
+) -> None:
+    lead = "أكد وزير الدفاع أن بلاده وقعت عقداً جديداً مع موسكو لشراء دفعة إضافية من المنظومة."
+    body = dateline + "\n" + lead + "\nوكانت البلاد قد تسلمت أولى بطاريات إس-400 قبل عامين."
+    c = run(clf, matcher, body)
+    assert c.topics == ["contract"]
+    assert c.evidence["contract"] == lead
+
+
+# --------------------------------------------------------------------------- round 2: own forces
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the maker's own forces fly a battery to their base abroad
+        "أفادت وزارة الدفاع الروسية بأن بطارية إس-400 نقلت جواً إلى قاعدتها في طرطوس لحماية قواتها.",
+        # moved by sea to the maker's own territory
+        "قال الأسطول الروسي إن وحدات من منظومة إس-400 نقلت بحراً إلى جزر الكوريل.",
+    ],
+)
+def test_the_makers_own_forces_moving_units_is_no_delivery(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert run(clf, matcher, body).topics == ["other"]
+
+
+def test_units_moved_to_a_buyer_are_a_delivery(clf: Classifier, matcher: Matcher) -> None:
+    body = "ذكرت مصادر أن مكونات منظومة إس-400 نقلت جواً من روسيا إلى الصين على متن طائرات شحن."
+    assert run(clf, matcher, body).topics == ["delivery"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ويصل مدى رادار منظومة إس-400 إلى 600 كيلومتر وفق الشركة المصنعة.",
+        "وتصل قيمة الصواريخ التي تطلقها منظومة إس-400 إلى ملايين الدولارات للطلقة.",
+    ],
+)
+def test_a_range_or_a_figure_that_reaches_is_no_arrival(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert "delivery" not in run(clf, matcher, body).topics
+
+
+# --------------------------------------------------------------------------- round 2: arrivals
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "قال رئيس الأركان إن بطاريات إس-400 التي اشترتها بلاده من روسيا وصلت إلى أراضيها.",
+        "أعلنت الحكومة أن الشحنة الأخيرة من منظومة إس-400 وصلت إلى الميناء الجنوبي صباح الأحد.",
+        # masculine, in the future
+        "قال رئيس الأركان إن الفوج الأول من منظومة إس-400 سيصل إلى أراضي البلاد قبل الصيف.",
+    ],
+)
+def test_an_arrival_with_what_arrives_before_the_verb(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert run(clf, matcher, body).topics == ["delivery"]
+
+
+# --------------------------------------------------------------------------- round 2: bans, refusals
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "أقر البرلمان الأمريكي قانوناً يحظر بيع مقاتلات إف-35 لأي دولة تشغل منظومة إس-400.",
+        "تضمن القرار بنداً يمنع تسليم أي أسلحة أمريكية إلى الهند إذا استكملت تشغيل إس-400.",
+    ],
+)
+def test_a_ban_on_handing_weapons_to_the_buyer_is_a_sanction(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert run(clf, matcher, body).topics == ["sanction"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "قال وزير الخارجية إن امتلاك منظومة إس-400 أمر غير قابل للتفاوض مع أي جهة.",
+        "أكد الرئيس أن صواريخ إس-400 ليست موضوعاً للتفاوض مع الحلفاء.",
+    ],
+)
+def test_a_matter_closed_to_talks_is_no_negotiation(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert "negotiation" not in run(clf, matcher, body).topics
+
+
+def test_a_short_lead_after_a_place_and_a_dash_is_no_dateline(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "موسكو - أعلنت روسيا تسليم بطاريات إس-400\nوتعد المنظومة من أحدث أنظمة الدفاع الجوي."
+    c = run(clf, matcher, body)
+    assert c.topics == ["delivery"]
+    assert c.evidence["delivery"] == "موسكو - أعلنت روسيا تسليم بطاريات إس-400"
+
+
+def test_parties_talking_over_a_matter_are_in_talks(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أعلنت روسيا والجزائر إبرام عقد لشراء منظومة إس-400. "
+        "وذكر مسؤول أن البلدين يتباحثان حول جدول سداد قيمة الصفقة وتدريب الأطقم."
+    )
+    assert run(clf, matcher, body).topics == ["contract", "negotiation"]
+
+
+# --------------------------------------------------------------------------- round 2: concessions
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the warning conceded reaches past the passing window, to the end of the clause
+        "أبرمت مصر وروسيا عقداً لشراء منظومة إس-400 رغم تحذيرات أطلقها مسؤولون أمريكيون من أن "
+        "الصفقة قد تعرض القاهرة لعقوبات بموجب قانون كاتسا.",
+        "وقعت فيتنام عقداً لشراء بطاريات إس-400 على الرغم من تلويح واشنطن مراراً خلال الأشهر "
+        "الماضية بفرض عقوبات عليها.",
+    ],
+)
+def test_a_conceded_sanction_threat_is_context(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert run(clf, matcher, body).topics == ["contract"]
+
+
+def test_a_sanction_after_the_concession_still_counts(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "وقعت فيتنام عقداً لشراء منظومة إس-400 رغم الضغوط، وحذرت واشنطن من أنها ستفرض "
+        "عقوبات عليها بموجب قانون كاتسا."
+    )
+    assert run(clf, matcher, body).topics == ["contract", "sanction"]
+
+
+def test_the_law_named_once_is_referred_back_to(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "اشترت إندونيسيا منظومة إس-400 من روسيا العام الماضي رغم تحذيرات من قانون كاتسا.\n"
+        "وقال متحدث باسم السفارة الأمريكية في جاكرتا إن أي إعفاء من القانون سيدرس بعناية.\n"
+        "وتملك جاكرتا أسطولاً من المقاتلات الروسية."
+    )
+    assert "sanction" in run(clf, matcher, body).topics
+
+
+# --------------------------------------------------------------------------- round 2: two developments
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "وأضاف الوزير أن المحادثات مع الجانب الروسي تتناول أيضاً نقل تقنيات التصنيع.",
+        "وأشار إلى أن بلاده تتفاوض كذلك على تدريب أطقم محلية في روسيا.",
+    ],
+)
+def test_the_leads_speaker_going_on_tells_a_second_development(
+    clf: Classifier, matcher: Matcher, second: str
+) -> None:
+    body = (
+        "صرح وزير الدفاع الصربي بأن بلاده ستوقع قريباً جداً عقداً لشراء منظومة دفاع جوي روسية.\n"
+        + second
+        + "\nوكانت دول عدة قد اشترت منظومة إس-400 خلال العقد الماضي."
+    )
+    assert run(clf, matcher, body).topics == ["contract", "negotiation"]
+
+
+def test_a_new_speaker_does_not_go_on_with_the_lead(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أعلنت مؤسسة روسوبورون إكسبورت توقيع عقود تصدير بقيمة ملياري دولار في معرض دولي.\n"
+        "وأوضح مسؤول في المؤسسة أن العقود تشمل توريد مروحيات ومعدات دفاع جوي."
+    )
+    assert run(clf, matcher, body).topics == ["contract"]
+
+
+def test_getting_round_sanctions_tells_of_none(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "قالت مؤسسة روسوبورون إكسبورت إنها تجري محادثات مع عدة دول لبيع منظومات دفاع جوي.\n"
+        "وأضاف مديرها أن المؤسسة تقترح الدفع بالعملات المحلية للالتفاف على القيود المصرفية "
+        "التي تفرضها العقوبات الغربية."
+    )
+    assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+# --------------------------------------------------------------------------- round 2: parties
+
+
+def test_a_recap_that_names_the_system_names_no_parties(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "قال الرئيس الصربي إن بلاده ستوقع قريباً عقداً مع روسيا لشراء منظومة دفاع جوي.\n"
+        "وكانت الهند قد وقعت عام 2018 عقداً لشراء منظومة إس-400، ما دفع واشنطن إلى التلويح "
+        "بعقوبات عليها."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["contract"]
+    assert c.countries == ["Russia", "Serbia"]
+
+
+def test_the_seller_a_test_firing_names_as_origin_is_no_party(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "أجرى الجيش الجزائري تجربة إطلاق من منظومة إس-400 التي اشتراها من روسيا قرب وهران."
+    c = run(clf, matcher, body)
+    assert c.topics == ["other"]
+    assert c.countries == ["Algeria"]
+
+
+def test_a_deals_adjective_names_a_party(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أعلن مسؤول روسي أن تسليم آخر بطاريتين من الصفقة المصرية سيتم في الربيع.\n"
+        "وتعد منظومة إس-400 من أحدث منظومات الدفاع الجوي الروسية."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["delivery"]
+    assert c.countries == ["Egypt", "Russia"]
+
+
+def test_the_sanctions_law_as_a_deals_backdrop_is_no_party(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "وقعت إندونيسيا عقداً لشراء منظومة إس-400 رغم احتمال تعرضها لعقوبات بموجب قانون كاتسا."
+    c = run(clf, matcher, body)
+    assert c.topics == ["contract"]
+    assert c.countries == ["Indonesia", "Russia"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "تتفاوض مصر مع روسيا على شراء منظومة إس-400 لمواجهة إسرائيل في أي نزاع مقبل.",
+        "تتفاوض مصر مع روسيا على شراء منظومة إس-400 بعد الاشتباكات الأخيرة مع إسرائيل.",
+    ],
+)
+def test_a_state_the_parties_face_is_no_party(clf: Classifier, matcher: Matcher, body: str) -> None:
+    c = run(clf, matcher, body)
+    assert c.topics == ["negotiation"]
+    assert c.countries == ["Egypt", "Russia"]
+
+
+def test_an_adjective_after_a_noun_with_a_joined_preposition_names_the_actor(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "فرضت واشنطن عقوبات على وحدة تابعة للجيش الإيراني بسبب شرائها مكونات "
+        "منظومة إس-400 من روسيا."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["sanction"]
+    assert "Iran" in c.countries
+
+
+# --------------------------------------------------------------------------- round 2: look-alikes
+
+
+def test_a_model_named_bare_far_down_a_product_review_is_the_product(matcher: Matcher) -> None:
+    body = (
+        "أطلقت شركة كورية هاتفها الجديد S400 بشاشة قابلة للطي وكاميرا ثلاثية.\n"
+        "ويدعم الجهاز الشحن السريع، وتأتي البطارية بسعة كبيرة تكفي ليومين من الاستخدام "
+        "المتواصل، كما يتوفر بثلاثة ألوان هي الأسود والفضي والأخضر الداكن، وتقول الشركة إن "
+        "مبيعاته في الأسواق الآسيوية فاقت توقعاتها خلال الأسبوع الأول من طرحه هناك.\n"
+        "ويبلغ سعر S400 في الأسواق الخليجية نحو 2500 درهم."
+    )
+    assert matcher.find_in_article("", body) == []
+
+
+def test_the_system_named_bare_in_a_defence_story_still_counts(matcher: Matcher) -> None:
+    body = (
+        "قالت وزارة الدفاع الهندية إن سيارات عسكرية نقلت بطاريات المنظومة إلى الحدود.\n"
+        "وأضافت أن S400 باتت جاهزة للعمل."
+    )
+    assert [m.term for m in matcher.find_in_article("", body)] == ["S-400"]
+
+
+def test_a_reaction_to_sanctions_is_a_sanction_story(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "طهران - (وكالات)\n"
+        "نددت وزارة الخارجية الإيرانية بقرار واشنطن فرض عقوبات على شركات إيرانية، واصفة "
+        "إياه بأنه «غير قانوني».\n"
+        "وأكد المتحدث أن طهران ستواصل تعاونها الدفاعي مع موسكو، بما في ذلك مباحثات حول "
+        "منظومة إس-400."
+    )
+    assert "sanction" in run(clf, matcher, body).topics
+
+
+def test_a_concern_voiced_is_no_sanction_threat(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أنقرة - خاص\n"
+        "أجرى الجيش التركي تدريباً على تشغيل منظومة إس-400 قرب العاصمة.\n"
+        "وقالت وزارة الدفاع الأمريكية إنها تتابع التدريب بقلق، داعية أنقرة إلى التخلي عن "
+        "المنظومة."
+    )
+    c = run(clf, matcher, body)
+    assert c.topics == ["other"]
+    assert c.countries == ["Turkey"]
+
+
+def test_two_parties_discussing_more_than_the_deal_are_in_talks(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "قال مسؤول إن قطر تقترب من توقيع عقد لشراء منظومة إس-400، وإن البلدين يبحثان كذلك "
+        "توطين صيانة المنظومة في الدوحة."
+    )
+    assert run(clf, matcher, body).topics == ["contract", "negotiation"]
+
+
+def test_any_state_that_receives_the_system_is_a_hypothesis(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "هددت واشنطن بفرض عقوبات على أي دولة تتسلم منظومة إس-400 في المستقبل."
+    assert run(clf, matcher, body).topics == ["sanction"]
+
+
+def test_a_delivery_under_an_older_contract_is_told(clf: Classifier, matcher: Matcher) -> None:
+    body = "أعلنت موسكو أنها ستبدأ تسليم بطاريات إس-400 إلى مصر في الربيع بموجب عقد سابق."
+    assert "delivery" in run(clf, matcher, body).topics
+
+
+def test_a_delivery_after_the_contract_is_its_terms(clf: Classifier, matcher: Matcher) -> None:
+    body = "وقعت مصر عقداً لشراء منظومة إس-400 على أن يبدأ التسليم بعد عامين."
+    assert run(clf, matcher, body).topics == ["contract"]
+
+
+def test_a_trigger_that_governs_another_weapon_is_about_it(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "أفادت صحيفة محلية بأن الجيش الصربي تسلم مؤخراً منظومات بانتسير الروسية، وبأن "
+        "بلغراد تدرس شراء إس-400 لاحقاً."
+    )
+    assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+def test_the_target_of_sanctions_and_the_threatener_are_parties(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "جددت تهديدات واشنطن بفرض عقوبات ضد تركيا بسبب منظومة إس-400 الروسية الجدل في أنقرة."
+    c = run(clf, matcher, body)
+    assert c.topics == ["sanction"]
+    assert c.countries == ["Russia", "Turkey", "United States"]

@@ -18,7 +18,8 @@ Rules that need judgement:
   trim letter ("S 400 d", "S400 4MATIC") is the car, not the system.
 - Any form near a civilian word (a car, train or motorcycle, a numbered road, a phone or
   tablet, a household appliance: `crawler.analysis.cues`) is that product, unless an
-  air-defence word stands near it or in the other field of the article.
+  air-defence word stands near it or in the other field of the article; so is any form
+  in an article with a civilian word and no air-defence word anywhere.
 - Forms that are plausible for other words need a military cue too: a proclitic
   before "اس"/"أس" with no dash and no quote ("فاس 400" is the Moroccan city Fes,
   "واس" the Saudi agency, "كأس" a cup; "وإس" with hamza below is sure), lowercase
@@ -323,6 +324,15 @@ class Matcher:
             cues.near(cues.CIVILIAN, norm, start, end, _CIVILIAN_WINDOW)
             and not cues.near(cues.AIR_DEFENCE, norm, start, end, _CONTEXT_WINDOW)
             and not cues.AIR_DEFENCE.search(context[: _CONTEXT_WINDOW * 4])
+        ):
+            return False
+        # Further down a product review the model is named bare ("ويبلغ سعر S400 نحو 1999
+        # ريالا"), far from the word that named the product: an article with a civilian
+        # word and no air-defence word anywhere is about the product.
+        if (
+            cues.CIVILIAN.search(norm)
+            and not cues.AIR_DEFENCE.search(norm)
+            and not cues.AIR_DEFENCE.search(context)
         ):
             return False
         sl_start = m.start("sl")

@@ -67,7 +67,15 @@ class Classifier:
             return Classification()
         title = title or ""
         body = body or ""
-        sentences = article_sentences(title, body, matches, self.weights, self.rules.refers)
+        sentences = article_sentences(
+            title,
+            body,
+            matches,
+            self.weights,
+            self.rules.refers,
+            self.rules.continuation,
+            self.rules.new_speakers,
+        )
         if any(m.term in self.sellers for m in matches):
             for s in sentences:
                 s.seller_article = True
@@ -78,10 +86,12 @@ class Classifier:
         # no body sentence does.
         evidence: dict[str, tuple[tuple[bool, float], int, str]] = {}
         recap: set[str] = set()  # topics the lead tells only as background
+        law_named = False
         for s in sentences:
             # "حذرت السفارة من عقوبات بموجب قانون كاتسا": the law names whose sanctions
             # these are, without the system named again.
-            s.law_sanction = not s.furniture and self.rules.sanction_under_law(s)
+            s.law_sanction = not s.furniture and self.rules.sanction_under_law(s, law_named)
+            law_named = law_named or self.rules.names_law(s)
             if s.weight <= 0 and not s.law_sanction:
                 continue
             for topic, background in self.rules.sentence_topics(s):

@@ -53,6 +53,7 @@ class Weights:
     neighbour: float = 0.5  # the sentence just before or after a term sentence
     reference: float = 0.5  # a body sentence that refers back to the watched system
     reference_sanction: float = 0.5  # the same sentence, for a sanction
+    continued: float = 1.0  # a sentence that goes on with the lead's statement
     sanction_law: float = 1.0  # a sanction sentence that names the law (CAATSA)
     lead_background: float = 0.5  # a lead sentence that reads as background
     threshold: float = 1.0  # a topic needs this much support
@@ -74,6 +75,9 @@ class Cues:
     negation_window: int = 3
     passing: Words = ()
     passing_window: int = 3
+    concession: Words = ()
+    object_window: int = 5
+    concession_window: int = 16
     preparatory: Words = ()
     speculation: Words = ()
     opinion: Words = ()
@@ -162,6 +166,12 @@ class TopicLexicon:
     # The laws sanctions over the system fall under (entries): a sentence that names one
     # states the sanction development wherever it stands.
     sanction_laws: Words = ()
+    # Verbs that open a sentence going on with the statement before it ("وأضاف").
+    continuation: Words = ()
+    # Indefinite nouns after such a verb that bring in a speaker of their own ("وأوضح مسؤول").
+    new_speakers: Words = ()
+    # Words that refer back to such a law once it is named ("الإعفاءات من القانون").
+    law_references: Words = ()
     sanction_acts: Words = ()  # base forms: warning, threatening, imposing, waiving
     # Watched terms that name a seller of every weapon, not a weapon: in their articles,
     # other weapons are the news (`other_systems` does not apply).
@@ -170,7 +180,8 @@ class TopicLexicon:
     @classmethod
     def read(cls, data: dict[str, Any]) -> TopicLexicon:
         keys = {"max_gap", "weights", "topics", "cues", "denial", "cue", "references"}
-        keys |= {"other_systems", "sellers", "sanction_laws", "sanction_acts"}
+        keys |= {"other_systems", "sellers", "sanction_laws", "sanction_acts", "law_references"}
+        keys |= {"continuation", "new_speakers"}
         _refuse(set(data) - keys, "topics.toml")
         topics = _table(data.get("topics", {}), "topics")
         _refuse(set(topics) - set(EVENT_TOPICS), "topics")
@@ -182,6 +193,9 @@ class TopicLexicon:
             references=tuple(data.get("references", ())),
             other_systems=tuple(data.get("other_systems", ())),
             sanction_laws=tuple(data.get("sanction_laws", ())),
+            law_references=tuple(data.get("law_references", ())),
+            continuation=tuple(data.get("continuation", ())),
+            new_speakers=tuple(data.get("new_speakers", ())),
             sanction_acts=tuple(data.get("sanction_acts", ())),
             sellers=tuple(data.get("sellers", ())),
             max_gap=int(data.get("max_gap", 8)),
@@ -202,6 +216,7 @@ class CountryEntry:
     names: Words = ()
     capitals: Words = ()
     institutions: Words = ()
+    laws: Words = ()  # its sanctions laws: the state acts when the story is of sanctions
     adjectives: Words = ()
     plurals: Words = ()
 
@@ -212,10 +227,13 @@ class CountryContext:
 
     actor_nouns: Words = ()
     goods_nouns: Words = ()
+    deal_nouns: Words = ()
     product_nouns: Words = ()
     sanction_nouns: Words = ()
     outlets: Words = ()
     location_words: Words = ()
+    opponent_words: Words = ()
+    opponent_window: int = 3
     source_words: Words = ()
     comparison_words: Words = ()
     list_size: int = 3

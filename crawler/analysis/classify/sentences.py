@@ -42,6 +42,17 @@ _DATE_LINE = re.compile(
     r"|منذ \d+ (?:ساعه|ساعات|دقيقه|دقائق|يوم|ايام)"
 )
 _FURNITURE_WORDS = 12
+# ... or a dateline standing on a line of its own, so that the story's lead is the sentence
+# after it: a place of up to three words, a dash and the credit ("موسكو - وكالات", "انقره -
+# (د ب ا)", "نيودلهي - \"ذا هندو\" / ترجمه"), or the credit in parentheses ("بيروت (رويترز)").
+# A credit after the dash opens with a quote or a parenthesis, or is at most three tokens
+# ("وام / وكالات"): "موسكو - أعلنت روسيا تسليم الدفعة" is a short lead, not a dateline.
+_DATELINE_ONLY = re.compile(
+    r"^\W*\w+(?:\s+\w+){0,2}\s*"
+    r"(?:-\s+(?:[\"(][^!?؟:،,]*|[^\s.!?؟:،,]+(?:\s+[^\s.!?؟:،,]+){0,2})|\([^()]{1,40}\)\s*-?)"
+    r"\s*:?$"
+)
+_DATELINE_WORDS = 8
 
 
 def furniture(norm: str, title_norm: str = "") -> bool:
@@ -52,6 +63,8 @@ def furniture(norm: str, title_norm: str = "") -> bool:
     if not words or len(words) > _FURNITURE_WORDS:
         return False
     if _CHROME.match(norm) or _HASHTAGS.match(norm) or _DATE_LINE.search(norm):
+        return True
+    if len(words) <= _DATELINE_WORDS and _DATELINE_ONLY.match(norm):
         return True
     if _BREADCRUMB.search(norm) and len(words) <= 6:
         return True
@@ -84,6 +97,7 @@ class Sentence:
     norm: str
     index: int  # position in the article: title 0, body 1..n
     has_term: bool = False
+    term_texts: list[str] = dataclasses.field(default_factory=list)  # normalized, as found
     furniture: bool = False  # page chrome or the headline repeated: never lead nor evidence
     lead: bool = False  # the first body sentence that is not furniture
     # It threatens, imposes or waives sanctions under the law named (see `TopicRules`):
@@ -143,10 +157,15 @@ def article_sentences(
     matches: Sequence[TermLike],
     weights: Weights,
     refers: Callable[[Sentence], bool] | None = None,
+    continuation: frozenset[str] = frozenset(),
+    new_speakers: frozenset[str] = frozenset(),
 ) -> list[Sentence]:
     """The title (as one sentence) and the body's sentences, with their weights.
 
-    `refers` tells whether a sentence refers back to the watched system."""
+    `refers` tells whether a sentence refers back to the watched system; a sentence that
+    opens with a verb of `continuation` (normalized, with its "و") right after the lead,
+    or after such a sentence, goes on with the lead's statement, unless one of
+    `new_speakers` follows the verb ("وأوضح مسؤول في الشركة": someone else speaks)."""
     # A title spread over lines is still one headline.
     t = title.strip()
     title_s = [Sentence("title", title.find(t), title.find(t) + len(t), t, normalize(t), 0)]
@@ -163,6 +182,7 @@ def article_sentences(
         for s in pool:
             if s.start <= m.start < max(s.end, s.start + 1):
                 s.has_term = True
+                s.term_texts.append(normalize(s.text[m.start - s.start : m.end - s.start]))
                 break
     for s in title_s:
         s.weight = weights.title
@@ -171,6 +191,17 @@ def article_sentences(
     for i, s in enumerate(body_s):
         refers_back[i] = named and not s.has_term and refers is not None and refers(s)
         named = named or s.has_term
+    # "وأضاف ... وأشار إلى أن المحادثات تتناول أيضا ...": the lead's speaker goes on, and
+    # the statement's second half is as much the news as its first.
+    continued = [False] * len(body_s)
+    if lead >= 0:
+        for i in range(lead + 1, len(body_s)):
+            words = body_s[i].norm.split()
+            if body_s[i].furniture or not words or words[0] not in continuation:
+                break
+            if len(words) > 1 and clean(words[1]) in new_speakers:
+                break
+            continued[i] = True
     for i, s in enumerate(body_s):
         w = 0.0
         if s.furniture:
@@ -186,5 +217,7 @@ def article_sentences(
             s.refers_back = w == weights.reference
         elif (i > 0 and body_s[i - 1].has_term) or (i + 1 < len(body_s) and body_s[i + 1].has_term):
             w = max(w, weights.neighbour)
+        if continued[i]:
+            w = max(w, weights.continued)
         s.weight = w
     return title_s + body_s

@@ -29,6 +29,8 @@ from crawler.analysis.classify.tense import Tense
 from crawler.analysis.prefilter import FilteredPattern, Prefilter
 from crawler.vocab import EVENT_TOPICS, Topic
 
+# A form of the watched system (enough to tell it from another weapon's name).
+_WATCHED = re.compile(r"(?:اس|س|s)-?400|400|ترايمف|تريومف|triumf")
 # The article, after a conjunction or a preposition joined to it.
 _DEFINITE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
 
@@ -105,7 +107,11 @@ class TopicRules:
         self._cues_of: dict[str, list[_Cue]] = {}
         self._refers: dict[str, bool] = {}
         self.other_systems = rules(lexicon.other_systems)
+        self.object_window = lexicon.cues.object_window
         self.sanction_laws = rules(lexicon.sanction_laws)
+        self.law_references = rules(lexicon.law_references)
+        self.continuation = folded(lexicon.continuation)
+        self.new_speakers = folded(lexicon.new_speakers)
         self.sanction_acts = frozenset(
             s for f in lexicon.sanction_acts for s in self.stems.forms(f)
         )
@@ -114,6 +120,8 @@ class TopicRules:
         self.negation = CueWords.of(cues.negation)
         self.passing_window = cues.passing_window
         self.passing = CueWords.of(cues.passing)
+        self.concession_window = cues.concession_window
+        self.concession = CueWords.of(cues.concession)
         self.preparatory = CueWords.of(cues.preparatory)
         self.speculation_window = cues.speculation_window
         self.speculation = CueWords.of(cues.speculation)
@@ -152,13 +160,27 @@ class TopicRules:
             stems(cue.unless),
         )
 
-    def sanction_under_law(self, s: Sentence) -> bool:
+    def names_law(self, s: Sentence) -> bool:
+        """Whether a sentence names the law sanctions over the system fall under."""
+        return any(p.search(s.norm) for p in self._live(s, self.sanction_laws))
+
+    def sanction_under_law(self, s: Sentence, law_named: bool = False) -> bool:
         """Whether a sentence threatens, imposes or waives sanctions under the law that
-        sanctions over the system fall under ("حذرت من عقوبات بموجب قانون كاتسا"); a
+        sanctions over the system fall under ("حذرت من عقوبات بموجب قانون كاتسا"), named
+        there or, when `law_named` earlier, referred back to ("الإعفاءات من القانون"); a
         buyer's hope not to be touched by the law is no such act."""
-        return any(p.search(s.norm) for p in self._live(s, self.sanction_laws)) and any(
-            w and self.stems.among(w, self.sanction_acts) for _, _, w in s.tokens()
+        law = self.names_law(s) or (
+            law_named and any(p.search(s.norm) for p in self._live(s, self.law_references))
         )
+        return law and any(
+            w and self.stems.among(w, self.sanction_acts) and not self._conceded(s.norm[:a])
+            for a, _, w in s.tokens()
+        )
+
+    def _conceded(self, prefix: str) -> bool:
+        """Whether what follows `prefix` stands in a concession ("رغم تحذيرات ... من عقوبات"):
+        what is conceded is not the news."""
+        return self.concession.among(window(prefix, self.concession_window))
 
     def refers(self, s: Sentence) -> bool:
         """Whether a sentence holds a word that refers back to the watched system.
@@ -236,12 +258,22 @@ class TopicRules:
             hits = [h for h in hits if h.topic not in (Topic.CONTRACT, Topic.DELIVERY)]
         hits = self._apply_denials(s, hits)
         hits = self._drop_untold(s, hits)
-        if (
-            not s.has_term
-            and not s.seller_article
-            and any(p.search(text) for p in self._live(s, self.other_systems))
-        ):
+        others = [] if s.seller_article else self._live(s, self.other_systems)
+        if not s.has_term and any(p.search(text) for p in others):
             hits = [h for h in hits if h.topic == Topic.SANCTION]
+        elif others and any(p.search(text) for p in others):
+            # "تسلم الشهر الماضي منظومة بانتسير، وتدرس شراء إس-400": what the trigger
+            # governs is another weapon.
+            # (a watched weapon of another list is no other weapon)
+            starts = sorted(
+                m.start()
+                for p in others
+                for m in p.finditer(text)
+                if not any(len(t) > 2 and (t in m.group() or m.group() in t) for t in s.term_texts)
+            )
+            hits = [
+                h for h in hits if h.topic == Topic.SANCTION or not self._governs(text, h, starts)
+            ]
         if not hits:
             return []
         names = {h.topic for h in hits}
@@ -252,12 +284,30 @@ class TopicRules:
             ]
             names = {h.topic for h in hits}
         if Topic.CONTRACT in names:
-            hits = [h for h in hits if not (h.topic == Topic.DELIVERY and h.future)]
+            # "وقعت عقداً ... على أن يبدأ التسليم في 2025": the delivery after the contract is
+            # its terms; "ستبدأ تسليم المنظومة بموجب عقد وقع في 2021" tells the delivery.
+            first = min(h.start for h in hits if h.topic == Topic.CONTRACT)
+            hits = [
+                h for h in hits if not (h.topic == Topic.DELIVERY and h.future and h.start > first)
+            ]
         out: dict[str, bool] = {}
         for h in hits:
             background = background_cue and not h.future
             out[h.topic] = out.get(h.topic, True) and background
         return [(t, out[t]) for t in EVENT_TOPICS if t in out]
+
+    def _governs(self, text: str, hit: _Hit, starts: list[int]) -> bool:
+        """Whether another weapon (at one of `starts`) stands within `object_window` words
+        after `hit`, in its clause, with no watched system before it."""
+        words = text[hit.start :].split()[1 : 1 + self.object_window]
+        end = hit.start + len(text[hit.start :].split(maxsplit=1)[0])
+        for w in words:
+            end = text.index(w, end) + len(w)
+            if _WATCHED.search(w) or w.endswith(CLAUSE_END):
+                return False
+            if any(hit.start < a < end for a in starts):
+                return True
+        return False
 
     def _cue_hits(
         self, s: Sentence, hits: list[_Hit], idioms_of: dict[str, list[tuple[int, int]]]
@@ -399,7 +449,7 @@ class TopicRules:
         prefix = text[:start]
         if self.descriptive.among(window(prefix, self.descriptive_window)):
             return None
-        if self.passing.among(window(prefix, self.passing_window)):
+        if self.passing.among(window(prefix, self.passing_window)) or self._conceded(prefix):
             return None
         # "يرى خبير أن مصر قد تطلب المنظومة": an onlooker's guess, not a state's act
         # (experts who arrive or train are no guess: the opinion verb tells).
