@@ -17,22 +17,9 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from crawler.review.charts import MAX_MONTHS, MonthlyCounts, OutletCount
+from crawler.text.datewords import STANDARD_MONTHS
 from crawler.text.plurals import count_of
 
-MONTHS = (
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "أغسطس",
-    "سبتمبر",
-    "أكتوبر",
-    "نوفمبر",
-    "ديسمبر",
-)
 WIDTH = 960
 ACCENT = "#0b5d6b"
 COPY_COLOUR = "#8cc7d1"
@@ -42,7 +29,7 @@ MUTED = "#5b6672"
 
 def month_label(month: str) -> str:
     """``2025-05`` as ``مايو 2025``."""
-    return f"{MONTHS[int(month[5:7]) - 1]} {month[:4]}"
+    return f"{STANDARD_MONTHS[int(month[5:7])]} {month[:4]}"
 
 
 @dataclass(frozen=True)
@@ -100,7 +87,7 @@ def _month_axis(
     for i, m in enumerate(months):
         x = x_of(i)
         if i % every == 0:
-            out.append(_text(MONTHS[int(m[5:7]) - 1], x, y, small))
+            out.append(_text(STANDARD_MONTHS[int(m[5:7])], x, y, small))
         if i == 0 or m.endswith("-01"):
             out.append(_text(m[:4], x, y + 15, small + ' font-weight="700"'))
     return out
