@@ -285,6 +285,9 @@ def test_a_muted_source_raises_no_alerts_until_the_mute_ends(desk: Desk) -> None
     )
     result = desk.marsad("sources", "mute", "sawt", "--for", "2h", "--by", "omar")
     assert "muted until" in result.stderr
+    status = json.loads(desk.marsad("status", "--format", "json", ok=False).stdout)
+    muted_until = {s["name"]: s["muted_until"] for s in status["sources"]}
+    assert muted_until["sawt"] is not None and muted_until["nafitha"] is None
     assert [a.status for a in desk.alerts(article_id=queued.article_id)] == ["skipped"]
 
     muted = desk.put("http://sawt.test/1", DELIVERY_TITLE, DELIVERY_BODY)
@@ -300,6 +303,8 @@ def test_a_muted_source_raises_no_alerts_until_the_mute_ends(desk: Desk) -> None
     assert [a.kind for a in desk.alerts(article_id=other.article_id)] == ["new"]
 
     desk.marsad("sources", "unmute", "sawt")
+    status = json.loads(desk.marsad("status", "--format", "json", ok=False).stdout)
+    assert all(s["muted_until"] is None for s in status["sources"])
     after = desk.put(
         "http://sawt.test/2",
         FOLLOW_TITLE,

@@ -57,6 +57,7 @@ STATUS_COLUMNS = {
     "copies": "copies",
     "errors": "errors",
     "streak": "error_streak",
+    "muted until": "muted_until",
     "last error": "last_error",
 }
 
@@ -130,7 +131,7 @@ def print_status(data: dict[str, Any], problems: list[str]) -> None:
     numbers = {"pages", "relevant", "stored", "copies", "errors", "error_streak"}
     for col, key in columns.items():
         table.add_column(col, justify="right" if key in numbers else "left", overflow="fold")
-    times = {"last_run", "last_success", "next_run"}
+    times = {"last_run", "last_success", "next_run", "muted_until"}
     for s in data["sources"]:
         table.add_row(
             *(

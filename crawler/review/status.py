@@ -38,7 +38,7 @@ def collect_status(db: Database, config: Config, now: datetime | None = None) ->
     problems: list[str] = []
     threshold = config.alerts.source_failure_threshold
     with db.read() as session:
-        sources = [_source_status(session, s, threshold, problems) for s in config.sources]
+        sources = [_source_status(session, s, threshold, problems, now) for s in config.sources]
         outbox = _outbox_status(session, config, now, problems)
         articles = session.scalar(select(func.count()).select_from(Article)) or 0
         originals = session.scalar(
@@ -59,7 +59,9 @@ def collect_status(db: Database, config: Config, now: datetime | None = None) ->
     return Status(data, not problems, problems)
 
 
-def _source_status(session: Session, source: Any, threshold: int, problems: list[str]) -> dict:
+def _source_status(
+    session: Session, source: Any, threshold: int, problems: list[str], now: datetime
+) -> dict:
     health = session.get(SourceHealth, source.name)
     last = session.scalars(
         select(CrawlRun)
@@ -80,6 +82,8 @@ def _source_status(session: Session, source: Any, threshold: int, problems: list
         )
         problems.append(f"source {source.name}: {runs}; last error: {last_error or 'unknown'}")
     last_run = health.last_run_at if health else None
+    # An analyst's mute holds back the source's alerts (its articles are still stored).
+    muted_until = health.muted_until if health else None
     return {
         "name": source.name,
         "kind": source.kind,
@@ -97,6 +101,7 @@ def _source_status(session: Session, source: Any, threshold: int, problems: list
         "errors": last.errors if last else 0,
         "error_streak": streak,
         "last_error": last_error,
+        "muted_until": iso(muted_until) if muted_until and muted_until > now else None,
     }
 
 
