@@ -183,7 +183,8 @@ def start_node(config: Path, log: Any, cores: list[int] | None) -> subprocess.Po
 
 def service_cpu() -> dict[str, float]:
     """CPU seconds so far of PostgreSQL (every backend, through the postmaster's reaped
-    children), Redis and this process (the served web's threads)."""
+    children), Redis and this process (the served web's threads, and the polling of the
+    database and /proc beside them)."""
     own = read_stat(os.getpid())
     return {
         "postgres": cpu_of(lambda p: p.comm == "postgres"),
