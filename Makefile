@@ -58,9 +58,11 @@ chaos: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.chaos
 
 # One cluster node against two (issue 18): needs PostgreSQL and Redis on 127.0.0.1, as .ci/run
-# has them ($$MARSAD_BENCH_DATABASE_URL, $$MARSAD_BENCH_REDIS_URL say otherwise).
+# has them ($$MARSAD_BENCH_DATABASE_URL, $$MARSAD_BENCH_REDIS_URL say otherwise). A core per node,
+# as if each were on a machine of its own, beside one unpinned round:
+#   make bench-cluster CLUSTER_ARGS="--cores-per-node 1 --unpinned-rounds 1"
 bench-cluster: $(BENCH_STAMP)
-	$(BIN)/python -m benchmarks.bench_cluster
+	$(BIN)/python -m benchmarks.bench_cluster $(CLUSTER_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -21,6 +21,8 @@ several clients; and from the Redis commands and stored articles per page measur
     python -m benchmarks.bench_cluster                    # 5,000 pages, 50 ms, 1 and 2 nodes twice
     python -m benchmarks.bench_cluster --latency 0.5      # slow sites: nodes wait, not compute
     python -m benchmarks.bench_cluster --skip-crawl       # Redis and PostgreSQL alone
+    python -m benchmarks.bench_cluster --cores-per-node 1 --unpinned-rounds 1
+                                     # a core per node, as on machines of their own; and unpinned
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from benchmarks.bench_crawl import (  # noqa: E402
     pg_schema_url,
     prepare_database,
 )
+from benchmarks.proc_cpu import TreeCpu, cpu_of, read_stat  # noqa: E402
 
 REDIS_URL = os.environ.get("MARSAD_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 DEFAULT_PAGES = 5000
@@ -153,9 +156,49 @@ def redis_commands() -> int:
         client.close()
 
 
-def crawl_with_nodes(web: Any, count: int, workdir: Path) -> dict[str, Any]:
+def node_cores(count: int, cores_per_node: int) -> list[list[int] | None]:
+    """The cores each of `count` nodes is pinned to, node i on the i-th `cores_per_node` of the
+    cores this process may use; no pinning (None each) when `cores_per_node` is 0."""
+    if not cores_per_node:
+        return [None] * count
+    usable = sorted(os.sched_getaffinity(0))
+    if count * cores_per_node > len(usable):
+        raise SystemExit(
+            f"{count} nodes x {cores_per_node} core(s) need more than the {len(usable)} cores here"
+        )
+    return [usable[i * cores_per_node : (i + 1) * cores_per_node] for i in range(count)]
+
+
+def start_node(config: Path, log: Any, cores: list[int] | None) -> subprocess.Popen[bytes]:
+    """`marsad run` in a session of its own; pinned, through taskset, before the interpreter
+    starts, so its crawl children and their page workers inherit the cores (PostgreSQL, Redis
+    and the served web stay unpinned, as services a node's machine does not hold)."""
+    command = [sys.executable, "-m", "crawler.cli", "--config", str(config), "run"]
+    if cores is not None:
+        command = ["taskset", "--cpu-list", ",".join(map(str, cores)), *command]
+    return subprocess.Popen(
+        command, cwd=ROOT, stderr=log, stdout=subprocess.DEVNULL, start_new_session=True
+    )
+
+
+def service_cpu() -> dict[str, float]:
+    """CPU seconds so far of PostgreSQL (every backend, through the postmaster's reaped
+    children), Redis and this process (the served web's threads, and the polling of the
+    database and /proc beside them)."""
+    own = read_stat(os.getpid())
+    return {
+        "postgres": cpu_of(lambda p: p.comm == "postgres"),
+        "redis": cpu_of(lambda p: p.comm == "redis-server"),
+        "web": own.own if own else 0.0,
+    }
+
+
+def crawl_with_nodes(
+    web: Any, count: int, workdir: Path, cores_per_node: int = 0
+) -> dict[str, Any]:
     """Crawl the whole web with `count` nodes on a fresh schema and prefix; their figures."""
     prefix = f"marsad-bench-{uuid.uuid4().hex[:10]}"
+    load_before = os.getloadavg()[0]
     with pg_schema_url() as db_url:
         prepare_database(db_url)
         configs = [
@@ -164,22 +207,22 @@ def crawl_with_nodes(web: Any, count: int, workdir: Path) -> dict[str, Any]:
         ]
         start_index = len(web.requests)
         commands_before, cpu_before = redis_commands(), _machine_cpu()
+        services_before = service_cpu()
         logs = [(workdir / f"{c.stem}.log").open("w", encoding="utf-8") for c in configs]
+        cores = node_cores(count, cores_per_node)
         procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "crawler.cli", "--config", str(c), "run"],
-                cwd=ROOT,
-                stderr=log,
-                stdout=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            for c, log in zip(configs, logs, strict=True)
+            start_node(c, log, pinned) for c, log, pinned in zip(configs, logs, cores, strict=True)
         ]
+        nodes_cpu = TreeCpu({p.pid: i for i, p in enumerate(procs)})
+        loads = []
         try:
             while finished_runs(db_url) < len(web.outlets):
                 if any(p.poll() is not None for p in procs):
                     raise RuntimeError(f"a node exited early; see {workdir}")
+                nodes_cpu.sample()
+                loads.append(os.getloadavg()[0])
                 time.sleep(0.5)
+            nodes_cpu.sample()
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)
@@ -190,6 +233,7 @@ def crawl_with_nodes(web: Any, count: int, workdir: Path) -> dict[str, Any]:
                     os.killpg(proc.pid, signal.SIGKILL)
             for log in logs:
                 log.close()
+        services_after = service_cpu()
         cpu = _machine_cpu() - cpu_before
         commands = redis_commands() - commands_before
         records = web.requests[start_index:]
@@ -200,10 +244,14 @@ def crawl_with_nodes(web: Any, count: int, workdir: Path) -> dict[str, Any]:
     _forget_prefix(prefix)
     return {
         "nodes": count,
+        "cores_per_node": cores_per_node,
         "pages": len(pages),
         "window": window,
         "rate": len(pages) / window,
         "cpu": cpu,
+        "node_cpu": nodes_cpu.by_node(),
+        "service_cpu": {k: services_after[k] - v for k, v in services_before.items()},
+        "load": (load_before, max(loads, default=load_before)),
         "redis_commands": commands,
         "rows": rows,
         "by_node": by_node,
@@ -500,35 +548,71 @@ def postgres_alone(clients: Sequence[int], seconds: float = 5.0) -> dict[str, di
 # --- report ----------------------------------------------------------------------------------
 
 
+def mode(crawl: dict[str, Any]) -> str:
+    nodes = f"{crawl['nodes']} node{'s' if crawl['nodes'] > 1 else ''}"
+    cores = crawl["cores_per_node"]
+    return f"{nodes}, {f'{cores} core(s) each' if cores else 'unpinned'}"
+
+
 def report_crawls(crawls: list[dict[str, Any]]) -> None:
-    """Each crawl, the median rate by node count, and every crawl's stored rows against the
-    first one's (two 1-node crawls differ too where storing depends on arrival order)."""
-    print(f"\n{'crawl':<10} {'pages':>6} {'window s':>9} {'pages/s':>8} {'machine cpu s':>14}")
+    """Each crawl with where its CPU went, the median rate by mode, and every crawl's stored
+    rows against the first one's (two 1-node crawls differ too where storing depends on arrival
+    order)."""
+    print(
+        f"\n{'crawl':<26} {'pages':>6} {'window s':>9} {'pages/s':>8} {'load':>9} "
+        f"{'node cpu s':>14} {'ms/page':>8} {'pg s':>6} {'redis s':>8} {'web s':>6} "
+        f"{'machine s':>10}"
+    )
     for f in crawls:
+        node_cpu = f["node_cpu"]
+        services = f["service_cpu"]
         print(
-            f"{f['nodes']} node{'s' if f['nodes'] > 1 else '':<4} {f['pages']:>6} "
-            f"{f['window']:>9.1f} {f['rate']:>8.1f} {f['cpu']:>14.1f}"
+            f"{mode(f):<26} {f['pages']:>6} {f['window']:>9.1f} {f['rate']:>8.1f} "
+            f"{f['load'][0]:>4.1f}-{f['load'][1]:<4.1f} "
+            f"{' + '.join(f'{v:.1f}' for v in node_cpu.values()):>14} "
+            f"{sum(node_cpu.values()) / f['pages'] * 1000:>8.1f} {services['postgres']:>6.1f} "
+            f"{services['redis']:>8.1f} {services['web']:>6.1f} {f['cpu']:>10.1f}"
         )
         print(f"    sources by crawl process: {sorted(map(sorted, f['by_node'].values()))}")
-    medians = {
-        n: statistics.median(f["rate"] for f in crawls if f["nodes"] == n)
-        for n in sorted({f["nodes"] for f in crawls})
-    }
-    print("median pages/s: " + ", ".join(f"{n} node(s) {r:.1f}" for n, r in medians.items()))
-    if 1 in medians and 2 in medians:
-        ratio = medians[2] / medians[1]
-        verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-        print(f"2 nodes / 1 node: {ratio:.2f}x (goal >= {TARGET_RATIO}: {verdict})")
+    for cores in dict.fromkeys(f["cores_per_node"] for f in crawls):
+        same = [f for f in crawls if f["cores_per_node"] == cores]
+        medians = {
+            n: statistics.median(f["rate"] for f in same if f["nodes"] == n)
+            for n in sorted({f["nodes"] for f in same})
+        }
+        label = f"{cores} core(s) per node" if cores else "unpinned"
+        print(
+            f"{label}: median pages/s "
+            + ", ".join(f"{n} node(s) {r:.1f}" for n, r in medians.items())
+        )
+        if 1 in medians and 2 in medians:
+            ratio = medians[2] / medians[1]
+            verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+            print(f"{label}: 2 nodes / 1 node: {ratio:.2f}x (goal >= {TARGET_RATIO}: {verdict})")
     first = crawls[0]
     for i, f in enumerate(crawls[1:], 2):
-        print(f"crawl {i} ({f['nodes']} node(s)) against crawl 1 ({first['nodes']} node(s)):")
+        print(f"crawl {i} ({mode(f)}) against crawl 1 ({mode(first)}):")
         print(f"  stored rows identical: {first['rows'] == f['rows']}")
         compare_rows(first["rows"], f["rows"])
     print(
-        f"per page, 1 node: {first['redis_commands'] / first['pages']:.1f} Redis commands, "
+        f"per page, crawl 1: {first['redis_commands'] / first['pages']:.1f} Redis commands, "
         f"{len(first['rows']) / first['pages']:.2f} articles stored, "
         f"{first['cpu'] / first['pages'] * 1000:.1f} ms machine CPU"
     )
+
+
+def schedule(
+    counts: Sequence[int], rounds: int, cores: int, unpinned_rounds: int
+) -> list[tuple[int, int]]:
+    """(node count, cores per node) of each crawl: the node counts take turns, and the pinned
+    rounds take turns with the unpinned ones, so that the machine's drift falls on all."""
+    out: list[tuple[int, int]] = []
+    for r in range(max(rounds, unpinned_rounds if cores else 0)):
+        if r < rounds:
+            out += [(n, cores) for n in counts]
+        if cores and r < unpinned_rounds:
+            out += [(n, 0) for n in counts]
+    return out
 
 
 def report_alone(name: str, figures: dict[str, dict[int, float]]) -> None:
@@ -587,6 +671,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         help="node counts to compare (default: 1 and 2; --nodes 1 --nodes 1 shows run-to-run noise)",
     )
+    parser.add_argument(
+        "--cores-per-node",
+        type=int,
+        default=0,
+        help="pin each node's processes to cores of its own, as if on a machine of its own "
+        "(node i on the i-th N cores; 0: unpinned)",
+    )
+    parser.add_argument(
+        "--unpinned-rounds",
+        type=int,
+        default=0,
+        help="with --cores-per-node, also this many unpinned rounds, taking turns with the pinned",
+    )
     args = parser.parse_args(argv)
 
     clients = (1, 4)
@@ -601,9 +698,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         try:
             with tempfile.TemporaryDirectory(prefix="marsad-bench-cluster-") as tmp:
-                for count in (args.nodes or [1, 2]) * args.rounds:
-                    crawls.append(crawl_with_nodes(web, count, Path(tmp)))
-                    print(f"{count} node(s): {crawls[-1]['rate']:.1f} pages/s", flush=True)
+                for count, cores in schedule(
+                    args.nodes or [1, 2], args.rounds, args.cores_per_node, args.unpinned_rounds
+                ):
+                    crawls.append(crawl_with_nodes(web, count, Path(tmp), cores))
+                    print(f"{mode(crawls[-1])}: {crawls[-1]['rate']:.1f} pages/s", flush=True)
         finally:
             web.stop()
         report_crawls(crawls)
@@ -620,8 +719,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_alone("PostgreSQL", pg_figures)
     if crawls:
         one = crawls[0]
-        # The 1-node rate for each node: the median of the 1-node crawls.
-        one = {**one, "rate": statistics.median(f["rate"] for f in crawls if f["nodes"] == 1)}
+        # The 1-node rate for each node: the median of the first mode's 1-node crawls.
+        ones = [
+            f for f in crawls if f["nodes"] == 1 and f["cores_per_node"] == one["cores_per_node"]
+        ]
+        one = {**one, "rate": statistics.median(f["rate"] for f in ones)}
         project(
             one["rate"],
             one["redis_commands"] / one["pages"],
