@@ -31,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.jobs import AlertJobs
 from crawler.cluster import MISSING_REDIS, ClusterError, NodeAlreadyRunning
 from crawler.config import Config, ConfigError, load_config
-from crawler.crawl.orphans import abandon_orphaned_runs
+from crawler.crawl.orphans import abandon_orphaned_runs, abandon_runs_of
 from crawler.crawl.run import STOP_GRACE_SECONDS, CrawlOutcome, SourceSummary, run_crawl, summary_of
 from crawler.storage.db import Database, DatabaseError, open_database
 from crawler.storage.locking import AlreadyRunning, InstanceLock
@@ -116,9 +116,12 @@ class Daemon:
         limit = None
         if fair:
             limit = self.node.share(sum(1 for s in self.config.sources if s.enabled))
-        return self.node.leases.take_due(
+        taken = self.node.leases.take_due(
             ((n, self.config.source(n).interval) for n in names), limit
         )
+        assert self.db is not None
+        abandon_runs_of(self.db, taken)
+        return taken
 
     def _release_lease(self, name: str) -> None:
         if self.node is not None:

@@ -228,6 +228,8 @@ def test_a_killed_node_loses_nothing(
         sawt_runs = [r for r in runs if r.source == "sawt"]
         assert [r.status for r in sawt_runs][-1] == "ok"
         assert sawt_runs[-1].pid != child_pid
+        # The lost node's run is closed by the node that took its source, on any host.
+        assert {r.status for r in sawt_runs if r.pid == child_pid} == {"abandoned"}
         assert client.llen(keys.queue("sawt")) == 0
         status = invoke_marsad("status", "--format", "json", config=second.config)
         listed = {n["name"]: n for n in json.loads(status.stdout)["nodes"]}

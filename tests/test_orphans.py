@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crawler.storage.db import open_database
+from crawler.storage.db import Database, open_database
 from crawler.storage.models import CrawlRun
 from tests.helpers import alive, fast_config, invoke_marsad, wait_for
 from tests.test_operator import marsad_process
@@ -93,3 +93,25 @@ def test_a_new_daemon_marks_runs_left_running_by_a_dead_crawl_as_abandoned(
     bayraq = next(s for s in status["sources"] if s["name"] == "bayraq")
     assert bayraq["error_streak"] == 0, "an abandoned run is no failure of the source"
     assert not [p for p in status["problems"] if "bayraq" in p]
+
+
+def test_taking_a_source_closes_the_runs_a_lost_node_left_running(database: Database) -> None:
+    from crawler.crawl.orphans import abandon_runs_of
+
+    with database.write() as session:
+        session.add_all(
+            [
+                CrawlRun(source="sawt", status="running", host="elsewhere", pid=4242),
+                CrawlRun(source="sawt", status="ok", host="elsewhere", pid=4241),
+                CrawlRun(source="nafitha", status="running", host="elsewhere", pid=4243),
+            ]
+        )
+    assert abandon_runs_of(database, ["sawt"]) == 1
+    assert abandon_runs_of(database, []) == 0
+    with database.read() as session:
+        found = {(r.source, r.pid): r.status for r in session.scalars(select(CrawlRun))}
+    assert found == {
+        ("sawt", 4242): "abandoned",
+        ("sawt", 4241): "ok",
+        ("nafitha", 4243): "running",
+    }

@@ -91,3 +91,25 @@ def abandon_orphaned_runs(db: Database) -> int:
             )
         log.warning("%d crawl runs left running by a process that died: abandoned", len(orphaned))
     return len(orphaned)
+
+
+def abandon_runs_of(db: Database, sources: list[str]) -> int:
+    """Mark the runs of `sources` still `running` as `abandoned`: for a cluster node that has
+    just taken these sources' leases, which no node gives up while it crawls, so a run left
+    `running` is a lost node's (on any host, where its process cannot be asked after)."""
+    if not sources:
+        return 0
+    with db.write() as session:
+        result = session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.source.in_(sources), CrawlRun.status == "running")
+            .values(
+                status="abandoned",
+                finished_at=datetime.now(UTC),
+                last_error="crawl abandoned: its node was lost",
+            )
+        )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        log.warning("%d crawl runs of a lost node abandoned (%s)", count, ", ".join(sources))
+    return count
