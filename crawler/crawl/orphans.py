@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -64,6 +65,17 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _abandon(db: Database, which: Any, reason: str) -> int:
+    """Mark the runs `which` selects, while still `running`, as `abandoned` for `reason`."""
+    with db.write() as session:
+        result = session.execute(
+            update(CrawlRun)
+            .where(which, CrawlRun.status == "running")
+            .values(status="abandoned", finished_at=datetime.now(UTC), last_error=reason)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def abandon_orphaned_runs(db: Database) -> int:
     """Mark the runs on this host left `running` by a process that is gone as `abandoned`.
 
@@ -79,16 +91,7 @@ def abandon_orphaned_runs(db: Database) -> int:
         ).all()
     orphaned = [run_id for run_id, pid in running if pid is not None and not _alive(pid)]
     if orphaned:
-        with db.write() as session:
-            session.execute(
-                update(CrawlRun)
-                .where(CrawlRun.id.in_(orphaned), CrawlRun.status == "running")
-                .values(
-                    status="abandoned",
-                    finished_at=datetime.now(UTC),
-                    last_error="crawl abandoned: its process died",
-                )
-            )
+        _abandon(db, CrawlRun.id.in_(orphaned), "crawl abandoned: its process died")
         log.warning("%d crawl runs left running by a process that died: abandoned", len(orphaned))
     return len(orphaned)
 
@@ -99,17 +102,7 @@ def abandon_runs_of(db: Database, sources: list[str]) -> int:
     `running` is a lost node's (on any host, where its process cannot be asked after)."""
     if not sources:
         return 0
-    with db.write() as session:
-        result = session.execute(
-            update(CrawlRun)
-            .where(CrawlRun.source.in_(sources), CrawlRun.status == "running")
-            .values(
-                status="abandoned",
-                finished_at=datetime.now(UTC),
-                last_error="crawl abandoned: its node was lost",
-            )
-        )
-    count = int(getattr(result, "rowcount", 0) or 0)
+    count = _abandon(db, CrawlRun.source.in_(sources), "crawl abandoned: its node was lost")
     if count:
         log.warning("%d crawl runs of a lost node abandoned (%s)", count, ", ".join(sources))
     return count
