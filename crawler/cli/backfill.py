@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 
 import click
 
 from crawler.cli.common import State, reports_errors
-from crawler.cli.crawling import print_summary, run_with_progress, stop_signals
+from crawler.cli.crawling import exit_as_crawled, print_summary, run_with_progress, stop_signals
 from crawler.config import parse_duration
 from crawler.review.queries import parse_since
 from crawler.storage.models import utcnow
-from crawler.vocab import ExitCode
 
 DEFAULT_TIMEOUT = "6h"
 
@@ -57,9 +55,4 @@ def backfill(state: State, source_name: str, since: str, timeout: str) -> None:
             timeout=limit.total_seconds(),
         )
     print_summary(outcome.summaries.values(), title=f"backfill since {since_dt.date()}")
-    if received:
-        sys.exit(128 + received[0])
-    if outcome.returncode == ExitCode.CONFIG:
-        sys.exit(ExitCode.CONFIG)
-    if outcome.all_failed:
-        sys.exit(ExitCode.ALL_SOURCES_FAILED)
+    exit_as_crawled(outcome, received)

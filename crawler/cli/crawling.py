@@ -40,6 +40,11 @@ def crawl(state: State, sources: tuple[str, ...]) -> None:
     with stop_signals() as received:
         outcome = run_with_progress(state, names, stop_requested=lambda: bool(received))
     print_summary(outcome.summaries.values())
+    exit_as_crawled(outcome, received)
+
+
+def exit_as_crawled(outcome: CrawlOutcome, received: list[int]) -> None:
+    """Exit with the code a crawl's outcome calls for (return when it completed)."""
     if received:
         # Stopped, not completed: the shell's code for a process ended by that signal.
         sys.exit(128 + received[0])
