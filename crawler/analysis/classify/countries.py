@@ -59,6 +59,7 @@ class Country:
     institutions: list[FilteredPattern]
     adjectives: list[FilteredPattern]
     laws: list[FilteredPattern] = field(default_factory=list)
+    acts_in: frozenset[str] = frozenset()  # empty: any development
 
 
 def _alias_key(text: str) -> str:
@@ -108,6 +109,7 @@ class Gazetteer:
                     [place(n) for n in c.institutions],
                     [place(a) for a in adjs],
                     [place(n) for n in c.laws],
+                    frozenset(c.acts_in),
                 )
             )
         self.origins: dict[str, Origin] = dict(lexicon.origins)
@@ -181,7 +183,10 @@ class Gazetteer:
                 # the seller's own; a piece that never names the seller (a
                 # capability explainer) has no actor at all.
                 found.add(origin.country)
-        return sorted(found)
+        # A state that only ever sanctions over the system, named in a story of a sale or a
+        # delivery, is its backdrop ("وسط معارضة أمريكية"), not a party.
+        limited = {c.name: c.acts_in for c in self.countries if c.acts_in}
+        return sorted(c for c in found if c not in limited or limited[c] & chosen)
 
     def _mentioned(self, name: str, sentences: list[Sentence]) -> bool:
         country = next((c for c in self.countries if c.name == name), None)

@@ -82,6 +82,7 @@ class Cues:
     speculation: Words = ()
     opinion: Words = ()
     speculation_window: int = 8
+    speculation_opening: int = 4  # an onlooker's reading in these first words governs the sentence
     conditional: Words = ()
     conditional_window: int = 3
     negation_after: Words = ()
@@ -219,6 +220,9 @@ class CountryEntry:
     laws: Words = ()  # its sanctions laws: the state acts when the story is of sanctions
     adjectives: Words = ()
     plurals: Words = ()
+    # The developments the state can be a party to, when not all: a state that never buys
+    # or sells the watched systems takes part only in their sanctions.
+    acts_in: Words = ()
 
 
 @dataclass(frozen=True)

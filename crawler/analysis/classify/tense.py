@@ -18,6 +18,14 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _TOWARD = frozenset({"الي", "حتي", "بحلول", "لغايه"})
 
 
+def _present(verb: str) -> bool:
+    """Whether a verb after "قد" is in the present (imperfect): "يطلب", "نوقع", "تطلب";
+    not "وقعت", "تسلمت", "تم"."""
+    if verb.startswith(("ي", "ن")):
+        return True
+    return verb.startswith("ت") and len(verb) >= 4 and not verb.endswith("ت")
+
+
 class Tense:
     """The time and polarity cues of the lexicon, folded once."""
 
@@ -48,17 +56,26 @@ class Tense:
                 break
         return self.negation.among(words)
 
-    def future(self, prefix: str) -> bool:
-        """Whether the words before a trigger put it ahead: a future word, "قد" + verb, or a
-        verb with the future prefix joined to it."""
+    def future(self, prefix: str, trigger: str = "") -> bool:
+        """Whether the words before a trigger put it ahead: a future word, "قد" + a present
+        verb, or a verb with the future prefix joined to it. `trigger` is the text the
+        trigger matched, which may be the verb after "قد"."""
         words = window(prefix, self.future_window)
-        for w in words:
+        for i, w in enumerate(words):
             base = unjoined(w)
             if self._future_verb(base):
                 return True
             if base == "قد":
-                # "قد" + verb is "may" unless a preceding كان makes it "had already".
-                if not any(x.lstrip("وف").startswith("كان") for x in prefix.split()):
+                # "قد" + a present verb is "may"; + a past verb ("قد وقعت", "قد تم") it is
+                # "has already", and so is any "قد" after كان ("كانت أنقرة قد تسلمت").
+                after = (
+                    words[i + 1]
+                    if i + 1 < len(words)
+                    else clean(trigger.split()[0] if trigger.split() else "")
+                )
+                if _present(after) and not any(
+                    x.lstrip("وف").startswith("كان") for x in prefix.split()
+                ):
                     return True
                 continue
             if w in self.future_cues.words or base in self.future_cues.words:

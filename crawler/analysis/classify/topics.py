@@ -125,6 +125,7 @@ class TopicRules:
         self.preparatory = CueWords.of(cues.preparatory)
         self.speculation_window = cues.speculation_window
         self.speculation = CueWords.of(cues.speculation)
+        self.speculation_opening = cues.speculation_opening
         self.opinion = CueWords.of(cues.opinion)
         self.conditional_window = cues.conditional_window
         self.conditional = CueWords.of(cues.conditional)
@@ -456,6 +457,11 @@ class TopicRules:
         said = window(prefix, self.speculation_window)
         if self.speculation.among(said) and self.opinion.among(said):
             return None
+        # "ويعتقد مراقبون غربيون أن ...": an onlooker's reading opening the sentence
+        # governs all of it, however long.
+        opening = [clean(w) for w in prefix.split()[: self.speculation_opening]]
+        if self.speculation.among(opening) and self.opinion.among(opening):
+            return None
         if topic != Topic.NEGOTIATION and self.preparatory.among(
             window(prefix, self.passing_window)
         ):
@@ -484,4 +490,4 @@ class TopicRules:
             if topic == Topic.CONTRACT or (topic == Topic.NEGOTIATION and kind == "cue"):
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
             return None
-        return _Hit(topic, start, self.tense.future(prefix), kind)
+        return _Hit(topic, start, self.tense.future(prefix, text[start:end]), kind)
