@@ -41,6 +41,11 @@ _DATE_LINE = re.compile(
     r"^\W*(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2}:\d{2})"
     r"|منذ \d+ (?:ساعه|ساعات|دقيقه|دقائق|يوم|ايام)"
 )
+# ... a site's notice or an ad slot's marker left in the text ("هذا الموقع يستخدم ملف تعريف
+# الارتباط", "[ad_1]").
+_NOTICE = re.compile(
+    r"(?:ملف|ملفات) تعريف الارتباط|\bcookies?\b|هذا الموقع يستخدم|\[ad_\d+\]", re.I
+)
 _FURNITURE_WORDS = 12
 # ... or a dateline standing on a line of its own, so that the story's lead is the sentence
 # after it: a place of up to three words, a dash and the credit ("موسكو - وكالات", "انقره -
@@ -63,6 +68,8 @@ def furniture(norm: str, title_norm: str = "") -> bool:
     if not words or len(words) > _FURNITURE_WORDS:
         return False
     if _CHROME.match(norm) or _HASHTAGS.match(norm) or _DATE_LINE.search(norm):
+        return True
+    if _NOTICE.search(norm):
         return True
     if len(words) <= _DATELINE_WORDS and _DATELINE_ONLY.match(norm):
         return True
