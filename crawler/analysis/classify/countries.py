@@ -185,8 +185,13 @@ class Gazetteer:
                 found.add(origin.country)
         # A state that only ever sanctions over the system, named in a story of a sale or a
         # delivery, is its backdrop ("وسط معارضة أمريكية"), not a party.
+        # Unless it acts in the headline ("واشنطن توافق على صفقة باتريوت لتركيا").
         limited = {c.name: c.acts_in for c in self.countries if c.acts_in}
-        return sorted(c for c in found if c not in limited or limited[c] & chosen)
+        heading: set[str] = set()
+        for s in sentences:
+            if s.field == "title":
+                heading |= self.sentence_countries(s, origin_only=origin_only, goods=goods)
+        return sorted(c for c in found if c not in limited or limited[c] & chosen or c in heading)
 
     def _mentioned(self, name: str, sentences: list[Sentence]) -> bool:
         country = next((c for c in self.countries if c.name == name), None)
