@@ -858,3 +858,44 @@ def test_a_cookie_notice_is_not_the_lead(clf: Classifier, matcher: Matcher) -> N
 def test_the_joined_spelling_of_the_united_states(clf: Classifier, matcher: Matcher) -> None:
     body = "فرضت الولاياتالمتحدة عقوبات على تركيا بسبب شرائها منظومة إس-400 الروسية."
     assert "United States" in run(clf, matcher, body).countries
+
+
+def test_a_reporters_question_is_no_buyers_inquiry(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "أكد الكرملين أن صفقة منظومة إس-400 مع مصر تسير وفق الجدول المتفق عليه.\n"
+        "وقال المتحدث ردا على سؤال حول توريد منظومة إس-400 إلى مصر خلال الأسابيع المقبلة"
+        " إن العمل جار."
+    )
+    assert "negotiation" not in run(clf, matcher, body).topics
+
+
+def test_a_recap_runs_on_until_a_sentence_marks_now(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "قال السفير إن فيتنام ستتسلم الكتيبة الأولى من منظومة إس-400 قبل نهاية العام.\n"
+        "وكانت موسكو وهانوي قد وقعتا في عام 2019 عقدا لشراء منظومة إس-400.\n"
+        "وجرى إبرام الصفقة مع روسوبورون إكسبورت خلال زيارة رسمية."
+    )
+    assert run(clf, matcher, body).topics == ["delivery"]
+
+
+def test_a_weekday_date_line_is_furniture(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "الأحد 14 مارس 2021 09:15 ص\n"
+        "أعلنت الجزائر أنها تسلمت الدفعة الأولى من منظومة إس-400 الروسية."
+    )
+    got = run(clf, matcher, body)
+    assert got.evidence["delivery"].startswith("أعلنت الجزائر")
+
+
+def test_a_country_after_the_preposition_of_place_is_no_party(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "نشرت وزارة الدفاع الروسية منظومة إس-400 في قاعدة جوية بسوريا لحماية قواتها هناك."
+    assert "Syria" not in run(clf, matcher, body).countries
+
+
+def test_talks_crowned_by_a_signing_are_its_history(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "وقعت روسيا وقطر عقدا لتوريد منظومة إس-400، في خطوة توجت مفاوضات جرت منذ أشهر بين الجانبين."
+    )
+    assert run(clf, matcher, body).topics == ["contract"]

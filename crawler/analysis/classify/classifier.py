@@ -87,7 +87,7 @@ class Classifier:
         evidence: dict[str, tuple[tuple[bool, float], int, str]] = {}
         recap: set[str] = set()  # topics the lead tells only as background
         law_named = False
-        for s in sentences:
+        for i, s in enumerate(sentences):
             # "حذرت السفارة من عقوبات بموجب قانون كاتسا": the law names whose sanctions
             # these are, without the system named again.
             s.law_sanction = not s.furniture and self.rules.sanction_under_law(s, law_named)
@@ -95,6 +95,8 @@ class Classifier:
             if s.weight <= 0 and not s.law_sanction:
                 continue
             for topic, background in self.rules.sentence_topics(s):
+                if not background and self._recap_goes_on(sentences, i, topic):
+                    background = True
                 weight = s.weight
                 if topic == Topic.SANCTION and s.refers_back:
                     weight = min(weight, self.weights.reference_sanction)
@@ -138,6 +140,19 @@ class Classifier:
             countries=self.gazetteer.acting(sentences, matches, topics, self.rules.sentence_topics),
             amounts=self.amounts.find(title) + self.amounts.find(body),
         )
+
+    def _recap_goes_on(self, sentences: Sequence[Any], i: int, topic: str) -> bool:
+        """Whether body sentence `i` goes on with the recap of `topic` the sentence before it
+        tells ("ووقعت الهند في 2018 عقدا ... وجرى إبرام الصفقة خلال زيارة بوتين"): a recap
+        runs on until a sentence marks its own time as now."""
+        s = sentences[i]
+        if s.field != "body" or s.lead or i == 0:
+            return False
+        before = sentences[i - 1]
+        if before.field != "body" or before.furniture:
+            return False
+        told = self.rules.sentence_topics(before)
+        return (topic, True) in told and not self.rules.marks_now(s)
 
     def _prefiltered(self) -> list[tuple[Prefilter, list[FilteredPattern]]]:
         """Each prefilter with the regexes registered in it (for tests of the prefilter)."""

@@ -60,6 +60,17 @@ class Country:
     adjectives: list[FilteredPattern]
     laws: list[FilteredPattern] = field(default_factory=list)
     acts_in: frozenset[str] = frozenset()  # empty: any development
+    # The first words of its names ("بسوريا" is "in Syria"). A capital after ب is left alone:
+    # a deal signed at a fair in the buyer's capital ("في معرض الدفاع بالرياض") has the
+    # host as a party in the owner's labels.
+    heads: frozenset[str] = frozenset()
+
+
+def _in_place(matched: str, c: Country) -> bool:
+    """Whether a name carries the preposition ب of place ("في قاعدة حميميم بسوريا")."""
+    word = matched.split()[0] if matched.split() else ""
+    word = word[1:] if word[:1] in "وف" and word[1:2] == "ب" else word
+    return word[:1] == "ب" and word[1:] in c.heads
 
 
 def _alias_key(text: str) -> str:
@@ -110,6 +121,7 @@ class Gazetteer:
                     [place(a) for a in adjs],
                     [place(n) for n in c.laws],
                     frozenset(c.acts_in),
+                    frozenset(_alias_key(n).split()[0] for n in c.names if n.strip()),
                 )
             )
         self.origins: dict[str, Origin] = dict(lexicon.origins)
@@ -259,6 +271,7 @@ class Gazetteer:
                 or any(
                     names
                     and not self._is_location(text[: m.start()])
+                    and not _in_place(m.group(), c)
                     and not self._is_opponent(text[: m.start()])
                     and not (skip_source and self._is_source(text[: m.start()]))
                     and m.start() not in listed

@@ -103,6 +103,7 @@ class Cues:
     talk_subject_window: int = 8
     future_prefix_not: Words = ()
     untold: Words = ()  # base forms
+    current: Words = ()
 
 
 @dataclass(frozen=True)

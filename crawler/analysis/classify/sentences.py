@@ -39,6 +39,8 @@ _HASHTAGS = re.compile(r"^(?:#\S+\s*)+$")
 _BREADCRUMB = re.compile(r"[|»›>]")
 _DATE_LINE = re.compile(
     r"^\W*(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2}:\d{2})"
+    # "الخميس 29 أبريل 2021 10:44 م": a weekday, a day and a month
+    r"|^\W*(?:الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|الاحد)\W+\d{1,2}\s+\w+\s+\d{4}"
     r"|منذ \d+ (?:ساعه|ساعات|دقيقه|دقائق|يوم|ايام)"
 )
 # ... a site's notice or an ad slot's marker left in the text ("هذا الموقع يستخدم ملف تعريف

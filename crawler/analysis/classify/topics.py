@@ -31,6 +31,9 @@ from crawler.vocab import EVENT_TOPICS, Topic
 
 # A form of the watched system (enough to tell it from another weapon's name).
 _WATCHED = re.compile(r"(?:اس|س|s)-?400|400|ترايمف|تريومف|triumf")
+# "ردا على سؤال حول موعد التسليم": a reporter's question frames an official's answer; it is
+# no buyer's inquiry.
+_PRESS_QUESTION = re.compile(r"(?:^| )(?:ردا|رد|جوابا|اجابه|اجاب) (?:علي|عن) (?:سوال|اسئله)")
 # The article, after a conjunction or a preposition joined to it.
 _DEFINITE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
 
@@ -117,6 +120,7 @@ class TopicRules:
         )
         cues = lexicon.cues
         self.tense = Tense(cues)
+        self.current = CueWords.of(cues.current)
         self.negation = CueWords.of(cues.negation)
         self.passing_window = cues.passing_window
         self.passing = CueWords.of(cues.passing)
@@ -160,6 +164,10 @@ class TopicRules:
             cue.reach,
             stems(cue.unless),
         )
+
+    def marks_now(self, s: Sentence) -> bool:
+        """Whether a sentence dates what it tells to now ("اليوم", "أمس", "الأسبوع الجاري")."""
+        return self.current.among([clean(w) for w in s.norm.split()])
 
     def names_law(self, s: Sentence) -> bool:
         """Whether a sentence names the law sanctions over the system fall under."""
@@ -479,7 +487,8 @@ class TopicRules:
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
             # "استفسارات حول مواعيد التسليم المحتملة": a question about a delivery
             # or a deal is a step in the talks, not the event.
-            if self.inquiry.among(window(prefix, self.inquiry_window)) or (
+            asked = window(prefix, self.inquiry_window)
+            if (self.inquiry.among(asked) and not _PRESS_QUESTION.search(" ".join(asked))) or (
                 kind != "robust" and self.hypothetical_after.among(after)
             ):
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
