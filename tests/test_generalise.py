@@ -899,3 +899,30 @@ def test_talks_crowned_by_a_signing_are_its_history(clf: Classifier, matcher: Ma
         "وقعت روسيا وقطر عقدا لتوريد منظومة إس-400، في خطوة توجت مفاوضات جرت منذ أشهر بين الجانبين."
     )
     assert run(clf, matcher, body).topics == ["contract"]
+
+
+def test_a_question_about_a_supply_is_still_about_a_supply(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    # "على" makes a supply the object of an agreement only right before it.
+    body = (
+        "قال المتحدث ردا على سؤال حول توريد منظومة إس-400 إلى الهند في الأيام القادمة"
+        " إن الشحنات تسير حسب الجدول."
+    )
+    assert run(clf, matcher, body).topics == ["delivery"]
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        # a border named through "مع" after its direction
+        "لحماية الحدود الشرقية مع تونس",
+        # earlier buyers named for comparison
+        "لتصبح ثالث دولة تحصل عليها، حيث سبقتها كل من الصين وتركيا",
+        # states a deal angers react to it
+        "في خطوة قد تثير غضب الولايات المتحدة وباكستان",
+    ],
+)
+def test_states_around_a_deal_are_no_parties(clf: Classifier, matcher: Matcher, rest: str) -> None:
+    body = f"أعلنت الجزائر أنها اتفقت مع روسيا على شراء منظومة إس-400 {rest}."
+    assert run(clf, matcher, body).countries == ["Algeria", "Russia"]

@@ -95,6 +95,7 @@ class Gazetteer:
         self.sanction_nouns = folded(ctx.sanction_nouns)
         self.outlets = [place(o) for o in ctx.outlets]
         self.location_words = folded(ctx.location_words)
+        self.location_bridge = folded(ctx.location_bridge)
         self.opponent_words = folded(ctx.opponent_words)
         self.opponent_window = ctx.opponent_window
         self.source_words = folded(ctx.source_words)
@@ -314,6 +315,9 @@ class Gazetteer:
         out: set[int] = set()
         for run in runs:
             before = text[: run[0][0]].split()
+            if [clean(w) for w in before[-2:]] == ["كل", "من"]:
+                # "سبقتها كل من الصين وتركيا": "each of" stands between opener and run
+                before = before[:-2]
             opener = unjoined(clean(before[-1])) if before else ""
             joined = text[run[0][0] : run[0][1]].lstrip("وف")[:1] in ("ب", "ل", "ك")
             listed = len(run) >= self.list_size and (joined or opener in self.list_openers)
@@ -339,7 +343,10 @@ class Gazetteer:
         )
 
     def _is_location(self, prefix: str) -> bool:
-        words = [clean(w) for w in prefix.split()[-2:]]
+        words = [clean(w) for w in prefix.split()[-4:]]
+        while len(words) > 2 and words[-1].lstrip("وف") in self.location_bridge:
+            words.pop()
+        words = words[-2:]
         return any(w in self.location_words or w.lstrip("وف") in self.location_words for w in words)
 
     def _adjective_role(self, prefix: str) -> str | None:

@@ -141,6 +141,9 @@ class EventCue:
     not_after: Words = ()
     reach: int = 4
     unless: Words = ()  # base forms that, before the needed word, make the cue another event
+    # words that make the cue a modifier only when they stand right before it ("اتفقت على
+    # توريد": agreed on a supply; "ردا على سؤال حول توريد" is still about a supply)
+    not_right_after: Words = ()
 
     def check(self, where: str) -> EventCue:
         topics = {"any"} if self.polarity == "negative" else set(EVENT_TOPICS)
@@ -237,6 +240,7 @@ class CountryContext:
     sanction_nouns: Words = ()
     outlets: Words = ()
     location_words: Words = ()
+    location_bridge: Words = ()
     opponent_words: Words = ()
     opponent_window: int = 3
     source_words: Words = ()

@@ -57,6 +57,7 @@ class _Cue:
     not_after: frozenset[str]
     reach: int
     unless: frozenset[str] = frozenset()
+    not_right_after: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -163,6 +164,7 @@ class TopicRules:
             stems(cue.not_after),
             cue.reach,
             stems(cue.unless),
+            stems(cue.not_right_after),
         )
 
     def marks_now(self, s: Sentence) -> bool:
@@ -335,6 +337,8 @@ class TopicRules:
                     undone.append((tokens[max(0, i - 2)][0], after[-1][1] if after else b))
                     continue
                 if cue.needs and not self._needed(cue, after):
+                    continue
+                if i and self.stems.among(tokens[i - 1][2], cue.not_right_after):
                     continue
                 # "لتوريد": a verbal noun with the ل of purpose is what something else is
                 # for (a contract, a visit), not the event.
