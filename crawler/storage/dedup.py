@@ -53,6 +53,7 @@ import numpy as np
 
 from crawler.text.arabic import normalize
 from crawler.text.searchform import search_form_of_normalized
+from crawler.text.stemming import WordStems
 
 __all__ = [
     "BANDS",
@@ -309,11 +310,19 @@ class Shingled:
 
 
 def _content_tokens(text: str) -> list[str]:
+    """Content words as stems: a re-edited copy changes a verb's person or a noun's number
+    ("وصلت المنظومات" / "تصل منظومة"), which the copy test should not count as new words."""
+    stem = _stems()
     return [
-        t
+        t if t.isdigit() else stem(t)
         for t in search_form_of_normalized(text).split()
         if t.isdigit() or len(t) >= _MIN_CONTENT_LETTERS
     ]
+
+
+@lru_cache(maxsize=1)
+def _stems() -> WordStems:
+    return WordStems()
 
 
 def shingled(normalized_text: str) -> Shingled:

@@ -12,6 +12,7 @@ from collections.abc import Set as AbstractSet
 from typing import NamedTuple, TypeVar
 
 from crawler.text.arabic import normalize
+from crawler.text.stemming import WordStems
 
 # Proclitics that may stand before a lexicon word: a conjunction (و ف), then a
 # preposition or the future prefix (ب ل ك س), or the article in its joined forms.
@@ -124,9 +125,6 @@ class CueWords(NamedTuple):
 
 T = TypeVar("T")
 
-# The article in its joined forms, with a conjunction before it: stripped before stemming,
-# because Snowball handles "ال" and "لل" differently after a ة (صفقه / الصفقه).
-_LEADING_ARTICLE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
 # One proclitic the stemmer may leave on a word: tried off when the stem is no cue.
 PROCLITICS = "وفبلكس"
 # Present-tense prefixes: a cue's present form, written with ي, covers the others. (A
@@ -134,28 +132,8 @@ PROCLITICS = "وفبلكس"
 _PRESENT = "يتن"
 
 
-class Stems:
-    """Snowball's Arabic stemmer on normalized words, with the article stripped first.
-
-    Stems are memoised: news vocabulary repeats, and stemming is the classifier's hot path.
-    """
-
-    def __init__(self) -> None:
-        import Stemmer  # PyStemmer: imported on first use, so importing `classify` stays cheap
-
-        self._stem = Stemmer.Stemmer("arabic").stemWord
-        self._memo: dict[str, str] = {}
-
-    def __call__(self, word: str) -> str:
-        """The stem of one normalized, cleaned word."""
-        got = self._memo.get(word)
-        if got is None:
-            bare = word
-            m = _LEADING_ARTICLE.match(word)
-            if m and len(word) - m.end() >= 3:
-                bare = word[m.end() :]
-            got = self._memo[word] = self._stem(bare)
-        return got
+class Stems(WordStems):
+    """The shared stems (`crawler.text.stemming`), with the lexicon's look-ups on them."""
 
     def forms(self, form: str) -> set[str]:
         """The stems of one base form written in a lexicon, and of its present-tense siblings
