@@ -108,6 +108,8 @@ CIVILIAN = {
         "طرحت الشركة هاتفها الجديد S400 بكاميرا مزدوجة وبطارية كبيرة.",
         "يأتي الجهاز اللوحي S-400 بذاكرة تخزين 128 غيغابايت.",
         "The S400 smartphone ships with a faster processor.",
+        # "military grade" in a product's specification makes it no weapon
+        "يتحمل هاتف S400 الجديد السقوط وفق معيار الصلابة العسكري، وتدوم بطاريته يومين.",
     ],
     "appliance": [
         "تستهلك الغسالة S400 كمية أقل من الماء.",

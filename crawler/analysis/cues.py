@@ -6,11 +6,14 @@ article) and a possessive ending, so "فرن" (oven) never fires inside "فرن�
 "بالسيارات" still do.
 
 - ``AIR_DEFENCE``: words of the military story; near a name, they vouch for the system.
+- ``AIR_DEFENCE_PROPER``: the part of those about air defence itself; only these overrule a
+  civilian word, since a product may be "military grade" or sold to an army.
 - ``MILITARY``: those, plus a battery and another mention of S-400; enough to accept an
   ambiguous spelling ("s 400", "فاس 400"), not enough to overrule a civilian context (a phone
   has a battery, a car review repeats "S400").
 - ``CIVILIAN``: cars, trains and other vehicles, numbered roads, phones and tablets, household
-  appliances. "S 400" or "S400" among them, with no air-defence word near, is the product.
+  appliances. "S 400" or "S400" among them, with no air-defence word proper near, is the
+  product.
 - ``MOTORCYCLE``: what makes "Triumf" the motorcycle maker.
 - ``CAR_BRAND`` and ``CAR_TRIM_AFTER``: the Mercedes S-Class, sure whatever the context.
 """
@@ -29,10 +32,15 @@ def _words(arabic: str, latin: str) -> str:
     return rf"(?<!{_LETTER}){_CLITIC}(?:{arabic}){_ENDING}(?!{_LETTER})|\b(?:{latin})\b"
 
 
+# Words of air defence itself: beside a civilian word ("هاتف"), only these make "S400" the
+# system, since a product may be "military grade" ("معيار الحماية العسكري") or sold to armies.
+AIR_DEFENCE_PROPER = re.compile(
+    r"منظوم|صاروخ|صواريخ|دفاع جوي|الدفاع الجوي|للدفاع|مضاد|فوج|افواج"
+    r"|كتيبه|كتائب|رادار|اعتراض|كاتسا|روسيا|الروسي|موسكو|الكرملين"
+    r"|air ?-?defen|missile|russia|caatsa|зрк|ракет"
+)
 AIR_DEFENCE = re.compile(
-    r"منظوم|صاروخ|صواريخ|دفاع جوي|الدفاع الجوي|للدفاع|مضاد|عسكري|الجيش|جيوش|فوج|افواج"
-    r"|كتيبه|كتائب|تسليح|اسلحه|السلاح|مقاتل|رادار|اعتراض|كاتسا|روسيا|الروسي|موسكو|الكرملين"
-    r"|air ?-?defen|missile|militar|russia|caatsa|зрк|ракет"
+    rf"{AIR_DEFENCE_PROPER.pattern}|عسكري|الجيش|جيوش|تسليح|اسلحه|السلاح|مقاتل|militar"
 )
 MILITARY = re.compile(rf"{AIR_DEFENCE.pattern}|بطاري|اس ?-? ?400|\bs ?-? ?400")
 

@@ -322,8 +322,8 @@ class Matcher:
         # other field of the article) is about air defence.
         if (
             cues.near(cues.CIVILIAN, norm, start, end, _CIVILIAN_WINDOW)
-            and not cues.near(cues.AIR_DEFENCE, norm, start, end, _CONTEXT_WINDOW)
-            and not cues.AIR_DEFENCE.search(context[: _CONTEXT_WINDOW * 4])
+            and not cues.near(cues.AIR_DEFENCE_PROPER, norm, start, end, _CONTEXT_WINDOW)
+            and not cues.AIR_DEFENCE_PROPER.search(context[: _CONTEXT_WINDOW * 4])
         ):
             return False
         # Further down a product review the model is named bare ("ويبلغ سعر S400 نحو 1999
@@ -331,8 +331,8 @@ class Matcher:
         # word and no air-defence word anywhere is about the product.
         if (
             cues.CIVILIAN.search(norm)
-            and not cues.AIR_DEFENCE.search(norm)
-            and not cues.AIR_DEFENCE.search(context)
+            and not cues.AIR_DEFENCE_PROPER.search(norm)
+            and not cues.AIR_DEFENCE_PROPER.search(context)
         ):
             return False
         sl_start = m.start("sl")
