@@ -18,7 +18,7 @@ ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
     """`make eval` on the given corpora; the shipped held-out sets only when named."""
-    for option in ("--heldout", "--heldout2", "--heldout3"):
+    for option in ("--heldout", "--heldout2", "--heldout3", "--heldout4"):
         if option not in args:
             args = (*args, option, f"/nonexistent/{option[2:]}.jsonl")
     code = ev.main([str(a) for a in args])
@@ -156,6 +156,8 @@ def test_unknown_figure_in_thresholds_is_an_error(capsys, tmp_path: Path) -> Non
                 str(tmp_path / "z"),
                 "--heldout3",
                 str(tmp_path / "w"),
+                "--heldout4",
+                str(tmp_path / "v"),
             ]
             + ["--thresholds", str(limits)]
         )
@@ -165,7 +167,7 @@ def test_recorded_thresholds_name_known_figures() -> None:
     limits = ev.tomllib.loads(ev.THRESHOLDS.read_text(encoding="utf-8"))
     rows = ev.dev_rows(LABELLED)
     figures = ev.evaluate(rows, details=True).figures
-    assert set(limits) <= {"dev", "real-dev", "heldout", "heldout2", "heldout3"}
+    assert set(limits) <= {"dev", "real-dev", "heldout", "heldout2", "heldout3", "heldout4"}
     for section in limits.values():
         assert set(section) <= set(figures)
 
@@ -187,7 +189,7 @@ def test_the_heldout_corpus_ships_with_the_repository_and_is_judged(capsys) -> N
     assert f"== heldout: {ev.HELDOUT}" in out and "macro-F1" in out
 
 
-@pytest.mark.parametrize("corpus", [ev.HELDOUT2, ev.HELDOUT3], ids=lambda p: p.stem)
+@pytest.mark.parametrize("corpus", [ev.HELDOUT2, ev.HELDOUT3, ev.HELDOUT4], ids=lambda p: p.stem)
 def test_the_later_heldout_corpora_ship_with_their_labels(corpus: Path) -> None:
     """Only their shape: scoring them here would put their figures in front of whoever tunes
     the classifier's rules."""
@@ -200,15 +202,17 @@ def test_the_later_heldout_corpora_ship_with_their_labels(corpus: Path) -> None:
         labels = r["labels"]
         assert set(labels) == {"relevant", "topics", "countries", "dup_group"}, r["id"]
         assert set(labels["topics"]) <= set(ev.TOPICS), r["id"]
-        # An irrelevant excerpt has neither topics nor countries; a relevant one has both.
-        assert bool(labels["topics"]) == bool(labels["countries"]) == labels["relevant"], r["id"]
+        # An irrelevant excerpt has neither topics nor countries; a relevant one has topics, and
+        # states unless it tells of no development ("other": a capability explainer).
+        assert bool(labels["topics"]) == labels["relevant"], r["id"]
+        assert bool(labels["countries"]) == labels["relevant"] or labels["topics"] == ["other"]
     rows = ev.excerpt_rows(corpus)
     assert any(r.relevant for r in rows) and any(not r.relevant for r in rows)
     groups = Counter(r.copy_group for r in rows if r.copy_group != r.id)
     assert groups and set(groups.values()) == {2}
 
 
-@pytest.mark.parametrize("name", ["heldout2", "heldout3"])
+@pytest.mark.parametrize("name", ["heldout2", "heldout3", "heldout4"])
 def test_later_heldout_is_measured_by_default_and_unjudged_without_floors(
     name: str, capsys, tmp_path: Path, monkeypatch
 ) -> None:
@@ -216,7 +220,8 @@ def test_later_heldout_is_measured_by_default_and_unjudged_without_floors(
     monkeypatch.setattr(ev, name.upper(), corpus)
     limits = thresholds(tmp_path, "[heldout]\nrelevance_recall = 0.99\n")
     absent = str(tmp_path / "absent")
-    others = [f"--{other}" for other in ("heldout", "heldout2", "heldout3") if other != name]
+    names = ("heldout", "heldout2", "heldout3", "heldout4")
+    others = [f"--{other}" for other in names if other != name]
     args = ["--dev", absent, "--realdev", absent]
     for option in others:
         args += [option, absent]
