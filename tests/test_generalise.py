@@ -926,3 +926,24 @@ def test_a_question_about_a_supply_is_still_about_a_supply(
 def test_states_around_a_deal_are_no_parties(clf: Classifier, matcher: Matcher, rest: str) -> None:
     body = f"أعلنت الجزائر أنها اتفقت مع روسيا على شراء منظومة إس-400 {rest}."
     assert run(clf, matcher, body).countries == ["Algeria", "Russia"]
+
+
+def test_a_recap_opener_marks_only_what_follows_it(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "وقعت روسيا وفيتنام صفقة منظومة إس-400، وهي صفقة كانت الولايات المتحدة قد حذرت"
+        " هانوي مرارا من إبرامها."
+    )
+    assert "contract" in run(clf, matcher, body).topics
+
+
+@pytest.mark.parametrize(
+    ("body", "topic"),
+    [
+        ("ذكرت صحيفة أن مصر تستعد لإبرام صفقة لشراء منظومة إس-400 من روسيا.", "contract"),
+        ("قال مدير روسوبورون إكسبورت إن المؤسسة تلقت طلبات من عملاء أجانب.", "negotiation"),
+    ],
+)
+def test_about_to_conclude_and_requests_received(
+    clf: Classifier, matcher: Matcher, body: str, topic: str
+) -> None:
+    assert run(clf, matcher, body).topics == [topic]

@@ -149,7 +149,9 @@ class Classifier:
         if s.field != "body" or s.lead or i == 0:
             return False
         before = sentences[i - 1]
-        if before.field != "body" or before.furniture:
+        # (A lead read as background may only quote the news's backdrop: "وقعت الهند صفقة،
+        # وهي صفقة كانت واشنطن قد حذرت من إبرامها".)
+        if before.field != "body" or before.furniture or before.lead:
             return False
         told = self.rules.sentence_topics(before)
         return (topic, True) in told and not self.rules.marks_now(s)

@@ -92,6 +92,7 @@ class Cues:
     future: Words = ()
     future_window: int = 4
     background: Words = ()  # entries
+    recap_openers: Words = ()  # entries
     background_year_before: Words = ()
     contract_to_negotiation: Words = ()  # entries
     totals: Words = ()  # entries

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from crawler.analysis.classify.countries import Gazetteer
+from crawler.analysis.classify.denials import Denials
 from crawler.analysis.classify.lexicon import EventCue, TopicEntries, TopicLexicon
 from crawler.analysis.classify.patterns import (
     CLAUSE_END,
@@ -21,7 +22,6 @@ from crawler.analysis.classify.patterns import (
     clean,
     entry_regex,
     folded,
-    unjoined,
     window,
 )
 from crawler.analysis.classify.sentences import Sentence
@@ -139,6 +139,7 @@ class TopicRules:
         self.descriptive_window = cues.descriptive_window
         self.descriptive = CueWords.of(cues.descriptive)
         self.background = rules(cues.background)
+        self.recap_openers = rules(cues.recap_openers)
         self.demote = rules(cues.contract_to_negotiation)
         self.totals = rules(cues.totals)
         self.hypothetical_after = CueWords.of(cues.hypothetical_after)
@@ -146,12 +147,7 @@ class TopicRules:
         self.inquiry = CueWords.of(cues.inquiry)
         self.talk_window = cues.talk_subject_window
         self.talk_subject = CueWords.of(cues.talk_subject)
-        denial = lexicon.denial
-        self.denial_verbs = folded(denial.verbs)
-        self.denial_predicates = rules(denial.predicates)
-        self.denial_scope_end = folded(denial.scope_end)
-        self.denial_scope_end_phrases = rules(denial.scope_end_phrases)
-        self.deal_objects = rules(denial.deal_objects)
+        self.denials = Denials(lexicon.denial, rules)
 
     def _compile(self, cue: EventCue) -> _Cue:
         def stems(forms: tuple[str, ...]) -> frozenset[str]:
@@ -237,6 +233,12 @@ class TopicRules:
         background_cue = any(
             p.search(text) for p in self._live(s, self.background)
         ) or self.tense.year_background(text)
+        # A recap opener tells the past from where it stands: "وقعت الهند صفقة، وهي صفقة
+        # كانت واشنطن قد حذرت من إبرامها" signs the deal now.
+        opened = min(
+            (m.start() for p in self._live(s, self.recap_openers) for m in p.finditer(text)),
+            default=len(text) + 1,
+        )
         hits: list[_Hit] = []
         buyer_acts: bool | None = None
         idioms_of: dict[str, list[tuple[int, int]]] = {}
@@ -303,7 +305,7 @@ class TopicRules:
             ]
         out: dict[str, bool] = {}
         for h in hits:
-            background = background_cue and not h.future
+            background = (background_cue or h.start > opened) and not h.future
             out[h.topic] = out.get(h.topic, True) and background
         return [(t, out[t]) for t in EVENT_TOPICS if t in out]
 
@@ -400,7 +402,7 @@ class TopicRules:
         delay is still a delivery story) are left alone.
         """
         text = s.norm
-        spans = self._denial_spans(s)
+        spans = self.denials.spans(s, self._live)
         if not spans:
             return hits
 
@@ -415,37 +417,12 @@ class TopicRules:
                 out.append(_Hit(Topic.NEGOTIATION, h.start, False, h.kind))
             elif h.kind == "robust":
                 out.append(h)
-        for p in self._live(s, self.deal_objects):
+        for p in self._live(s, self.denials.deal_objects):
             for m in p.finditer(text):
                 if inside(m.start()):
                     out.append(_Hit(Topic.NEGOTIATION, m.start(), False, "denial"))
                     break
         return out
-
-    def _denial_spans(self, s: Sentence) -> list[tuple[int, int]]:
-        """Stretches of a normalized sentence that a denial governs."""
-        text = s.norm
-        # (start, end, word, word without a joined conjunction) of every token
-        tokens = [(a, b, w, unjoined(w)) for a, b, w in s.tokens()]
-        ends = [
-            a
-            for p in self._live(s, self.denial_scope_end_phrases)
-            for a in (x.start() for x in p.finditer(text))
-        ]
-        for a, _, w, base in tokens:
-            if w in self.denial_scope_end or base in self.denial_scope_end:
-                ends.append(a)
-        ends.sort()
-        spans: list[tuple[int, int]] = []
-        for a, b, w, base in tokens:
-            if w in self.denial_verbs or base in self.denial_verbs:
-                stop = next((e for e in ends if e > a), len(text))
-                spans.append((b, stop))
-        for p in self._live(s, self.denial_predicates):
-            for m in p.finditer(text):
-                start = max((e for e in ends if e < m.start()), default=0)
-                spans.append((start, m.start()))
-        return spans
 
     def _hit(
         self,
