@@ -947,3 +947,26 @@ def test_about_to_conclude_and_requests_received(
     clf: Classifier, matcher: Matcher, body: str, topic: str
 ) -> None:
     assert run(clf, matcher, body).topics == [topic]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "قال مسؤول روسي إنه يمكن لروسيا توريد منظومات إس-400 إلى العراق إذا طلبت بغداد ذلك.",
+        "أكدت موسكو أنها مستعدة لتزويد صربيا بمنظومة إس-400.",
+    ],
+)
+def test_what_a_seller_can_or_is_ready_to_do_is_an_offer(
+    clf: Classifier, matcher: Matcher, body: str
+) -> None:
+    assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+def test_an_agreement_in_principle_about_a_supply_is_talks(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "أكد مسؤول تركي أن أنقرة وموسكو توصلتا إلى اتفاق من حيث المبدأ بشأن توريد دفعة ثانية"
+        " من منظومة إس-400."
+    )
+    assert run(clf, matcher, body).topics == ["negotiation"]

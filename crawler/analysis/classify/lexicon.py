@@ -100,6 +100,8 @@ class Cues:
     hypothetical_after: Words = ()
     inquiry: Words = ()
     inquiry_window: int = 10
+    offer: Words = ()
+    offer_window: int = 6
     talk_subject: Words = ()
     talk_subject_window: int = 8
     future_prefix_not: Words = ()

@@ -145,6 +145,8 @@ class TopicRules:
         self.hypothetical_after = CueWords.of(cues.hypothetical_after)
         self.inquiry_window = cues.inquiry_window
         self.inquiry = CueWords.of(cues.inquiry)
+        self.offer_window = cues.offer_window
+        self.offer = CueWords.of(cues.offer)
         self.talk_window = cues.talk_subject_window
         self.talk_subject = CueWords.of(cues.talk_subject)
         self.denials = Denials(lexicon.denial, rules)
@@ -468,6 +470,8 @@ class TopicRules:
                 return _Hit(Topic.NEGOTIATION, start, False, kind)
             # "استفسارات حول مواعيد التسليم المحتملة": a question about a delivery
             # or a deal is a step in the talks, not the event.
+            if self.offer.among(window(prefix, self.offer_window)):
+                return _Hit(Topic.NEGOTIATION, start, False, kind)
             asked = window(prefix, self.inquiry_window)
             if (self.inquiry.among(asked) and not _PRESS_QUESTION.search(" ".join(asked))) or (
                 kind != "robust" and self.hypothetical_after.among(after)
