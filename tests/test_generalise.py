@@ -970,3 +970,10 @@ def test_an_agreement_in_principle_about_a_supply_is_talks(
         " من منظومة إس-400."
     )
     assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+def test_a_list_of_states_a_deal_angers_reacts_as_a_whole(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "وقعت روسيا والهند عقد منظومة إس-400، ما قد يثير غضب الولايات المتحدة والصين وباكستان."
+    assert run(clf, matcher, body).countries == ["India", "Russia"]

@@ -321,7 +321,8 @@ class Gazetteer:
             opener = unjoined(clean(before[-1])) if before else ""
             joined = text[run[0][0] : run[0][1]].lstrip("وف")[:1] in ("ب", "ل", "ك")
             listed = len(run) >= self.list_size and (joined or opener in self.list_openers)
-            if opener in self.comparison_words or listed:
+            # "يثير غضب الولايات المتحدة والصين وباكستان": the whole run reacts.
+            if opener in self.comparison_words or opener in self.opponent_words or listed:
                 out |= {a for a, _ in run}
         return out
 
