@@ -279,3 +279,64 @@ def test_byline_inside_article_header_not_site_header_date() -> None:
     # 14:20 in Baghdad (UTC+3); the site header's "today" (the 4th) is ignored.
     assert result.published_at == datetime(2022, 3, 3, 11, 20, tzinfo=UTC)
     assert result.published_precision == "second"
+
+
+_PARAGRAPH = (
+    "وأوضح المسؤول في تصريحات للصحفيين أن الاستعدادات الفنية لاستقبال المنظومة اكتملت في"
+    " القاعدة الجوية، وأن الأطقم أنهت تدريبها في مراكز متخصصة خلال الأشهر الماضية."
+)
+
+
+def _page(article: str, aside: str = "", head: str = "") -> str:
+    return (
+        f'<html lang="ar"><head><meta charset="utf-8"><title>خبر | صحيفة المرصد</title>{head}'
+        f'</head><body><header><nav><a href="/">الرئيسية</a></nav></header><main>{aside}'
+        f"<article>{article}</article></main><footer>جميع الحقوق محفوظة</footer></body></html>"
+    )
+
+
+def test_a_lead_in_a_block_of_its_own_is_kept() -> None:
+    lead = (
+        "أعلنت وزارة الدفاع الجزائرية اليوم تسلم الدفعة الثانية من منظومة إس-400 الروسية"
+        " في قاعدة جوية قرب العاصمة."
+    )
+    body = "".join(
+        f"<p>{_PARAGRAPH.replace('الفنية', w)}</p>" for w in ("الفنية", "التقنية", "اللوجستية")
+    )
+    html = _page(
+        f'<h1>الجزائر تتسلم الدفعة الثانية من إس-400</h1><div class="lead"><strong>{lead}</strong>'
+        f'</div><div class="article-body">{body}</div>'
+    )
+    result = extract_article(html, "https://example.com/news/2")
+    assert result is not None
+    assert result.text.split("\n")[0] == lead
+
+
+def test_a_ticker_above_the_headline_is_no_lead() -> None:
+    ticker = "عاجل: انقطاع التيار الكهربائي عن عدة أحياء في العاصمة بسبب أعمال صيانة طارئة."
+    body = "".join(
+        f"<p>{_PARAGRAPH.replace('الفنية', w)}</p>" for w in ("الفنية", "التقنية", "اللوجستية")
+    )
+    html = _page(f'<div class="ticker">{ticker}</div><h1>الجزائر تتسلم الدفعة الثانية</h1>{body}')
+    result = extract_article(html, "https://example.com/news/3")
+    assert result is not None and ticker not in result.text
+
+
+def test_the_pages_date_line_beats_dates_in_its_sidebar_links() -> None:
+    aside = (
+        '<aside><h3>أخبار ذات صلة</h3><ul><li><a href="/a/1">الجيش يتسلم معدات جديدة بتاريخ'
+        ' 2019/02/09</a></li><li><a href="/a/2">مناورات بحرية بتاريخ 2019/02/09</a></li></ul></aside>'
+    )
+    body = "".join(f"<p>{_PARAGRAPH}</p>" for _ in range(3))
+    html = _page(
+        f'<h1>وصول الدفعة الثانية</h1><div class="date">الاثنين 10 مايو 2021</div>{body}', aside
+    )
+    result = extract_article(html, "https://example.com/news/4")
+    assert result is not None and result.published_at == datetime(2021, 5, 10, tzinfo=UTC)
+    with_meta = _page(
+        f"<h1>وصول الدفعة الثانية</h1>{body}",
+        aside,
+        head='<meta name="dc.date" content="2021-05-11">',
+    )
+    result = extract_article(with_meta, "https://example.com/news/5")
+    assert result is not None and result.published_at == datetime(2021, 5, 11, tzinfo=UTC)

@@ -106,13 +106,56 @@ def main_text(
 ) -> tuple[str, Any]:
     doc = _trafilatura(pruned, url, fast=True)
     text = clean_lines(getattr(doc, "text", None) or "", title, anchors)
-    if len(text) >= _SHORT_TEXT:
-        return text, doc
-    fallback = _trafilatura(pruned, url, fast=False)
-    fallback_text = clean_lines(getattr(fallback, "text", None) or "", title, anchors)
-    if len(fallback_text) > len(text):
-        return fallback_text, fallback
-    return text, doc or fallback
+    if len(text) < _SHORT_TEXT:
+        fallback = _trafilatura(pruned, url, fast=False)
+        fallback_text = clean_lines(getattr(fallback, "text", None) or "", title, anchors)
+        if len(fallback_text) > len(text):
+            text, doc = fallback_text, fallback
+        else:
+            doc = doc or fallback
+    lead = lead_block(pruned, text, title)
+    return (f"{lead}\n{text}" if lead and text else text), doc
+
+
+# Where a standfirst or lead stands apart from the body ("<div class=lead>", "<p><strong>"),
+# trafilatura's precision mode often drops it, and the lead is where a story names its
+# development and the watched system first. Blocks a lead may sit in, in document order:
+_LEAD_CANDIDATES_XPATH = (
+    ".//*[self::h1 or self::p or self::div or self::strong or self::b or self::h2 or self::h3"
+    " or self::span or self::section][not(ancestor-or-self::a)"
+    " and not(ancestor::figure) and not(ancestor::figcaption)]"
+)
+_LEAD_MIN_WORDS = 8
+_SENTENCE_END = re.compile(r"[.!?؟…]\s*$")
+
+
+def lead_block(pruned: lxml_html.HtmlElement, text: str, title: str) -> str:
+    """A lead the extracted `text` left out: the last full sentence of a block of its own
+    that stands before the block holding the text's first line, after the headline."""
+    first = text.split("\n", 1)[0][:60] if text else ""
+    if not first:
+        return ""
+    title_key = squash(title)
+    lead = ""
+    # A ticker or a teaser above the headline is no lead: with a headline, only what follows it.
+    after_headline = not pruned.xpath(".//h1")
+    for element in pruned.xpath(_LEAD_CANDIDATES_XPATH):
+        if element.tag == "h1":
+            after_headline = True
+            continue
+        value = squash(element.text_content())
+        if first in value:
+            break
+        if (
+            after_headline
+            and len(value.split()) >= _LEAD_MIN_WORDS
+            and _SENTENCE_END.search(value)
+            and value != title_key
+            and value not in text
+            and not element.xpath(".//p | .//div")
+        ):
+            lead = value
+    return lead
 
 
 def selected_string(nodes: list[Any]) -> str:
