@@ -977,3 +977,15 @@ def test_a_list_of_states_a_deal_angers_reacts_as_a_whole(
 ) -> None:
     body = "وقعت روسيا والهند عقد منظومة إس-400، ما قد يثير غضب الولايات المتحدة والصين وباكستان."
     assert run(clf, matcher, body).countries == ["India", "Russia"]
+
+
+def test_a_shipment_carried_by_sea_to_the_buyer_is_a_delivery(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "ذكرت صحيفة روسية أن صواريخ منظومة إس-400 كانت تنقل عبر البحر إلى الهند حين تعرضت"
+        " السفينة لأضرار."
+    )
+    got = run(clf, matcher, body)
+    assert got.topics == ["delivery"]
+    assert got.countries == ["India", "Russia"]
