@@ -989,3 +989,8 @@ def test_a_shipment_carried_by_sea_to_the_buyer_is_a_delivery(
     got = run(clf, matcher, body)
     assert got.topics == ["delivery"]
     assert got.countries == ["India", "Russia"]
+
+
+def test_a_head_of_state_by_title_acts_for_the_state(clf: Classifier, matcher: Matcher) -> None:
+    body = "وقع العاهل المغربي في موسكو اتفاقا لشراء منظومة إس-400 الروسية."
+    assert run(clf, matcher, body).countries == ["Morocco", "Russia"]
