@@ -994,3 +994,12 @@ def test_a_shipment_carried_by_sea_to_the_buyer_is_a_delivery(
 def test_a_head_of_state_by_title_acts_for_the_state(clf: Classifier, matcher: Matcher) -> None:
     body = "وقع العاهل المغربي في موسكو اتفاقا لشراء منظومة إس-400 الروسية."
     assert run(clf, matcher, body).countries == ["Morocco", "Russia"]
+
+
+def test_a_warning_over_this_system_is_a_sanction_threat(clf: Classifier, matcher: Matcher) -> None:
+    # A demonstrative points back at the story's own system, so the warning counts in full.
+    body = (
+        "أبدت الولايات المتحدة رفضها حيازة مصر أسلحة روسية مثل إس-400.\n"
+        "وحذرت واشنطن القاهرة من عواقب خطيرة في حال تشغيل هذه المنظومة."
+    )
+    assert run(clf, matcher, body).topics == ["sanction"]

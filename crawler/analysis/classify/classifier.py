@@ -98,7 +98,7 @@ class Classifier:
                 if not background and self._recap_goes_on(sentences, i, topic):
                     background = True
                 weight = s.weight
-                if topic == Topic.SANCTION and s.refers_back:
+                if topic == Topic.SANCTION and s.refers_back and not self.rules.points_back(s):
                     weight = min(weight, self.weights.reference_sanction)
                 if topic == Topic.SANCTION and s.law_sanction:
                     weight = max(weight, self.weights.sanction_law)

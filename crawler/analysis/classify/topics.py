@@ -34,6 +34,7 @@ _WATCHED = re.compile(r"(?:اس|س|s)-?400|400|ترايمف|تريومف|triumf"
 # "ردا على سؤال حول موعد التسليم": a reporter's question frames an official's answer; it is
 # no buyer's inquiry.
 _PRESS_QUESTION = re.compile(r"(?:^| )(?:ردا|رد|جوابا|اجابه|اجاب) (?:علي|عن) (?:سوال|اسئله)")
+_DEMONSTRATIVES = frozenset({"هذه", "هذا", "تلك", "ذلك", "هاتين", "هذين"})
 # The article, after a conjunction or a preposition joined to it.
 _DEFINITE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
 
@@ -196,14 +197,22 @@ class TopicRules:
 
         Arabic refers back with the article ("المنظومة", "بالصفقة"); an indefinite
         "صفقات أكبر" or "منظومات دفاع جوي" brings in something new."""
-        memo = self._refers
-        for _, _, w in s.tokens():
-            got = memo.get(w)
-            if got is None:
-                got = memo[w] = _DEFINITE.match(w) is not None and self.stems.among(
-                    w, self.references
-                )
-            if got:
+        return any(self._is_reference(w) for _, _, w in s.tokens())
+
+    def _is_reference(self, word: str) -> bool:
+        got = self._refers.get(word)
+        if got is None:
+            got = self._refers[word] = _DEFINITE.match(word) is not None and self.stems.among(
+                word, self.references
+            )
+        return got
+
+    def points_back(self, s: Sentence) -> bool:
+        """Whether a sentence points back at the system with a demonstrative ("لهذه المنظومة",
+        "تلك الصفقة"): unlike a bare "الصفقة", that can only be the story's own system."""
+        tokens = s.tokens()
+        for (_, _, before), (_, _, w) in zip(tokens, tokens[1:], strict=False):
+            if before.lstrip("وفلب") in _DEMONSTRATIVES and self._is_reference(w):
                 return True
         return False
 
