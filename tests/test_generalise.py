@@ -1003,3 +1003,23 @@ def test_a_warning_over_this_system_is_a_sanction_threat(clf: Classifier, matche
         "وحذرت واشنطن القاهرة من عواقب خطيرة في حال تشغيل هذه المنظومة."
     )
     assert run(clf, matcher, body).topics == ["sanction"]
+
+
+def test_agreeing_to_supply_is_a_contract(clf: Classifier, matcher: Matcher) -> None:
+    body = "ذكرت وكالة تاس أن روسيا وافقت على مد الجزائر بمنظومة إس-400 وأسلحة أخرى."
+    assert run(clf, matcher, body).topics == ["contract"]
+
+
+def test_a_vow_not_to_back_down_from_buying_is_talks(clf: Classifier, matcher: Matcher) -> None:
+    body = "قال الرئيس إن بلاده لن تتراجع عن شراء منظومة إس-400 مهما كانت الضغوط."
+    assert run(clf, matcher, body).topics == ["negotiation"]
+
+
+def test_a_vow_not_to_back_down_from_a_made_deal_adds_no_talks(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = (
+        "قال الرئيس إن بلاده ستتسلم منظومة إس-400 الشهر المقبل، وإنها لن تتراجع عن الصفقة"
+        " رغم الضغوط."
+    )
+    assert run(clf, matcher, body).topics == ["delivery"]

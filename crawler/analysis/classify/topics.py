@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from crawler.analysis.classify.countries import Gazetteer
 from crawler.analysis.classify.denials import Denials
-from crawler.analysis.classify.lexicon import EventCue, TopicEntries, TopicLexicon
+from crawler.analysis.classify.events import CueBook
+from crawler.analysis.classify.lexicon import TopicEntries, TopicLexicon
 from crawler.analysis.classify.patterns import (
     CLAUSE_END,
     CueWords,
@@ -46,19 +47,6 @@ class _TopicRules:
     robust: list[FilteredPattern]
     exceptions: list[FilteredPattern]
     buyer: list[FilteredPattern]
-
-
-@dataclass(frozen=True)
-class _Cue:
-    """An `EventCue` compiled: its context words as stems."""
-
-    topic: str
-    negative: bool
-    needs: frozenset[str]
-    not_after: frozenset[str]
-    reach: int
-    unless: frozenset[str] = frozenset()
-    not_right_after: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -100,16 +88,16 @@ class TopicRules:
                 )
             )
         self.stems = Stems()
-        self.events: dict[str, list[_Cue]] = {}
-        for cue in lexicon.events:
-            compiled = self._compile(cue)
-            for form in cue.forms:
-                for stem in self.stems.forms(form):
-                    self.events.setdefault(stem, []).append(compiled)
+        self.cues = CueBook(lexicon.events, self.stems)
         self.references = frozenset(s for f in lexicon.references for s in self.stems.forms(f))
+        self.intent = CueWords.of(("تنوي", "ينوي", "نوي", "تعتزم", "يعتزم", "تخطط", "يخطط"))
+        # What a buyer may vow not to give up while it is still to come ("لن تتراجع عن شراء"); a
+        # deal ("لن تتراجع عن الصفقة") is already made.
+        self.purchases = frozenset(
+            s for f in ("شراء", "اقتناء", "حصول", "امتلاك") for s in self.stems.forms(f)
+        )
         self.untold = frozenset(s for f in lexicon.cues.untold for s in self.stems.forms(f))
-        # Per word: its cues, and whether it refers back (news vocabulary repeats).
-        self._cues_of: dict[str, list[_Cue]] = {}
+        # Per word: whether it refers back (news vocabulary repeats).
         self._refers: dict[str, bool] = {}
         self.other_systems = rules(lexicon.other_systems)
         self.object_window = lexicon.cues.object_window
@@ -151,20 +139,6 @@ class TopicRules:
         self.talk_window = cues.talk_subject_window
         self.talk_subject = CueWords.of(cues.talk_subject)
         self.denials = Denials(lexicon.denial, rules)
-
-    def _compile(self, cue: EventCue) -> _Cue:
-        def stems(forms: tuple[str, ...]) -> frozenset[str]:
-            return frozenset(s for f in forms for s in self.stems.forms(f))
-
-        return _Cue(
-            cue.topic,
-            cue.polarity == "negative",
-            stems(cue.needs),
-            stems(cue.not_after),
-            cue.reach,
-            stems(cue.unless),
-            stems(cue.not_right_after),
-        )
 
     def marks_now(self, s: Sentence) -> bool:
         """Whether a sentence dates what it tells to now ("اليوم", "أمس", "الأسبوع الجاري")."""
@@ -215,12 +189,6 @@ class TopicRules:
             if before.lstrip("وفلب") in _DEMONSTRATIVES and self._is_reference(w):
                 return True
         return False
-
-    def _cues(self, word: str) -> list[_Cue]:
-        got = self._cues_of.get(word)
-        if got is None:
-            got = self._cues_of[word] = self.stems.lookup(word, self.events) or []
-        return got
 
     def patterns(self) -> list[FilteredPattern]:
         """Every regex registered in `self.filter`."""
@@ -340,22 +308,32 @@ class TopicRules:
         text = s.norm
         tokens = s.tokens()
         undone: list[tuple[int, int]] = []
+        going_on: list[_Hit] = []
         for i, (a, b, w) in enumerate(tokens):
             if not w:
                 continue
-            for cue in self._cues(w):
+            for cue in self.cues.of(w):
                 after = tokens[i + 1 : i + 1 + cue.reach]
                 if cue.negative:
-                    # "لا تنوي التخلي عن شراء": the intent before the cue goes with it.
+                    # "تخلت عن شراء": what it gives up did not happen, nor the intent before
+                    # the cue ("تنوي التخلي عن"). Backing down refused ("لن تتراجع عن شراء")
+                    # is the vow to go on buying: a step in the talks.
                     undone.append((tokens[max(0, i - 2)][0], after[-1][1] if after else b))
+                    # (An intent denied, "لا تنوي التخلي عن شراء", tells of no step at all.)
+                    if (
+                        self.tense.negated(text[:a])
+                        and not self.intent.among(window(text[:a], self.tense.neg_window))
+                        and any(self.stems.among(x, self.purchases) for _, _, x in after)
+                    ):
+                        going_on.append(_Hit(Topic.NEGOTIATION, b, False, "cue"))
                     continue
-                if cue.needs and not self._needed(cue, after):
+                if cue.needs and not self.cues.needed(cue, after):
                     continue
                 if i and self.stems.among(tokens[i - 1][2], cue.not_right_after):
                     continue
                 # "لتوريد": a verbal noun with the ل of purpose is what something else is
                 # for (a contract, a visit), not the event.
-                if (w[0] == "ل" and self.stems(w) not in self.events) or self._governed(
+                if (w[0] == "ل" and not self.cues.is_cue_stem(w)) or self.cues.governed(
                     text, tokens, i, cue
                 ):
                     continue
@@ -364,7 +342,7 @@ class TopicRules:
                     hits.append(hit)
         if undone:
             hits = [h for h in hits if not any(x <= h.start < y for x, y in undone)]
-        return hits
+        return hits + going_on
 
     def _drop_untold(self, s: Sentence, hits: list[_Hit]) -> list[_Hit]:
         """`hits` less those a negated verb of telling governs: "من دون أن يكشف عن قيمة
@@ -377,31 +355,6 @@ class TopicRules:
             if self.negation.among(before):
                 return [h for h in hits if h.start < b or h.topic == Topic.SANCTION]
         return hits
-
-    def _needed(self, cue: _Cue, after: list[tuple[int, int, str]]) -> bool:
-        """Whether a word `cue` needs follows it, with no `unless` word before that one
-        ("وصل وزير الدفاع ... لبحث تسليم المنظومة": a person arrived)."""
-        for _, _, w in after:
-            if not w:
-                continue
-            if self.stems.among(w, cue.needs):
-                return True
-            if cue.unless and self.stems.among(w, cue.unless):
-                return False
-        return False
-
-    def _governed(self, text: str, tokens: list[tuple[int, int, str]], i: int, cue: _Cue) -> bool:
-        """Whether a `not_after` word stands in the `reach` words before token `i`, within
-        its clause ("عقدا مع روسيا لتوريد": the supply is the contract's content)."""
-        if not cue.not_after:
-            return False
-        for k in range(i - 1, max(-1, i - 1 - cue.reach), -1):
-            a, b, w = tokens[k]
-            if text[a:b].endswith(CLAUSE_END):
-                break
-            if self.stems.among(w, cue.not_after):
-                return True
-        return False
 
     def _apply_denials(self, s: Sentence, hits: list[_Hit]) -> list[_Hit]:
         """Rewrite the hits that sit inside a denial ("نفى صحة تقارير عن توقيع عقد").
