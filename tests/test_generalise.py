@@ -1023,3 +1023,14 @@ def test_a_vow_not_to_back_down_from_a_made_deal_adds_no_talks(
         " رغم الضغوط."
     )
     assert run(clf, matcher, body).topics == ["delivery"]
+
+
+def test_a_feminine_adjective_describes_the_head_of_a_construct(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    # "الروسية" agrees with "أنظمة", not with "الدفاع": the tester alone acts in a test.
+    body = "أجرت القوات التركية تجربة على أنظمة الدفاع الصاروخية الروسية إس-400 قرب سينوب."
+    assert run(clf, matcher, body).countries == ["Turkey"]
+    # while a ministry of defence is still its state's
+    body = "أعلنت وزارة الدفاع التركية تسلم الدفعة الثانية من منظومة إس-400."
+    assert run(clf, matcher, body).countries == ["Russia", "Turkey"]

@@ -66,6 +66,11 @@ class Country:
     heads: frozenset[str] = frozenset()
 
 
+def _feminine(adjective: str) -> bool:
+    """Whether a matched adjective is feminine singular ("الروسيه", "التركيه")."""
+    return adjective.rstrip().endswith("يه")
+
+
 def _in_place(matched: str, c: Country) -> bool:
     """Whether a name carries the preposition ب of place ("في قاعدة حميميم بسوريا")."""
     word = matched.split()[0] if matched.split() else ""
@@ -103,6 +108,7 @@ class Gazetteer:
         self.list_size = ctx.list_size
         self.list_openers = folded(ctx.list_openers)
         self.adjective_walk = ctx.adjective_walk
+        self.masculine_tails = folded(ctx.masculine_tails)
         self.countries: list[Country] = []
         self._aliases: dict[str, str] = {}
         for c in lexicon.countries:
@@ -280,7 +286,8 @@ class Gazetteer:
                     for m in spoken(p)
                 )
                 or any(
-                    (role := self._adjective_role(text[: m.start()])) == _ACTOR
+                    (role := self._adjective_role(text[: m.start()], _feminine(m.group())))
+                    == _ACTOR
                     or (role == _GOODS and goods and s.has_term)
                     or (role == _DEAL and (goods or sanction))
                     or (role == _SANCTIONS and sanction)
@@ -350,14 +357,17 @@ class Gazetteer:
         words = words[-2:]
         return any(w in self.location_words or w.lstrip("وف") in self.location_words for w in words)
 
-    def _adjective_role(self, prefix: str) -> str | None:
+    def _adjective_role(self, prefix: str, feminine: bool = False) -> str | None:
         """What the noun an adjective describes is: an actor, goods, another thing, or none
-        found within the walk."""
+        found within the walk. A feminine adjective passes over the masculine last term of a
+        construct ("أنظمة الدفاع الصاروخية الروسية" describes the systems, not the defence)."""
         for tok in reversed(prefix.split()[-self.adjective_walk :]):
             if tok.endswith(CLAUSE_END):
                 return None
             w = clean(tok)
             base = _DEFINITE_AFTER_PREPOSITION.sub("ال", unjoined(w))
+            if feminine and base in self.masculine_tails:
+                continue
             for nouns, role in (
                 (self.goods_nouns, _GOODS),
                 (self.deal_nouns, _DEAL),

@@ -251,6 +251,7 @@ class CountryContext:
     list_size: int = 3
     list_openers: Words = ()
     adjective_walk: int = 4
+    masculine_tails: Words = ()
 
 
 @dataclass(frozen=True)
