@@ -1034,3 +1034,11 @@ def test_a_feminine_adjective_describes_the_head_of_a_construct(
     # while a ministry of defence is still its state's
     body = "أعلنت وزارة الدفاع التركية تسلم الدفعة الثانية من منظومة إس-400."
     assert run(clf, matcher, body).countries == ["Russia", "Turkey"]
+
+
+def test_a_stance_held_further_down_is_no_talks(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "علقت الولايات المتحدة الشحنات المرتبطة بتشغيل تركيا لمقاتلات إف-35 بسبب منظومة إس-400.\n"
+        "وترفض أنقرة حتى الآن التراجع عن خطتها لشراء المنظومة الروسية."
+    )
+    assert run(clf, matcher, body).topics == ["sanction"]

@@ -317,11 +317,14 @@ class TopicRules:
                 if cue.negative:
                     # "تخلت عن شراء": what it gives up did not happen, nor the intent before
                     # the cue ("تنوي التخلي عن"). Backing down refused ("لن تتراجع عن شراء")
-                    # is the vow to go on buying: a step in the talks.
+                    # is the vow to go on buying: a step in the talks when it is the news
+                    # (the lead); further down it describes a stance ("وترفض حتى الآن
+                    # التراجع عن خطتها لشراء المنظومة").
                     undone.append((tokens[max(0, i - 2)][0], after[-1][1] if after else b))
                     # (An intent denied, "لا تنوي التخلي عن شراء", tells of no step at all.)
                     if (
-                        self.tense.negated(text[:a])
+                        (s.lead or s.field == "title")
+                        and self.tense.negated(text[:a])
                         and not self.intent.among(window(text[:a], self.tense.neg_window))
                         and any(self.stems.among(x, self.purchases) for _, _, x in after)
                     ):
