@@ -90,12 +90,28 @@ class Daemon:
                 with self._batch_lock:
                     self._crawling.discard(summary.source)
 
+        lease_lost: list[bool] = []
+
+        def stop_requested() -> bool:
+            if self.stopping:
+                return True
+            # In a cluster, a crawl whose lease is lost stops: another node may crawl it now.
+            if self.node is None or self.node.may_go_on(n for n in names if n not in reported):
+                return False
+            if not lease_lost:
+                lease_lost.append(True)
+                log.error(
+                    "[%s] crawl stopped: its lease was lost or could not be renewed in time",
+                    ", ".join(n for n in names if n not in reported),
+                )
+            return True
+
         try:
             outcome = run_crawl(
                 self.config,
                 names,
                 log_format=self.log_format,
-                stop_requested=self.stop_requested,
+                stop_requested=stop_requested,
                 on_event=on_event,
             )
         finally:
@@ -126,6 +142,7 @@ class Daemon:
     def _release_lease(self, name: str) -> None:
         if self.node is not None:
             self.node.leases.release(name)
+            self.node.lost.discard(name)
 
     @staticmethod
     def _report(summary: SourceSummary) -> None:

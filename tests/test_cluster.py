@@ -153,6 +153,28 @@ def test_a_node_that_leaves_gives_its_leases_back_and_is_not_listed(
     assert client.get(Keys(redis_prefix).lease("sawt")) is None
 
 
+def test_a_node_goes_on_crawling_only_while_its_leases_are_its_own(
+    client: redis.Redis, redis_prefix: str
+) -> None:
+    cluster = cluster_config(redis_prefix, node="n3", heartbeat="5s", lease="1s")
+    node = Node(cluster, client)
+    node.leases.take("sawt", timedelta(hours=1))
+    node.leases.take("nafitha", timedelta(hours=1))
+    node.beat()
+    assert node.may_go_on(["sawt", "nafitha"])
+    # A lease another node took meanwhile is lost for good; the others go on.
+    client.set(Keys(redis_prefix).lease("sawt"), "other:token", px=60_000)
+    node.beat()
+    assert not node.may_go_on(["sawt"])
+    assert node.may_go_on(["nafitha"])
+    # Sources it does not hold are not its business.
+    assert node.may_go_on(["bayraq"])
+    # No renewal for longer than a lease (Redis unreachable): another node may hold them by
+    # now, even before a renewal can tell.
+    time.sleep(1.1)
+    assert not node.may_go_on(["nafitha"])
+
+
 def test_status_lists_the_nodes(
     tmp_path: Path, pg_schema_url: str, client: redis.Redis, redis_prefix: str
 ) -> None:

@@ -100,6 +100,14 @@ def settled(db_url: str, sources: set[str]) -> bool:
     return done >= sources and any(a.status == "sent" for a in alerts) and not pending(alerts)
 
 
+def run_states(db_url: str, source: str) -> set[str]:
+    try:
+        runs = rows(db_url)[0]
+    except Exception:
+        return set()  # the schema is being created
+    return {r.status for r in runs if r.source == source}
+
+
 def pending(alerts: list[Alert]) -> list[Alert]:
     """Alerts due to be sent, or failed: a follow-up parked for the digest is due years away."""
     soon = utcnow() + timedelta(days=1)
@@ -240,4 +248,37 @@ def test_a_killed_node_loses_nothing(
         assert set(posts_by_alert(slack, pg_schema_url).values()) <= {1, 2}
         assert 1 in set(posts_by_alert(slack, pg_schema_url).values())
     assert_each_story_stored_once(web, second.config, pg_schema_url)
+    client.close()
+
+
+def test_a_node_whose_lease_is_taken_stops_that_crawl(
+    web: FixtureWeb, pg_schema_url: str, redis_prefix: str, tmp_path: Path, nodes
+) -> None:
+    """Redis out for longer than a lease: when it is back, another node may hold the source. The
+    node that crawled it stops that crawl rather than crawl it beside the other."""
+    keys = Keys(redis_prefix)
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    for spec in web.articles("sawt"):
+        web.set_fault(web.outlet("sawt").path_for(spec), "slow", outlet="sawt", delay=30)
+    with FakeSlack() as slack:
+        node = nodes(
+            node_config(tmp_path, "n1", pg_schema_url, redis_prefix, web, slack),
+            tmp_path / "n1.log",
+        )
+        wait_until(
+            lambda: (
+                (client.get(keys.lease("sawt")) or "").startswith("n1:")
+                and "running" in run_states(pg_schema_url, "sawt")
+            ),
+            30,
+            "n1 crawling sawt",
+        )
+        # Another node's lease where n1's was, as after an outage longer than the lease.
+        client.set(keys.lease("sawt"), "n2:elsewhere", px=60_000)
+        node.wait_log("crawl stopped: its lease was lost", timeout=15)
+        wait_until(lambda: "stopped" in run_states(pg_schema_url, "sawt"), 20, "sawt's run stopped")
+        # The other node's lease is left alone.
+        assert client.get(keys.lease("sawt")) == "n2:elsewhere"
+        web.clear_fault()
+        assert node.terminate() == 0, node.log[-3000:]
     client.close()

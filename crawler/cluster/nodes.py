@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,6 +65,10 @@ class Node:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.on_leases_lost: Callable[[list[str]], None] = self._log_lost
+        self.lease_seconds = cluster.lease.total_seconds()
+        # When the leases were last renewed, and the sources whose lease another node holds now.
+        self._renewed_at = time.monotonic()
+        self.lost: set[str] = set()
 
     def info(self) -> NodeInfo:
         crawling = sorted(self.leases.held)
@@ -122,7 +126,9 @@ class Node:
 
     def beat(self) -> None:
         lost = self.leases.renew()
+        self._renewed_at = time.monotonic()
         if lost:
+            self.lost.update(lost)
             self.on_leases_lost(lost)
         record = json.dumps(asdict(self.info()))
         pipe = self.client.pipeline(transaction=False)
@@ -131,6 +137,15 @@ class Node:
         pipe.expire(self.keys.nodes, int(FORGET_LOST_AFTER.total_seconds()))
         pipe.execute()
         self._forget_long_lost()
+
+    def may_go_on(self, sources: Iterable[str]) -> bool:
+        """Whether this node may go on crawling `sources`: none of their leases went to another
+        node, and none can have expired meanwhile (Redis unreachable for longer than a lease: by
+        then another node may have taken them, and a source is never crawled by two)."""
+        held = [s for s in sources if s in self.leases.held]
+        if any(s in self.lost for s in held):
+            return False
+        return not held or time.monotonic() - self._renewed_at < self.lease_seconds
 
     def _forget_long_lost(self) -> None:
         cutoff = (datetime.now(UTC) - FORGET_LOST_AFTER).isoformat()
