@@ -410,10 +410,24 @@ class Daemon:
 
     def read_config(self) -> Config | None:
         try:
-            return load_config(self.config_path).with_secrets()
+            config = load_config(self.config_path).with_secrets()
         except ConfigError as exc:
             log.error("config reload failed, keeping the running config: %s", exc)
             return None
+        # The database and the cluster membership are opened once, at start: a reload cannot
+        # move them (crawl children would write elsewhere than the daemon reads), so a change
+        # there waits for a restart, and says so.
+        kept = {}
+        for key in ("database", "cluster"):
+            if getattr(config, key) != getattr(self.config, key):
+                kept[key] = getattr(self.config, key)
+                log.warning(
+                    "config reload: [%s] changed; it takes effect when the daemon restarts "
+                    "(the running one keeps its %s)",
+                    key,
+                    key,
+                )
+        return config.model_copy(update=kept) if kept else config
 
 
 def report_cycle(outcome: CrawlOutcome) -> None:

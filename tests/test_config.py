@@ -308,6 +308,24 @@ def test_a_reload_with_a_missing_secret_keeps_the_running_config(
     assert f"environment variable {HOOK_VAR} is not set" in caplog.text
 
 
+def test_a_reload_keeps_the_running_database_and_says_so(tmp_path: Path, caplog) -> None:
+    from scheduler import Daemon
+
+    path = write_config(tmp_path / "m.toml", f"sqlite:///{tmp_path / 'a.db'}", "")
+    daemon = Daemon(load_config(path).with_secrets(), config_path=str(path))
+    text = path.read_text(encoding="utf-8").replace("a.db", "b.db")
+    text = text.replace("[crawl]", '[crawl]\nuser_agent = "Marsad-test/2"', 1)
+    path.write_text(text, encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        reloaded = daemon.read_config()
+    assert reloaded is not None
+    # The crawl children get the reloaded config: they must write where the daemon reads.
+    assert reloaded.database == daemon.config.database
+    assert "[database] changed; it takes effect when the daemon restarts" in caplog.text
+    # What can change live does.
+    assert reloaded.crawl.user_agent == "Marsad-test/2"
+
+
 # --- routes, the review site, source titles -----------------------------------------------
 
 BOT = '[alerts.slack]\nbot_token = "xoxb-1"\nchannel = "#s400"\n'
