@@ -1042,3 +1042,10 @@ def test_a_stance_held_further_down_is_no_talks(clf: Classifier, matcher: Matche
         "وترفض أنقرة حتى الآن التراجع عن خطتها لشراء المنظومة الروسية."
     )
     assert run(clf, matcher, body).topics == ["sanction"]
+
+
+def test_a_relative_clause_with_an_auxiliary_describes_the_system(
+    clf: Classifier, matcher: Matcher
+) -> None:
+    body = "نشر الجيش الهندي مقطعا يظهر إطلاق صاروخ من منظومة إس-400 التي تم تسليمها العام الماضي."
+    assert run(clf, matcher, body).topics == ["other"]

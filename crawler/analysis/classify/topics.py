@@ -35,6 +35,7 @@ _WATCHED = re.compile(r"(?:اس|س|s)-?400|400|ترايمف|تريومف|triumf"
 # "ردا على سؤال حول موعد التسليم": a reporter's question frames an official's answer; it is
 # no buyer's inquiry.
 _PRESS_QUESTION = re.compile(r"(?:^| )(?:ردا|رد|جوابا|اجابه|اجاب) (?:علي|عن) (?:سوال|اسئله)")
+_AUXILIARIES = frozenset({"تم", "قد", "كانت", "كان", "يتم", "تتم", "جري", "يجري", "تجري"})
 _DEMONSTRATIVES = frozenset({"هذه", "هذا", "تلك", "ذلك", "هاتين", "هذين"})
 # The article, after a conjunction or a preposition joined to it.
 _DEFINITE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
@@ -404,7 +405,12 @@ class TopicRules:
         if any(a <= start < b for a, b in idioms):
             return None
         prefix = text[:start]
-        if self.descriptive.among(window(prefix, self.descriptive_window)):
+        # "المنظومة التي تم تسليمها إلى الصين": a relative clause describes the system; a
+        # passive or past auxiliary between the pronoun and the trigger changes nothing.
+        before = window(prefix, self.descriptive_window + 1)
+        if before and before[-1] in _AUXILIARIES:
+            before = before[:-1]
+        if self.descriptive.among(before[-self.descriptive_window :]):
             return None
         if self.passing.among(window(prefix, self.passing_window)) or self._conceded(prefix):
             return None
