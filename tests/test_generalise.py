@@ -900,6 +900,14 @@ def test_a_feminine_adjective_describes_the_head_of_a_construct(
 
 # One construction a row: the sentence and the topics it must give (round 3).
 ROUND3_TOPICS = [
+    # A lead that sets the scene leaves the news to the sentence after it.
+    pytest.param(
+        "تواصل مصر تحديث ترسانتها العسكرية في ظل التوترات الإقليمية.\n"
+        "وتستعد القاهرة لإبرام صفقة كبيرة لشراء أسلحة روسية.\n"
+        "وقالت مصادر إن الصفقة تشمل بطاريات من منظومة إس-400.",
+        ["contract"],
+        id="a_scene_setting_lead_leaves_the_news_to_the_next_sentence",
+    ),
     pytest.param(
         "أكد مسؤول روسي أن بلاده بدأت إمداد الجزائر بمنظومة إس-400.",
         ["delivery"],

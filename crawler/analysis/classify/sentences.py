@@ -203,6 +203,12 @@ def article_sentences(
     # "وأضاف ... وأشار إلى أن المحادثات تتناول أيضا ...": the lead's speaker goes on, and
     # the statement's second half is as much the news as its first.
     continued = [False] * len(body_s)
+    # A lead that sets the scene without naming the system ("مازالت الجزائر تواصل سباق
+    # التسلح.") leaves the news to the sentence after it.
+    if 0 <= lead < len(body_s) - 1 and not body_s[lead].has_term:
+        nxt = next((i for i in range(lead + 1, len(body_s)) if not body_s[i].furniture), -1)
+        if nxt >= 0:
+            continued[nxt] = True
     if lead >= 0:
         for i in range(lead + 1, len(body_s)):
             words = body_s[i].norm.split()
