@@ -900,6 +900,14 @@ def test_a_feminine_adjective_describes_the_head_of_a_construct(
 
 # One construction a row: the sentence and the topics it must give (round 3).
 ROUND3_TOPICS = [
+    # A turn ("لكن") goes on about the system the sentence before named.
+    pytest.param(
+        "أكد مسؤول روسي أن موسكو تجري محادثات لتزويد فيتنام بمنظومات إس-400.\n"
+        "ووقعت هانوي عقد منظومة إس-400 في عام 2019.\n"
+        "لكن عمليات التسليم تأجلت مرارا بسبب نقص الطواقم.",
+        ["negotiation", "delivery"],
+        id="a_turn_goes_on_about_the_system_before_it",
+    ),
     # A lead that sets the scene leaves the news to the sentence after it.
     pytest.param(
         "تواصل مصر تحديث ترسانتها العسكرية في ظل التوترات الإقليمية.\n"

@@ -49,6 +49,8 @@ _NOTICE = re.compile(
     r"(?:ملف|ملفات) تعريف الارتباط|\bcookies?\b|هذا الموقع يستخدم|\[ad_\d+\]", re.I
 )
 _FURNITURE_WORDS = 12
+# A sentence that opens with a turn ("لكن", "غير أن") goes on about what the one before told.
+_CONTRAST = re.compile(r"^\W*(?:و?لكن|غير ان|الا ان|بيد ان)\b")
 # ... or a dateline standing on a line of its own, so that the story's lead is the sentence
 # after it: a place of up to three words, a dash and the credit ("موسكو - وكالات", "انقره -
 # (د ب ا)", "نيودلهي - \"ذا هندو\" / ترجمه"), or the credit in parentheses ("بيروت (رويترز)").
@@ -230,6 +232,10 @@ def article_sentences(
         elif refers_back[i]:
             w = max(w, weights.reference)
             s.refers_back = w == weights.reference
+        elif i > 0 and body_s[i - 1].has_term and _CONTRAST.match(s.norm):
+            # "لكن عمليات التسليم تأجلت": a turn on what the sentence before told, about the
+            # same system.
+            w = max(w, weights.reference)
         elif (i > 0 and body_s[i - 1].has_term) or (i + 1 < len(body_s) and body_s[i + 1].has_term):
             w = max(w, weights.neighbour)
         if continued[i]:
