@@ -1063,3 +1063,11 @@ def test_round3_constructions(
     clf: Classifier, matcher: Matcher, body: str, topics: list[str]
 ) -> None:
     assert run(clf, matcher, body).topics == topics
+
+
+def test_states_in_a_conceded_clause_are_no_parties(clf: Classifier, matcher: Matcher) -> None:
+    body = (
+        "فرضت الولايات المتحدة عقوبات على الصين بسبب شرائها منظومة إس-400 الروسية، رغم"
+        " المعارضة الأمريكية لتركيا في سعيها لشراء المنظومة ذاتها."
+    )
+    assert run(clf, matcher, body).countries == ["China", "Russia", "United States"]
