@@ -290,8 +290,9 @@ _PARAGRAPH = (
 def _page(article: str, aside: str = "", head: str = "") -> str:
     return (
         f'<html lang="ar"><head><meta charset="utf-8"><title>خبر | صحيفة المرصد</title>{head}'
-        f'</head><body><header><nav><a href="/">الرئيسية</a></nav></header><main>{aside}'
-        f"<article>{article}</article></main><footer>جميع الحقوق محفوظة</footer></body></html>"
+        f'</head><body><div id="page"><header><nav><a href="/">الرئيسية</a></nav></header>'
+        f"<main>{aside}<article>{article}</article></main><footer>جميع الحقوق محفوظة</footer>"
+        "</div></body></html>"
     )
 
 

@@ -120,10 +120,13 @@ def main_text(
 # Where a standfirst or lead stands apart from the body ("<div class=lead>", "<p><strong>"),
 # trafilatura's precision mode often drops it, and the lead is where a story names its
 # development and the watched system first. Blocks a lead may sit in, in document order:
+# Blocks without blocks inside: a wrapper holds the text's first line as much as its own block
+# does, and would end the search before it began.
 _LEAD_CANDIDATES_XPATH = (
     ".//*[self::h1 or self::p or self::div or self::strong or self::b or self::h2 or self::h3"
     " or self::span or self::section][not(ancestor-or-self::a)"
-    " and not(ancestor::figure) and not(ancestor::figcaption)]"
+    " and not(ancestor::figure) and not(ancestor::figcaption)"
+    " and not(.//p | .//div | .//section | .//h1)]"
 )
 _LEAD_MIN_WORDS = 8
 _SENTENCE_END = re.compile(r"[.!?؟…]\s*$")
@@ -145,17 +148,18 @@ def lead_block(pruned: lxml_html.HtmlElement, text: str, title: str) -> str:
             continue
         value = squash(element.text_content())
         if first in value:
-            break
+            return lead
         if (
             after_headline
             and len(value.split()) >= _LEAD_MIN_WORDS
             and _SENTENCE_END.search(value)
             and value != title_key
             and value not in text
-            and not element.xpath(".//p | .//div")
         ):
             lead = value
-    return lead
+    # The text's first line was not found in the page (the extractor rewrote it): there is no
+    # telling what stands before it.
+    return ""
 
 
 def selected_string(nodes: list[Any]) -> str:
