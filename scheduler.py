@@ -135,6 +135,8 @@ class Daemon:
         taken = self.node.leases.take_due(
             ((n, self.config.source(n).interval) for n in names), limit
         )
+        # A lease taken anew is this node's again, whatever became of the last one.
+        self.node.lost.difference_update(taken)
         assert self.db is not None
         abandon_runs_of(self.db, taken)
         return taken

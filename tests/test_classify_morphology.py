@@ -145,3 +145,22 @@ def test_evidence_is_the_body_sentence_not_the_headline(clf: Classifier, matcher
     # with no body sentence that states it, the headline is the evidence
     c = clf.classify(title, "", matcher.find_in_article(title, ""))
     assert c.evidence["contract"] == title
+
+
+@pytest.mark.parametrize(
+    ("verb", "present"),
+    [
+        ("يطلب", True),
+        ("نوقع", True),
+        ("تتم", True),
+        ("تصل", True),
+        ("وقعت", False),
+        ("تسلمتها", False),
+        ("نشرت", False),
+        ("تم", False),
+    ],
+)
+def test_the_verb_after_qad_is_read_for_its_tense(verb: str, present: bool) -> None:
+    from crawler.analysis.classify.tense import _present
+
+    assert _present(verb) is present

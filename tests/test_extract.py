@@ -341,3 +341,15 @@ def test_the_pages_date_line_beats_dates_in_its_sidebar_links() -> None:
     )
     result = extract_article(with_meta, "https://example.com/news/5")
     assert result is not None and result.published_at == datetime(2021, 5, 11, tzinfo=UTC)
+
+
+def test_a_photo_caption_outside_a_figure_is_no_lead() -> None:
+    caption = "صورة أرشيفية لبطارية صواريخ خلال عرض عسكري في العاصمة الروسية موسكو قبل عامين."
+    body = "".join(
+        f"<p>{_PARAGRAPH.replace('الفنية', w)}</p>" for w in ("الفنية", "التقنية", "اللوجستية")
+    )
+    html = _page(
+        f'<h1>الجزائر تتسلم الدفعة الثانية</h1><div class="photo-caption">{caption}</div>{body}'
+    )
+    result = extract_article(html, "https://example.com/news/6")
+    assert result is not None and caption not in result.text

@@ -900,6 +900,14 @@ def test_a_feminine_adjective_describes_the_head_of_a_construct(
 
 # One construction a row: the sentence and the topics it must give (round 3).
 ROUND3_TOPICS = [
+    # A schedule after a recap is news, not more of the recap.
+    pytest.param(
+        "أعلن السفير الروسي في نيودلهي اليوم أن بلاده ملتزمة بتنفيذ صفقة منظومة إس-400.\n"
+        "وتسلمت الهند الدفعة الأولى من منظومة إس-400 في ديسمبر 2021.\n"
+        "ومن المقرر أن تتسلم الهند الدفعة الأخيرة من منظومة إس-400 العام المقبل.",
+        ["delivery"],
+        id="a_schedule_after_a_recap_is_news",
+    ),
     # A tally to date is background; the news is the talks.
     pytest.param(
         "أعلنت موسكو أنها تجري محادثات مع فنزويلا بشأن منظومة إس-400.\n"

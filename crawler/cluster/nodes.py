@@ -125,8 +125,11 @@ class Node:
         return int(self.heartbeat * MISSED_HEARTBEATS * 1000)
 
     def beat(self) -> None:
+        started = time.monotonic()
         lost = self.leases.renew()
-        self._renewed_at = time.monotonic()
+        self._renewed_at = started
+        # A lease given back while the renewal ran (its crawl ended) was not lost.
+        lost = [source for source in lost if source in self.leases.held]
         if lost:
             self.lost.update(lost)
             self.on_leases_lost(lost)

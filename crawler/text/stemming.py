@@ -14,6 +14,8 @@ from collections.abc import Callable
 # stripped before stemming, because Snowball handles "ال" and "لل" differently after a ة
 # (صفقه / الصفقه).
 LEADING_ARTICLE = re.compile(r"^[وف]?(?:[بكل]?ال|لل)")
+# Stems remembered at most; news vocabulary repeats, so this many is most of a year's words.
+MEMO_LIMIT = 200_000
 
 
 class WordStems:
@@ -39,5 +41,8 @@ class WordStems:
                     import Stemmer
 
                     self._stemmer = Stemmer.Stemmer("arabic").stemWord
+                if len(self._memo) >= MEMO_LIMIT:
+                    # A long-lived process (the review site) meets words without end.
+                    self._memo.clear()
                 got = self._memo[word] = self._stemmer(bare)
         return got

@@ -143,18 +143,23 @@ class Classifier:
 
     def _recap_goes_on(self, sentences: Sequence[Any], i: int, topic: str) -> bool:
         """Whether body sentence `i` goes on with the recap of `topic` the sentence before it
-        tells ("ووقعت الهند في 2018 عقدا ... وجرى إبرام الصفقة خلال زيارة بوتين"): a recap
-        runs on until a sentence marks its own time as now."""
+        tells ("ووقعت الهند في 2018 عقدا ... وجرى إبرام الصفقة خلال زيارة بوتين"), unless it
+        marks its own time as now or tells what is still to come; a recap runs on from
+        sentence to sentence as long as each goes on with it."""
         s = sentences[i]
         if s.field != "body" or s.lead or i == 0:
             return False
         before = sentences[i - 1]
         # (A lead read as background may only quote the news's backdrop: "وقعت الهند صفقة،
         # وهي صفقة كانت واشنطن قد حذرت من إبرامها".)
-        if before.field != "body" or before.furniture or before.lead:
+        if before.field != "body" or before.furniture or before.lead or before.weight <= 0:
             return False
-        told = self.rules.sentence_topics(before)
-        return (topic, True) in told and not self.rules.marks_now(s)
+        told = (topic, True) in self.rules.sentence_topics(before) or topic in before.recalled
+        # A schedule after a recap is news ("ومن المقرر أن تتسلم الهند الدفعة الأخيرة").
+        if told and topic not in s.ahead and not self.rules.marks_now(s):
+            s.recalled.add(topic)
+            return True
+        return False
 
     def _prefiltered(self) -> list[tuple[Prefilter, list[FilteredPattern]]]:
         """Each prefilter with the regexes registered in it (for tests of the prefilter)."""

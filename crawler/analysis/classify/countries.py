@@ -66,8 +66,9 @@ class Country:
     heads: frozenset[str] = frozenset()
 
 
-# A concession, from its word to the end of its clause.
-_CONCEDED = re.compile(r"(?<!\w)(?:و?ب?ال|ب)?رغم(?!\w)[^،,.;؛:]*")
+# A concession, from its word to the end of its clause, six words at most: news often runs on
+# without a comma into the main clause ("ورغم التحذيرات الأمريكية وقعت تركيا العقد").
+_CONCEDED = re.compile(r"(?<!\w)(?:و?ب?ال|ب)?رغم(?!\w)(?:\s+[^\s،,.;؛:]+){0,6}")
 
 
 def _feminine(adjective: str) -> bool:

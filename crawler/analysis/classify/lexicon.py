@@ -231,6 +231,12 @@ class CountryEntry:
     # or sells the watched systems takes part only in their sanctions.
     acts_in: Words = ()
 
+    def check(self, where: str) -> CountryEntry:
+        unknown = set(self.acts_in) - set(EVENT_TOPICS)
+        if unknown:
+            raise LexiconError(f"{where}.acts_in: not a development topic: {sorted(unknown)}")
+        return self
+
 
 @dataclass(frozen=True)
 class CountryContext:
@@ -290,7 +296,7 @@ class CountryLexicon:
         return cls(
             context=_build(CountryContext, data.get("context", {}), "context"),
             countries=tuple(
-                _build(CountryEntry, c, f"country[{i}]")
+                _build(CountryEntry, c, f"country[{i}]").check(f"country[{i}]")
                 for i, c in enumerate(data.get("country", []))
             ),
             origins={term: _origin(term, spec) for term, spec in origins.items()},

@@ -120,6 +120,8 @@ class Sentence:
     seller_article: bool = False
     # Per-article memos: a sentence's topics and countries are asked for more than once.
     topics: list[tuple[str, bool]] | None = None
+    ahead: frozenset[str] = frozenset()  # topics told as still to come ("ومن المقرر أن تتسلم")
+    recalled: set[str] = dataclasses.field(default_factory=set)  # a recap going on (classifier)
     countries: dict[tuple[bool, ...], set[str]] = dataclasses.field(default_factory=dict)
     live_rules: set[int] | None = None  # prefilter candidates among the topic rules
     live_places: set[int] | None = None  # prefilter candidates among the country names

@@ -18,12 +18,20 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _TOWARD = frozenset({"الي", "حتي", "بحلول", "لغايه"})
 
 
+# Pronouns joined to a verb's end ("تسلمتها", "نقلته"): off before the verb's own ending is read.
+_OBJECT_SUFFIXES = ("هما", "هم", "ها", "ه", "نا")
+
+
 def _present(verb: str) -> bool:
-    """Whether a verb after "قد" is in the present (imperfect): "يطلب", "نوقع", "تطلب";
-    not "وقعت", "تسلمت", "تم"."""
-    if verb.startswith(("ي", "ن")):
-        return True
-    return verb.startswith("ت") and len(verb) >= 4 and not verb.endswith("ت")
+    """Whether a verb after "قد" is in the present (imperfect): "يطلب", "نوقع", "تتم", "تصل";
+    not "وقعت", "تسلمتها", "نشرت", "تم"."""
+    for suffix in _OBJECT_SUFFIXES:
+        if verb.endswith(suffix) and len(verb) - len(suffix) >= 3:
+            verb = verb[: -len(suffix)]
+            break
+    if verb.endswith("ت") or len(verb) < 3:
+        return False  # past, with its person ending ("وقعت", "نقلت"), or "تم"
+    return verb.startswith(("ي", "ن", "ت"))
 
 
 class Tense:
@@ -68,11 +76,9 @@ class Tense:
             if base == "قد":
                 # "قد" + a present verb is "may"; + a past verb ("قد وقعت", "قد تم") it is
                 # "has already", and so is any "قد" after كان ("كانت أنقرة قد تسلمت").
-                after = (
-                    words[i + 1]
-                    if i + 1 < len(words)
-                    else clean(trigger.split()[0] if trigger.split() else "")
-                )
+                # (past "لا"/"لن": "قد لا يتم" is as much ahead as "قد يتم")
+                rest = [x for x in words[i + 1 :] if x not in ("لا", "لن")]
+                after = rest[0] if rest else clean(trigger.split()[0] if trigger.split() else "")
                 if _present(after) and not any(
                     x.lstrip("وف").startswith("كان") for x in prefix.split()
                 ):

@@ -34,7 +34,7 @@ from crawler.vocab import EVENT_TOPICS, Topic
 _WATCHED = re.compile(r"(?:اس|س|s)-?400|400|ترايمف|تريومف|triumf")
 # "ردا على سؤال حول موعد التسليم": a reporter's question frames an official's answer; it is
 # no buyer's inquiry.
-_PRESS_QUESTION = re.compile(r"(?:^| )(?:ردا|رد|جوابا|اجابه|اجاب) (?:علي|عن) (?:سوال|اسئله)")
+_PRESS_QUESTION = re.compile(r"(?:^| )(?:ردا|رد|جوابا|اجابه|اجاب) (?:علي|عن) (?:سوال|اسيله)")
 _AUXILIARIES = frozenset({"تم", "قد", "كانت", "كان", "يتم", "تتم", "جري", "يجري", "تجري"})
 _DEMONSTRATIVES = frozenset({"هذه", "هذا", "تلك", "ذلك", "هاتين", "هذين"})
 # The article, after a conjunction or a preposition joined to it.
@@ -283,6 +283,7 @@ class TopicRules:
             hits = [
                 h for h in hits if not (h.topic == Topic.DELIVERY and h.future and h.start > first)
             ]
+        s.ahead = frozenset(h.topic for h in hits if h.future)
         out: dict[str, bool] = {}
         for h in hits:
             background = (background_cue or h.start > opened) and not h.future

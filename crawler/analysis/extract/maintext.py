@@ -129,12 +129,16 @@ _LEAD_CANDIDATES_XPATH = (
     " and not(.//p | .//div | .//section | .//h1)]"
 )
 _LEAD_MIN_WORDS = 8
+# A photo caption or credit outside <figure> (by its own class or its parent's) is no lead; nor
+# is a block past the first this many.
+_NOT_LEAD = re.compile(r"caption|credit|photo|image|img|share|related|breadcrumb", re.I)
+_LEAD_SCAN = 300
 _SENTENCE_END = re.compile(r"[.!?؟…]\s*$")
 
 
 def lead_block(pruned: lxml_html.HtmlElement, text: str, title: str) -> str:
-    """A lead the extracted `text` left out: the last full sentence of a block of its own
-    that stands before the block holding the text's first line, after the headline."""
+    """A lead the extracted `text` left out: the last block of full sentences that stands on its
+    own between the headline and the block holding the text's first line."""
     first = text.split("\n", 1)[0][:60] if text else ""
     if not first:
         return ""
@@ -142,7 +146,7 @@ def lead_block(pruned: lxml_html.HtmlElement, text: str, title: str) -> str:
     lead = ""
     # A ticker or a teaser above the headline is no lead: with a headline, only what follows it.
     after_headline = not pruned.xpath(".//h1")
-    for element in pruned.xpath(_LEAD_CANDIDATES_XPATH):
+    for element in pruned.xpath(_LEAD_CANDIDATES_XPATH)[:_LEAD_SCAN]:
         if element.tag == "h1":
             after_headline = True
             continue
@@ -155,6 +159,7 @@ def lead_block(pruned: lxml_html.HtmlElement, text: str, title: str) -> str:
             and _SENTENCE_END.search(value)
             and value != title_key
             and value not in text
+            and not _NOT_LEAD.search(" ".join(element.xpath("@class | ../@class")))
         ):
             lead = value
     # The text's first line was not found in the page (the extractor rewrote it): there is no
