@@ -175,6 +175,19 @@ def test_a_node_goes_on_crawling_only_while_its_leases_are_its_own(
     assert not node.may_go_on(["nafitha"])
 
 
+def test_a_lease_given_back_during_a_renewal_is_not_lost(
+    client: redis.Redis, redis_prefix: str, monkeypatch
+) -> None:
+    cluster = cluster_config(redis_prefix, node="n4", heartbeat="5s")
+    node = Node(cluster, client)
+    assert node.leases.take("sawt", timedelta(hours=1))
+    # The renewal read "sawt" as held, then the crawl gave it back before its turn came.
+    monkeypatch.setattr(node.leases, "renew", lambda: ["sawt"])
+    node.leases.release("sawt")
+    node.beat()
+    assert node.lost == set()
+
+
 def test_status_lists_the_nodes(
     tmp_path: Path, pg_schema_url: str, client: redis.Redis, redis_prefix: str
 ) -> None:
