@@ -1079,3 +1079,26 @@ def test_states_in_a_conceded_clause_are_no_parties(clf: Classifier, matcher: Ma
         " المعارضة الأمريكية لتركيا في سعيها لشراء المنظومة ذاتها."
     )
     assert run(clf, matcher, body).countries == ["China", "Russia", "United States"]
+
+
+@pytest.mark.parametrize(
+    ("body", "countries"),
+    [
+        # an office "in" a state is that state's
+        (
+            "قال رئيس أمانة الصناعات الدفاعية في تركيا إن المباحثات مع روسيا حول شراء دفعة ثانية"
+            " من منظومة إس-400 مستمرة.",
+            ["Russia", "Turkey"],
+        ),
+        # a fair held in a state makes it no party
+        (
+            "وقعت روسوبورون إكسبورت عقودا لتوريد منظومات إس-400 خلال معرض الدفاع الدولي في"
+            " الإمارات مع شركاء لم تسمهم.",
+            ["Russia"],
+        ),
+    ],
+)
+def test_an_office_in_a_state_and_a_fair_held_there(
+    clf: Classifier, matcher: Matcher, body: str, countries: list[str]
+) -> None:
+    assert run(clf, matcher, body).countries == countries

@@ -362,7 +362,26 @@ class Gazetteer:
         while len(words) > 2 and words[-1].lstrip("وف") in self.location_bridge:
             words.pop()
         words = words[-2:]
+        if words and words[-1] == "في" and self._office_before(prefix):
+            return False
         return any(w in self.location_words or w.lstrip("وف") in self.location_words for w in words)
+
+    def _office_before(self, prefix: str) -> bool:
+        """Whether "في" closes an office of the state it names ("رئيس أمانة الصناعة الدفاعية في
+        تركيا", "وزارة الدفاع في الهند"): an actor noun within the few words before it, with no
+        other state's adjective between ("السفير الروسي في تركيا" is Russia's, in Turkey)."""
+        before = [clean(w) for w in prefix.split()[-6:-1]]
+        for w in reversed(before):
+            if w.endswith(CLAUSE_END):
+                return False
+            base = unjoined(w)
+            if self.country_named(w) is not None or w in self.location_words:
+                return False  # another state's office, or a fair or summit held there
+            if base in self.masculine_tails:
+                continue  # "الدفاع" of "وزارة الدفاع": the head comes before it
+            if w in self.actor_nouns or base in self.actor_nouns:
+                return True
+        return False
 
     def _adjective_role(self, prefix: str, feminine: bool = False) -> str | None:
         """What the noun an adjective describes is: an actor, goods, another thing, or none
