@@ -20,19 +20,18 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import insert
 
+from benchmarks.bench_crawl import pg_schema_url
 from crawler.analysis.searchterms import search_form
 from crawler.review.queries import ArticleFilter
 from crawler.review.search import search, search_ids
-from crawler.storage.db import Database, normalize_url, open_database
+from crawler.storage.db import Database, open_database
 from crawler.storage.models import Article
 from crawler.text.arabic import normalize
 
@@ -271,22 +270,13 @@ def run_sqlite(n: int, rounds: int) -> None:
 
 
 def run_postgres(url: str, n: int, rounds: int) -> None:
-    schema = f"marsad_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in url else "?"
-    db = None
-    try:
-        db = open_database(url + f"{sep}options={quote(f'-csearch_path={schema}')}")
-        load = fill(db, n)
-        report("PostgreSQL (tsvector + GIN)", n, load, time_queries(db, rounds))
-    finally:
-        if db is not None:
+    with pg_schema_url(url) as schema_url:
+        db = open_database(schema_url)
+        try:
+            load = fill(db, n)
+            report("PostgreSQL (tsvector + GIN)", n, load, time_queries(db, rounds))
+        finally:
             db.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,20 +21,19 @@ import random
 import sqlite3
 import tempfile
 import time
-import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
+from benchmarks.bench_crawl import pg_schema_url
 from benchmarks.bench_search import generate, percentile
 from crawler.review.charts import developments_by_country, developments_by_topic, reports_by_outlet
 from crawler.review.queries import ArticleFilter
-from crawler.storage.db import Database, normalize_url, open_database
+from crawler.storage.db import Database, open_database
 from crawler.storage.models import Article, Development
 
 # Share of articles that start a development; of the rest, the share that are copies.
@@ -179,26 +178,12 @@ def run_sqlite(n: int, rounds: int) -> None:
 
 
 def run_postgres(url: str, n: int, rounds: int) -> None:
-    for db in _pg_database(url):
-        measure("PostgreSQL", db, n, rounds)
-
-
-def _pg_database(url: str) -> Iterator[Database]:
-    schema = f"marsad_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in url else "?"
-    db = None
-    try:
-        db = open_database(url + f"{sep}options={quote(f'-csearch_path={schema}')}")
-        yield db
-    finally:
-        if db is not None:
+    with pg_schema_url(url) as schema_url:
+        db = open_database(schema_url)
+        try:
+            measure("PostgreSQL", db, n, rounds)
+        finally:
             db.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:
