@@ -12,6 +12,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine
 
+from crawler.analysis.classify import Classifier
+from crawler.analysis.matcher import Matcher
 from crawler.storage.db import Database, normalize_url, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +31,18 @@ def _pg_schema_url(schema: str) -> str:
     assert PG_URL is not None
     sep = "&" if "?" in PG_URL else "?"
     return normalize_url(PG_URL) + f"{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    """The lexicons read from their files, so a lexicon edit is what the tests see."""
+    return Classifier.load()
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    """The built-in watchlist; a module that needs another defines its own."""
+    return Matcher()
 
 
 @pytest.fixture

@@ -25,16 +25,6 @@ FIXTURES = ROOT / "tests" / "data" / "classify_fixtures.jsonl"
 HOLDOUT = ROOT / "tests" / "data" / "classify_holdout.jsonl"
 
 
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher()
-
-
 def run(clf: Classifier, matcher: Matcher, title: str, body: str = "") -> Classification:
     return clf.classify(title, body, matcher.find_in_article(title, body))
 

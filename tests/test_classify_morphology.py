@@ -17,18 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 NEUTRAL_TITLE = "ملف منظومة إس-400"
 
 
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    """The built-in watchlist."""
-    return Matcher()
-
-
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    """The lexicons read from their files, so a lexicon edit is what these tests see."""
-    return Classifier.load()
-
-
 def topics(clf: Classifier, matcher: Matcher, body: str, title: str = NEUTRAL_TITLE) -> list[str]:
     c: Classification = clf.classify(title, body, matcher.find_in_article(title, body))
     return list(c.topics)

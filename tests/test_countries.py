@@ -9,11 +9,6 @@ from crawler.analysis.matcher import Matcher, WatchlistEntry
 
 
 @pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
 def matcher() -> Matcher:
     # A watched term with no seller in `[origins]`, so that only the text can name it.
     return Matcher([WatchlistEntry(name="Su-35", patterns=("سو-35",))])

@@ -10,16 +10,6 @@ from crawler.analysis.classify import Classification, Classifier
 from crawler.analysis.matcher import Matcher
 
 
-@pytest.fixture(scope="module")
-def clf() -> Classifier:
-    return Classifier.load()
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher()
-
-
 def run(clf: Classifier, matcher: Matcher, body: str, title: str = "") -> Classification:
     return clf.classify(title, body, matcher.find_in_article(title, body))
 

@@ -35,11 +35,6 @@ FORMS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher()
-
-
 def _only(matcher: Matcher, sentence: str) -> list[tuple[str, str]]:
     found = matcher.find(sentence)
     assert all(sentence[m.start : m.end] == m.text for m in found)
