@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.fixtureweb.templates import MONTHS_EGYPTIAN
 
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS = ROOT / "docs"
@@ -206,7 +207,7 @@ def test_timeline_and_charts_render_with_arabic_labels(desk_url: str, tmp_path: 
             assert months.count() >= 6
             # Arabic month names, in an Arabic font, right to left.
             heading = months.first.inner_text()
-            assert any(name in heading for name in ARABIC_MONTHS), heading
+            assert any(name in heading for name in MONTHS_EGYPTIAN), heading
             assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
             development = page.locator("li.development").first
             assert development.locator(".badge").first.inner_text() in TOPIC_WORDS
@@ -237,8 +238,10 @@ def test_timeline_and_charts_render_with_arabic_labels(desk_url: str, tmp_path: 
             assert bars.count() >= 12
             # Month names on the axis in Arabic, rendered with a width (a real font).
             labels = topic_chart.locator("text").all_text_contents()
-            assert sum(label in ARABIC_MONTHS for label in labels) >= 6, labels
-            label_box = topic_chart.locator("text", has_text=ARABIC_MONTHS[0]).first.bounding_box()
+            assert sum(label in MONTHS_EGYPTIAN for label in labels) >= 6, labels
+            label_box = topic_chart.locator(
+                "text", has_text=MONTHS_EGYPTIAN[0]
+            ).first.bounding_box()
             assert label_box and label_box["width"] > 10
             # Right to left: the oldest month's bar is drawn right of the newest's.
             months_x = {
@@ -262,18 +265,4 @@ def test_timeline_and_charts_render_with_arabic_labels(desk_url: str, tmp_path: 
     keep_screenshots(tmp_path, DESK_SCREENSHOTS, docs_before)
 
 
-ARABIC_MONTHS = (
-    "يناير",
-    "فبراير",
-    "مارس",
-    "أبريل",
-    "مايو",
-    "يونيو",
-    "يوليو",
-    "أغسطس",
-    "سبتمبر",
-    "أكتوبر",
-    "نوفمبر",
-    "ديسمبر",
-)
 TOPIC_WORDS = {"عقد", "مفاوضات", "تسليم", "عقوبات", "أخرى"}
