@@ -15,6 +15,8 @@ from sqlalchemy import create_engine
 from crawler.analysis.classify import Classifier
 from crawler.analysis.matcher import Matcher
 from crawler.storage.db import Database, normalize_url, open_database
+from tests.fakes.slack import FakeSlack
+from tests.fakes.smtp import FakeSmtp
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("MARSAD_TEST_DATABASE_URL")
@@ -43,6 +45,20 @@ def clf() -> Classifier:
 def matcher() -> Matcher:
     """The built-in watchlist; a module that needs another defines its own."""
     return Matcher()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """A fake Slack on loopback (webhooks and the Web API)."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def smtp() -> Iterator[FakeSmtp]:
+    """A fake SMTP server on loopback."""
+    with FakeSmtp() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from html import unescape
 from pathlib import Path
@@ -42,18 +41,6 @@ OTHER_TERM = "روسوبورون إكسبورت"
 # The evidence with both watched terms it holds highlighted.
 MARKED = CONTRACT_EVIDENCE.replace(TERM, f"*{TERM}*").replace(OTHER_TERM, f"*{OTHER_TERM}*")
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def smtp() -> Iterator[FakeSmtp]:
-    with FakeSmtp() as fake:
-        yield fake
 
 
 def channels(slack: FakeSlack, smtp: FakeSmtp, *, bot: bool = False) -> str:

@@ -40,21 +40,9 @@ HOOK_VAR = "MARSAD_TEST_ROUTE_HOOK"
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 def india_hook() -> Iterator[FakeSlack]:
     """Another Slack workspace, reached by a route's own webhook."""
     with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def smtp() -> Iterator[FakeSmtp]:
-    with FakeSmtp() as fake:
         yield fake
 
 

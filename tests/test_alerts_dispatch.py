@@ -26,12 +26,6 @@ EMAIL_TIMEOUT = 3.0
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 def silent_smtp() -> Iterator[int]:
     """A port that accepts SMTP connections and never says a word (not even the greeting)."""
     listener = socket.create_server(("127.0.0.1", 0))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import traceback
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -15,15 +14,6 @@ from alerts.transport import PermanentError, TransientError, Transport, parse_re
 from tests.fakes.slack import FakeSlack, SlackReply, free_port_url
 
 HOSTILE = '<!channel> <@U123> <script>alert(1)</script> & "x"'
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 def _msg(kind: str = "new", **kw: object) -> AlertMessage:

@@ -4,10 +4,8 @@ developments; a smaller day sends none."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from alerts.channels import build_transports
@@ -20,12 +18,6 @@ from tests.fakes.slack import FakeSlack
 
 # Noon, so that every report of the day and of the days before falls on its own date.
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
 
 
 def add_reports(
