@@ -97,6 +97,17 @@ class Desk:
     def put(self, *args: Any, **kwargs: Any) -> StoreResult:
         return self.store.store_article(*report(*args, **kwargs))
 
+    def put_india(self, url: str, *, source: str) -> StoreResult:
+        """India's talks on S-400: a story of its own beside the Turkish ones."""
+        return self.put(
+            url,
+            INDIA_TITLE,
+            INDIA_BODY,
+            source=source,
+            topics=("negotiation",),
+            countries=("India", "Russia"),
+        )
+
     def marsad(self, *args: str, ok: bool = True) -> Any:
         result = invoke_marsad(*args, config=self.config)
         if ok:
@@ -232,14 +243,7 @@ def test_a_development_marked_wrong_sends_no_further_follow_ups(desk: Desk) -> N
 
 def test_merge_and_split_move_reports_and_silence_what_was_merged(desk: Desk) -> None:
     turkey = desk.put("http://sawt.test/1", DELIVERY_TITLE, DELIVERY_BODY)
-    india = desk.put(
-        "http://nafitha.test/2",
-        INDIA_TITLE,
-        INDIA_BODY,
-        source="nafitha",
-        topics=("negotiation",),
-        countries=("India", "Russia"),
-    )
+    india = desk.put_india("http://nafitha.test/2", source="nafitha")
     keep, other = turkey.development_id, india.development_id
     assert keep is not None and other is not None and keep != other
 
@@ -276,13 +280,7 @@ def test_merge_and_split_move_reports_and_silence_what_was_merged(desk: Desk) ->
 
 
 def test_a_muted_source_raises_no_alerts_until_the_mute_ends(desk: Desk) -> None:
-    queued = desk.put(
-        "http://sawt.test/0",
-        INDIA_TITLE,
-        INDIA_BODY,
-        topics=("negotiation",),
-        countries=("India", "Russia"),
-    )
+    queued = desk.put_india("http://sawt.test/0", source="sawt")
     result = desk.marsad("sources", "mute", "sawt", "--for", "2h", "--by", "omar")
     assert "muted until" in result.stderr
     status = json.loads(desk.marsad("status", "--format", "json", ok=False).stdout)
@@ -331,14 +329,7 @@ def test_the_digest_leaves_out_what_was_ruled_out_marked_wrong_or_muted(desk: De
     from alerts.digest import queue_digest
 
     ruled_out = desk.put("http://sawt.test/1", DELIVERY_TITLE, DELIVERY_BODY)
-    wrong = desk.put(
-        "http://nafitha.test/2",
-        INDIA_TITLE,
-        INDIA_BODY,
-        source="nafitha",
-        topics=("negotiation",),
-        countries=("India", "Russia"),
-    )
+    wrong = desk.put_india("http://nafitha.test/2", source="nafitha")
     muted = desk.put(
         "http://bayraq.test/3",
         "موسكو تعلن تسليم الجزائر بطاريات إس-400 جديدة",
@@ -378,14 +369,7 @@ def test_a_ruled_out_report_does_not_count_towards_a_spike(desk: Desk) -> None:
     alerts = config.alerts.model_copy(update={"spike_min_reports": 2})
     config = config.model_copy(update={"alerts": alerts})
     desk.put("http://sawt.test/1", DELIVERY_TITLE, DELIVERY_BODY)
-    india = desk.put(
-        "http://nafitha.test/2",
-        INDIA_TITLE,
-        INDIA_BODY,
-        source="nafitha",
-        topics=("negotiation",),
-        countries=("India", "Russia"),
-    )
+    india = desk.put_india("http://nafitha.test/2", source="nafitha")
     desk.marsad("articles", "mark", str(india.article_id), "--not-relevant")
     check = check_spike(desk.db, config, now=T0)
     assert (check.reports, check.queued) == (1, 0)
