@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
@@ -17,6 +18,9 @@ from crawler.analysis.matcher import Matcher
 from crawler.storage.db import Database, normalize_url, open_database
 from tests.fakes.slack import FakeSlack
 from tests.fakes.smtp import FakeSmtp
+
+if TYPE_CHECKING:
+    from tests.helpers import DaemonProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("MARSAD_TEST_DATABASE_URL")
@@ -59,6 +63,23 @@ def smtp() -> Iterator[FakeSmtp]:
     """A fake SMTP server on loopback."""
     with FakeSmtp() as fake:
         yield fake
+
+
+@pytest.fixture
+def daemons() -> Iterator[Callable[[Path, Path], DaemonProcess]]:
+    """Starts `marsad run` processes (config, log) and kills whatever is left of them after."""
+    from tests.helpers import DaemonProcess
+
+    started: list[DaemonProcess] = []
+
+    def start(config: Path, log: Path) -> DaemonProcess:
+        daemon = DaemonProcess(config, log).start()
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.kill()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,26 +23,12 @@ from crawler.storage.models import Alert, Article, CrawlRun, utcnow
 from tests.conftest import REDIS_URL, write_config
 from tests.fakes.slack import FakeSlack
 from tests.fixtureweb import ArticleSpec, Expected, FixtureWeb
-from tests.helpers import DaemonProcess, invoke_marsad, stored_articles
+from tests.helpers import invoke_marsad, stored_articles
 from tests.test_dedup_crawl import by_key
 
 pytestmark = pytest.mark.slow
 
 LEASE = 2.0
-
-
-@pytest.fixture
-def nodes() -> Iterator[Callable[[Path, Path], DaemonProcess]]:
-    started: list[DaemonProcess] = []
-
-    def start(config: Path, log: Path) -> DaemonProcess:
-        daemon = DaemonProcess(config, log).start()
-        started.append(daemon)
-        return daemon
-
-    yield start
-    for daemon in started:
-        daemon.kill()
 
 
 def node_config(
@@ -135,12 +121,12 @@ def posts_by_alert(slack: FakeSlack, db_url: str) -> Counter[str]:
 
 
 def test_three_nodes_crawl_each_source_once_and_send_each_alert_once(
-    web: FixtureWeb, pg_schema_url: str, redis_prefix: str, tmp_path: Path, nodes
+    web: FixtureWeb, pg_schema_url: str, redis_prefix: str, tmp_path: Path, daemons
 ) -> None:
     sources = {s["name"] for s in web.sources(["rss"])}
     with FakeSlack() as slack:
         daemons = [
-            nodes(
+            daemons(
                 node_config(tmp_path, name, pg_schema_url, redis_prefix, web, slack),
                 tmp_path / f"{name}.log",
             )
@@ -196,7 +182,7 @@ def filler(i: int) -> ArticleSpec:
 
 
 def test_a_killed_node_loses_nothing(
-    web: FixtureWeb, pg_schema_url: str, redis_prefix: str, tmp_path: Path, nodes
+    web: FixtureWeb, pg_schema_url: str, redis_prefix: str, tmp_path: Path, daemons
 ) -> None:
     keys = Keys(redis_prefix)
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
@@ -207,13 +193,13 @@ def test_a_killed_node_loses_nothing(
         web.set_fault(web.outlet("sawt").path_for(spec), "slow", outlet="sawt", delay=30)
     sources = {s["name"] for s in web.sources(["rss"])}
     with FakeSlack() as slack:
-        first = nodes(
+        first = daemons(
             node_config(tmp_path, "n1", pg_schema_url, redis_prefix, web, slack),
             tmp_path / "n1.log",
         )
         wait_until(lambda: client.llen(keys.queue("sawt")) > 0, 30, "sawt's requests queued")
         assert (client.get(keys.lease("sawt")) or "").startswith("n1:")
-        second = nodes(
+        second = daemons(
             node_config(tmp_path, "n2", pg_schema_url, redis_prefix, web, slack),
             tmp_path / "n2.log",
         )
@@ -252,7 +238,7 @@ def test_a_killed_node_loses_nothing(
 
 
 def test_a_node_whose_lease_is_taken_stops_that_crawl(
-    web: FixtureWeb, pg_schema_url: str, redis_prefix: str, tmp_path: Path, nodes
+    web: FixtureWeb, pg_schema_url: str, redis_prefix: str, tmp_path: Path, daemons
 ) -> None:
     """Redis out for longer than a lease: when it is back, another node may hold the source. The
     node that crawled it stops that crawl rather than crawl it beside the other."""
@@ -261,7 +247,7 @@ def test_a_node_whose_lease_is_taken_stops_that_crawl(
     for spec in web.articles("sawt"):
         web.set_fault(web.outlet("sawt").path_for(spec), "slow", outlet="sawt", delay=30)
     with FakeSlack() as slack:
-        node = nodes(
+        node = daemons(
             node_config(tmp_path, "n1", pg_schema_url, redis_prefix, web, slack),
             tmp_path / "n1.log",
         )

@@ -15,7 +15,6 @@ import pytest
 from tests.fakes.slack import FakeSlack, SlackReply
 from tests.fakes.smtp import FakeSmtp
 from tests.helpers import (
-    DaemonProcess,
     fast_config,
     invoke_marsad,
     run_marsad,
@@ -23,20 +22,6 @@ from tests.helpers import (
     start_marsad,
     stored_articles,
 )
-
-
-@pytest.fixture
-def daemons():
-    started: list[DaemonProcess] = []
-
-    def make(config: Path, log: Path) -> DaemonProcess:
-        d = DaemonProcess(config, log).start()
-        started.append(d)
-        return d
-
-    yield make
-    for d in started:
-        d.kill()
 
 
 @pytest.mark.slow
