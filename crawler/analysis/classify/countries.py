@@ -136,6 +136,8 @@ class Gazetteer:
                     frozenset(_alias_key(n).split()[0] for n in c.names if n.strip()),
                 )
             )
+        # The states that take part only in some developments, and in which.
+        self._acts_in = {c.name: c.acts_in for c in self.countries if c.acts_in}
         self.origins: dict[str, Origin] = dict(lexicon.origins)
         self.sellers = frozenset(o.country for o in self.origins.values())
         # Which country each place regex belongs to, so that a sentence only visits the
@@ -210,12 +212,12 @@ class Gazetteer:
         # A state that only ever sanctions over the system, named in a story of a sale or a
         # delivery, is its backdrop ("وسط معارضة أمريكية"), not a party.
         # Unless it acts in the headline ("واشنطن توافق على صفقة باتريوت لتركيا").
-        limited = {c.name: c.acts_in for c in self.countries if c.acts_in}
-        heading: set[str] = set()
-        for s in sentences:
-            if s.field == "title":
-                heading |= self.sentence_countries(s, origin_only=origin_only, goods=goods)
-        return sorted(c for c in found if c not in limited or limited[c] & chosen or c in heading)
+        backdrop = {c for c in found if c in self._acts_in and not self._acts_in[c] & chosen}
+        if backdrop:
+            for s in sentences:
+                if s.field == "title":
+                    backdrop -= self.sentence_countries(s, origin_only=origin_only, goods=goods)
+        return sorted(found - backdrop)
 
     def _mentioned(self, name: str, sentences: list[Sentence]) -> bool:
         country = next((c for c in self.countries if c.name == name), None)
