@@ -93,7 +93,14 @@ def _regexes() -> st.SearchStrategy[str]:
     return st.recursive(piece, extend, max_leaves=12)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    # The same 300 examples every run: a random draw can hit a pattern whose examples
+    # hypothesis generates for many minutes ("(?: ?)*+" before a lazy run), stalling CI.
+    derandomize=True,
+)
 @given(data=st.data(), pattern=_regexes())
 def test_every_match_holds_a_required_string(data: st.DataObject, pattern: str) -> None:
     regex = re.compile(pattern)
