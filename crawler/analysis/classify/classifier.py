@@ -137,7 +137,9 @@ class Classifier:
         return Classification(
             topics=topics,
             evidence={t: evidence[t][2] for t in topics},
-            countries=self.gazetteer.acting(sentences, matches, topics, self.rules.sentence_topics),
+            countries=self.gazetteer.acting(
+                sentences, matches, topics, self.rules.sentence_topics, self.rules.opens_recap
+            ),
             amounts=self.amounts.find(title) + self.amounts.find(body),
         )
 

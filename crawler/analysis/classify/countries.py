@@ -66,11 +66,6 @@ class Country:
     heads: frozenset[str] = frozenset()
 
 
-# A concession, from its word to the end of its clause, six words at most: news often runs on
-# without a comma into the main clause ("ورغم التحذيرات الأمريكية وقعت تركيا العقد").
-_CONCEDED = re.compile(r"(?<!\w)(?:و?ب?ال|ب)?رغم(?!\w)(?:\s+[^\s،,.;؛:]+){0,6}")
-
-
 def _feminine(adjective: str) -> bool:
     """Whether a matched adjective is feminine singular ("الروسيه", "التركيه")."""
     return adjective.rstrip().endswith("يه")
@@ -103,7 +98,20 @@ class Gazetteer:
         self.deal_nouns = folded(ctx.deal_nouns)
         self.product_nouns = folded(ctx.product_nouns)
         self.sanction_nouns = folded(ctx.sanction_nouns)
+        self.sanction_targets = folded(ctx.sanction_targets)
+        self.sanction_target_window = ctx.sanction_target_window
         self.outlets = [place(o) for o in ctx.outlets]
+        # A clause that concedes or repeats a rumour (`asides` in countries.toml), the
+        # longest opener tried first.
+        openers = sorted((normalize(a).split() for a in ctx.asides), key=len, reverse=True)
+        alternatives = "|".join(r"\s+".join(map(re.escape, words)) for words in openers)
+        self.aside = (
+            re.compile(
+                rf"(?<!\w)[وف]?(?:{alternatives})(?!\w)(?:\s+[^\s،,.;؛:]+){{0,{ctx.aside_words}}}"
+            )
+            if openers
+            else None
+        )
         self.location_words = folded(ctx.location_words)
         self.location_bridge = folded(ctx.location_bridge)
         self.opponent_words = folded(ctx.opponent_words)
@@ -168,8 +176,10 @@ class Gazetteer:
         matches: Sequence[TermLike],
         topics: list[str],
         topics_of: Callable[[Sentence], list[tuple[str, bool]]],
+        opens_recap: Callable[[Sentence], bool] = lambda s: False,
     ) -> list[str]:
-        """The states acting in an article of `topics`; `topics_of` gives a sentence's topics."""
+        """The states acting in an article of `topics`; `topics_of` gives a sentence's topics,
+        `opens_recap` whether the writer opens a sentence as a recap."""
         # In a story only about sanctions, or about none of the watched developments (a
         # test firing), the seller is named as the origin of what was bought ("بسبب شرائها المنظومة من روسيا"); that does not make it act.
         origin_only = topics in ([Topic.SANCTION], [Topic.OTHER])
@@ -182,12 +192,15 @@ class Gazetteer:
                 continue
             # A recap that names the system ("وكانت تركيا قد وقعت ... عقدا لشراء إس-400،
             # ما دفع واشنطن إلى ...") tells of past developments and their parties.
-            recap = bool(topics_of(s)) and all(background for _, background in topics_of(s))
+            told = topics_of(s)
+            recap = all(background for _, background in told) and bool(told or opens_recap(s))
             if s.field == "title" or s.lead or (s.has_term and not recap):
                 found |= self.sentence_countries(
                     s, origin_only=origin_only, goods=goods, sanction=sanction
                 )
-            elif (s.weight > 0 or s.law_sanction) and chosen & {t for t, _ in topics_of(s)}:
+            elif (s.weight > 0 or s.law_sanction) and chosen & {
+                t for t, background in told if not background
+            }:
                 # A further sentence that speaks for a topic names who acts in it
                 # ("وذكرت وزارة الدفاع التركية أن الشحنات ستتواصل"), but only
                 # through an actor phrase: a bare name there is as often an object
@@ -269,9 +282,12 @@ class Gazetteer:
         owners = {self._owner[pid] for pid in s.live_places if pid in self._owner}
         if not owners:
             return set()
-        # A credit names no actor, nor does what a concession concedes ("رغم المعارضة
-        # الأمريكية لتركيا في سعيها لشراء المنظومة" in a story of China's sanctions).
-        skipped = self._credits(s) + [m.span() for m in _CONCEDED.finditer(text)]
+        # A credit names no actor, nor does what a concession concedes or a rumour repeats
+        # ("رغم المعارضة الأمريكية لتركيا في سعيها لشراء المنظومة" in a story of China's
+        # sanctions).
+        skipped = self._credits(s)
+        if self.aside is not None:
+            skipped += [m.span() for m in self.aside.finditer(text)]
 
         def spoken(p: re.Pattern[str]) -> list[re.Match[str]]:
             return [m for m in p.finditer(text) if not any(a <= m.start() < b for a, b in skipped)]
@@ -285,7 +301,7 @@ class Gazetteer:
                 any(spoken(p) for p in self._live(s, c.institutions))
                 or (sanction and any(spoken(p) for p in self._live(s, c.laws)))
                 or any(
-                    names
+                    (names or (sanction and self._sanction_target(text[: m.start()])))
                     and not self._is_location(text[: m.start()])
                     and not _in_place(m.group(), c)
                     and not self._is_opponent(text[: m.start()])
@@ -314,14 +330,13 @@ class Gazetteer:
         الشمالية") or of a verb of membership ("تضم"). A long run as the subject ("السعودية
         والإمارات وقطر تبحث") still acts."""
         text = s.norm
-        spans = sorted(
-            {
-                m.span()
-                for ci in owners
-                for p in self._live(s, self.countries[ci].names)
-                for m in p.finditer(text)
-            }
-        )
+        owner_of = {
+            m.span(): ci
+            for ci in owners
+            for p in self._live(s, self.countries[ci].names)
+            for m in p.finditer(text)
+        }
+        spans = sorted(owner_of)
         runs: list[list[tuple[int, int]]] = []
         for a, b in spans:
             if runs and _JOINED.fullmatch(text[runs[-1][-1][1] : a]):
@@ -340,6 +355,11 @@ class Gazetteer:
             # "يثير غضب الولايات المتحدة والصين وباكستان": the whole run reacts.
             if opener in self.comparison_words or opener in self.opponent_words or listed:
                 out |= {a for a, _ in run}
+            if opener in self.comparison_words:
+                # The sentence goes on about the states it compared with ("سبقتها كل من الصين
+                # وتركيا ..., والذي ستستلمها بكين بعد 2018"): still a comparison.
+                compared = {owner_of[span] for span in run}
+                out |= {a for (a, _), ci in owner_of.items() if ci in compared and a > run[-1][0]}
         return out
 
     def _credits(self, s: Sentence) -> list[tuple[int, int]]:
@@ -348,6 +368,18 @@ class Gazetteer:
         if s.lead and (m := _DATELINE.match(s.norm)):
             spans.append(m.span())
         return spans
+
+    def _sanction_target(self, prefix: str) -> bool:
+        """Whether a name after `prefix` is what a sanction or its waiver falls on."""
+        words = [clean(w) for w in prefix.split()[-(self.sanction_target_window + 1) :]]
+        if not words:
+            return False
+        last = words[-1]
+        if last in self.sanction_targets or last.lstrip("وف") in self.sanction_targets:
+            return True
+        return last == "علي" and any(
+            unjoined(w) in self.sanction_nouns or w in self.sanction_nouns for w in words[:-1]
+        )
 
     def _is_source(self, prefix: str) -> bool:
         words = prefix.split()
@@ -360,9 +392,15 @@ class Gazetteer:
         )
 
     def _is_location(self, prefix: str) -> bool:
-        words = [clean(w) for w in prefix.split()[-4:]]
+        tokens = prefix.split()
+        words = [clean(w) for w in tokens[-4:]]
+        bridged = 0
         while len(words) > 2 and words[-1].lstrip("وف") in self.location_bridge:
             words.pop()
+            bridged += 1
+        if bridged and self.country_named(words[-1]) is not None:
+            # "على الحدود الشرقية مع تونس والجنوبية مع ليبيا": a place joined to a place.
+            return self._is_location(" ".join(tokens[: len(tokens) - bridged - 1]))
         words = words[-2:]
         if words and words[-1] == "في" and self._office_before(prefix):
             return False

@@ -247,6 +247,10 @@ class CountryContext:
     deal_nouns: Words = ()
     product_nouns: Words = ()
     sanction_nouns: Words = ()
+    sanction_targets: Words = ()
+    sanction_target_window: int = 3
+    asides: Words = ()
+    aside_words: int = 6
     outlets: Words = ()
     location_words: Words = ()
     location_bridge: Words = ()

@@ -145,6 +145,15 @@ class TopicRules:
         """Whether a sentence dates what it tells to now ("اليوم", "أمس", "الأسبوع الجاري")."""
         return self.current.among([clean(w) for w in s.norm.split()])
 
+    def opens_recap(self, s: Sentence) -> bool:
+        """Whether the writer opens a sentence as a recap ("يشار إلى أن روسيا سلمت ...",
+        "وكانت أنقرة قد ..."): all it tells is the past, whether or not a cue in it says what."""
+        return any(
+            not s.norm[: m.start()].strip()
+            for p in self._live(s, self.recap_openers)
+            for m in p.finditer(s.norm)
+        )
+
     def names_law(self, s: Sentence) -> bool:
         """Whether a sentence names the law sanctions over the system fall under."""
         return any(p.search(s.norm) for p in self._live(s, self.sanction_laws))
