@@ -1094,6 +1094,26 @@ def test_an_office_in_a_state_and_a_fair_held_there(
     assert run(clf, matcher, body).countries == countries
 
 
+# Round 4, topics: each fails on the rules of 54c4126.
+ROUND4_TOPICS = [
+    pytest.param(
+        "اتفقت الإمارات العربية المتحدة أمس، الأحد، مع روسيا على صفقة لشراء منظومة إس-400.",
+        ["contract"],
+        id="the_day_and_a_long_name_between_agreeing_and_the_deal",
+    ),
+    pytest.param(
+        "دعت واشنطن أنقرة إلى الامتناع عن تسلم منظومة إس-400 الروسية.",
+        ["other"],
+        id="refraining_from_a_delivery_is_none",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "topics"), ROUND4_TOPICS)
+def test_round4_topics(clf: Classifier, matcher: Matcher, body: str, topics: list[str]) -> None:
+    assert run(clf, matcher, body).topics == topics
+
+
 # Round 4: who takes part, in constructions the rules before it read wrong. Each line fails
 # on the rules of 54c4126.
 ROUND4_COUNTRIES = [

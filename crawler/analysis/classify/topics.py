@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from crawler.analysis.classify.countries import Gazetteer
 from crawler.analysis.classify.denials import Denials
-from crawler.analysis.classify.events import CueBook
+from crawler.analysis.classify.events import CueBook, Token
 from crawler.analysis.classify.lexicon import TopicEntries, TopicLexicon
 from crawler.analysis.classify.patterns import (
     CLAUSE_END,
@@ -312,6 +312,17 @@ class TopicRules:
                 return True
         return False
 
+    def _reach(self, tokens: list[Token], i: int, reach: int) -> list[Token]:
+        """The `reach` words after token `i`, not counting the words that only date the news
+        ("اتفقت المملكة اليوم، الخميس، مع روسيا على صفقة")."""
+        out: list[Token] = []
+        for t in tokens[i + 1 :]:
+            if len(out) >= reach:
+                break
+            if t[2] not in self.current.words:
+                out.append(t)
+        return out
+
     def _cue_hits(
         self, s: Sentence, hits: list[_Hit], idioms_of: dict[str, list[tuple[int, int]]]
     ) -> list[_Hit]:
@@ -324,7 +335,7 @@ class TopicRules:
             if not w:
                 continue
             for cue in self.cues.of(w):
-                after = tokens[i + 1 : i + 1 + cue.reach]
+                after = self._reach(tokens, i, cue.reach)
                 if cue.negative:
                     # "تخلت عن شراء": what it gives up did not happen, nor the intent before
                     # the cue ("تنوي التخلي عن"). Backing down refused ("لن تتراجع عن شراء")
