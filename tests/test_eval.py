@@ -14,11 +14,12 @@ from benchmarks import eval as ev
 from tests.fixtures import LABELLED
 
 ARABIC = re.compile(r"[\u0600-\u06ff]")
+HELDOUTS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
     """`make eval` on the given corpora; the shipped held-out sets only when named."""
-    for option in ("--heldout", "--heldout2", "--heldout3", "--heldout4"):
+    for option in (f"--{name}" for name in HELDOUTS):
         if option not in args:
             args = (*args, option, f"/nonexistent/{option[2:]}.jsonl")
     code = ev.main([str(a) for a in args])
@@ -158,6 +159,8 @@ def test_unknown_figure_in_thresholds_is_an_error(capsys, tmp_path: Path) -> Non
                 str(tmp_path / "w"),
                 "--heldout4",
                 str(tmp_path / "v"),
+                "--heldout5",
+                str(tmp_path / "u"),
             ]
             + ["--thresholds", str(limits)]
         )
@@ -167,7 +170,7 @@ def test_recorded_thresholds_name_known_figures() -> None:
     limits = ev.tomllib.loads(ev.THRESHOLDS.read_text(encoding="utf-8"))
     rows = ev.dev_rows(LABELLED)
     figures = ev.evaluate(rows, details=True).figures
-    assert set(limits) <= {"dev", "real-dev", "heldout", "heldout2", "heldout3", "heldout4"}
+    assert set(limits) <= {"dev", "real-dev", *HELDOUTS}
     for section in limits.values():
         assert set(section) <= set(figures)
 
@@ -189,7 +192,9 @@ def test_the_heldout_corpus_ships_with_the_repository_and_is_judged(capsys) -> N
     assert f"== heldout: {ev.HELDOUT}" in out and "macro-F1" in out
 
 
-@pytest.mark.parametrize("corpus", [ev.HELDOUT2, ev.HELDOUT3, ev.HELDOUT4], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "corpus", [ev.HELDOUT2, ev.HELDOUT3, ev.HELDOUT4, ev.HELDOUT5], ids=lambda p: p.stem
+)
 def test_the_later_heldout_corpora_ship_with_their_labels(corpus: Path) -> None:
     """Only their shape: scoring them here would put their figures in front of whoever tunes
     the classifier's rules."""
@@ -212,7 +217,7 @@ def test_the_later_heldout_corpora_ship_with_their_labels(corpus: Path) -> None:
     assert groups and set(groups.values()) == {2}
 
 
-@pytest.mark.parametrize("name", ["heldout2", "heldout3", "heldout4"])
+@pytest.mark.parametrize("name", HELDOUTS[1:])
 def test_later_heldout_is_measured_by_default_and_unjudged_without_floors(
     name: str, capsys, tmp_path: Path, monkeypatch
 ) -> None:
@@ -220,8 +225,7 @@ def test_later_heldout_is_measured_by_default_and_unjudged_without_floors(
     monkeypatch.setattr(ev, name.upper(), corpus)
     limits = thresholds(tmp_path, "[heldout]\nrelevance_recall = 0.99\n")
     absent = str(tmp_path / "absent")
-    names = ("heldout", "heldout2", "heldout3", "heldout4")
-    others = [f"--{other}" for other in names if other != name]
+    others = [f"--{other}" for other in HELDOUTS if other != name]
     args = ["--dev", absent, "--realdev", absent]
     for option in others:
         args += [option, absent]
