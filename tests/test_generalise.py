@@ -1114,6 +1114,66 @@ def test_round4_topics(clf: Classifier, matcher: Matcher, body: str, topics: lis
     assert run(clf, matcher, body).topics == topics
 
 
+# Round 5, topics, by the categories of heldout3's misses (heldout3 is tuned on from this round;
+# heldout4 and heldout5 stay blind). Each fails on the rules of eddf0a5.
+ROUND5_TOPICS = [
+    pytest.param(
+        "قال مسؤول إن اتفاق الدفعة الثالثة من منظومات إس-400 لبيلاروسيا سيتم إبرامه خلال أسابيع.",
+        ["contract"],
+        id="the_deal_first_then_its_signing_with_a_pronoun",
+    ),
+    pytest.param(
+        "أعلن السفير أن الفوجين الأخيرين من منظومة إس-400 المخصصة لسلاح الجو الجزائري سيصلان"
+        " إلى الجزائر في الربيع.",
+        ["delivery"],
+        id="a_dual_subject_arrives_later_with_its_description_between",
+    ),
+    pytest.param(
+        "وأكد الوزير أن الحكومة لا تخطط لشرائها في الوقت الراهن، في إشارة إلى منظومة إس-400.",
+        ["negotiation"],
+        id="the_hamza_of_a_verbal_noun_on_its_carrier_before_a_pronoun",
+    ),
+    pytest.param(
+        "قالت وزارة الدفاع الفيتنامية اليوم إن البلاد تعزز دفاعاتها الجوية. ووقعت فيتنام عقدا"
+        " لشراء منظومة إس-400 على أن تبدأ عمليات تسليم المنظومة عام 2028.",
+        ["contract"],
+        id="a_year_its_clause_puts_ahead_dates_no_recall",
+    ),
+    pytest.param(
+        "وقعت مصر وروسيا اليوم عقدا لتوريد منظومة إس-400. وقال وزير الدفاع المصري في تصريحات"
+        " سابقة إن القاهرة طلبت المنظومة.",
+        ["contract"],
+        id="what_was_said_in_earlier_statements_is_recalled",
+    ),
+    pytest.param(
+        "قال مسؤول روسي إن موسكو ستواصل تزويد قواتها بمنظومات إس-400 الحديثة.",
+        ["other"],
+        id="a_seller_equipping_its_own_forces_delivers_to_no_buyer",
+    ),
+    pytest.param(
+        "تسلم لواء صاروخي تابع للمنطقة العسكرية الغربية الروسية مهام المناوبة القتالية بمنظومة"
+        " إس-400.",
+        ["other"],
+        id="taking_up_combat_duty_with_the_unit_between",
+    ),
+    pytest.param(
+        "عرضت روسيا على الجانب الإندونيسي منظومة إس-400 بشروط دفع ميسرة.",
+        ["negotiation"],
+        id="an_offer_of_the_system_made_to_a_party",
+    ),
+    pytest.param(
+        "عرضت الشركة على هامش المعرض منظومة إس-400 ونماذج أخرى.",
+        ["other"],
+        id="shown_on_the_sidelines_of_a_fair_is_no_offer",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "topics"), ROUND5_TOPICS)
+def test_round5_topics(clf: Classifier, matcher: Matcher, body: str, topics: list[str]) -> None:
+    assert run(clf, matcher, body).topics == topics
+
+
 # Round 4: who takes part, in constructions the rules before it read wrong. Each line fails
 # on the rules of 54c4126.
 ROUND4_COUNTRIES = [

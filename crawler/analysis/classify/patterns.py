@@ -63,6 +63,10 @@ def _single_word(word: str, exact: bool) -> str:
         core = _ARTICLE + _escape(word[2:])
     else:
         core = (_EXACT_PREFIX if exact else _STEM_PREFIX) + _escape(word)
+    if not ends_here and word.endswith("اء"):
+        # Before a pronoun the final hamza sits on ي or و, which folding keeps as those
+        # letters: "لشرائها", "اقتنائها", "شراؤها" are forms of "شراء", "اقتناء".
+        core = core[: -len("ء")] + r"(?:ء|[يو](?=\w))"
     return r"(?<!\w)" + _CONJ + core + (r"(?!\w)" if ends_here else r"\w*")
 
 

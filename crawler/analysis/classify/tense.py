@@ -68,6 +68,10 @@ class Tense:
         """Whether the words before a trigger put it ahead: a future word, "قد" + a present
         verb, or a verb with the future prefix joined to it. `trigger` is the text the
         trigger matched, which may be the verb after "قد"."""
+        # A trigger that names its subject first carries the verb inside it ("الفوجان
+        # المتبقيان ... سيصلان إلى نيودلهي").
+        if any(self._future_verb(unjoined(clean(w))) for w in trigger.split()[1:]):
+            return True
         words = window(prefix, self.future_window)
         for i, w in enumerate(words):
             base = unjoined(w)
@@ -103,8 +107,11 @@ class Tense:
         sentence."""
         for m in _YEAR.finditer(text):
             before = text[: m.start()].split()
-            # "سيتأخر إلى عام 2026", "بحلول 2025": a date ahead is a schedule.
-            if any(clean(w) in self.future_cues.words or clean(w) in _TOWARD for w in before[-3:]):
+            # "سيتأخر إلى عام 2026", "بحلول 2025", "على أن تبدأ عمليات التسليم عام 2027": a
+            # date its clause puts ahead is a schedule.
+            # ("قد" is no sign of it: "وقد وقعت الهند عام 2018" dates a past signing.)
+            clause = [w for w in window(text[: m.start()], self.future_window + 2) if w != "قد"]
+            if self.future_cues.among(clause) or any(w in _TOWARD for w in clause[-3:]):
                 continue
             if before and clean(before[-1]).lstrip("وفب") in self.year_before:
                 return True
