@@ -1056,13 +1056,6 @@ ROUND3_TOPICS = [
 ]
 
 
-@pytest.mark.parametrize(("body", "topics"), ROUND3_TOPICS)
-def test_round3_constructions(
-    clf: Classifier, matcher: Matcher, body: str, topics: list[str]
-) -> None:
-    assert run(clf, matcher, body).topics == topics
-
-
 def test_states_in_a_conceded_clause_are_no_parties(clf: Classifier, matcher: Matcher) -> None:
     body = (
         "فرضت الولايات المتحدة عقوبات على الصين بسبب شرائها منظومة إس-400 الروسية، رغم"
@@ -1107,11 +1100,6 @@ ROUND4_TOPICS = [
         id="refraining_from_a_delivery_is_none",
     ),
 ]
-
-
-@pytest.mark.parametrize(("body", "topics"), ROUND4_TOPICS)
-def test_round4_topics(clf: Classifier, matcher: Matcher, body: str, topics: list[str]) -> None:
-    assert run(clf, matcher, body).topics == topics
 
 
 # Round 5, topics, by the categories of heldout3's misses (heldout3 is tuned on from this round;
@@ -1169,11 +1157,6 @@ ROUND5_TOPICS = [
 ]
 
 
-@pytest.mark.parametrize(("body", "topics"), ROUND5_TOPICS)
-def test_round5_topics(clf: Classifier, matcher: Matcher, body: str, topics: list[str]) -> None:
-    assert run(clf, matcher, body).topics == topics
-
-
 # Round 4: who takes part, in constructions the rules before it read wrong. Each line fails
 # on the rules of 54c4126.
 ROUND4_COUNTRIES = [
@@ -1229,3 +1212,10 @@ ROUND4_COUNTRIES = [
 @pytest.mark.parametrize(("body", "countries"), ROUND4_COUNTRIES)
 def test_round4_parties(clf: Classifier, matcher: Matcher, body: str, countries: list[str]) -> None:
     assert run(clf, matcher, body).countries == countries
+
+
+@pytest.mark.parametrize(("body", "topics"), ROUND3_TOPICS + ROUND4_TOPICS + ROUND5_TOPICS)
+def test_topics_of_later_rounds(
+    clf: Classifier, matcher: Matcher, body: str, topics: list[str]
+) -> None:
+    assert run(clf, matcher, body).topics == topics
