@@ -14,7 +14,7 @@ from benchmarks import eval as ev
 from tests.fixtures import LABELLED
 
 ARABIC = re.compile(r"[\u0600-\u06ff]")
-HELDOUTS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+HELDOUTS = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
@@ -161,6 +161,8 @@ def test_unknown_figure_in_thresholds_is_an_error(capsys, tmp_path: Path) -> Non
                 str(tmp_path / "v"),
                 "--heldout5",
                 str(tmp_path / "u"),
+                "--heldout6",
+                str(tmp_path / "t"),
             ]
             + ["--thresholds", str(limits)]
         )
@@ -193,7 +195,9 @@ def test_the_heldout_corpus_ships_with_the_repository_and_is_judged(capsys) -> N
 
 
 @pytest.mark.parametrize(
-    "corpus", [ev.HELDOUT2, ev.HELDOUT3, ev.HELDOUT4, ev.HELDOUT5], ids=lambda p: p.stem
+    "corpus",
+    [ev.HELDOUT2, ev.HELDOUT3, ev.HELDOUT4, ev.HELDOUT5, ev.HELDOUT6],
+    ids=lambda p: p.stem,
 )
 def test_the_later_heldout_corpora_ship_with_their_labels(corpus: Path) -> None:
     """Only their shape: scoring them here would put their figures in front of whoever tunes
@@ -214,7 +218,8 @@ def test_the_later_heldout_corpora_ship_with_their_labels(corpus: Path) -> None:
     rows = ev.excerpt_rows(corpus)
     assert any(r.relevant for r in rows) and any(not r.relevant for r in rows)
     groups = Counter(r.copy_group for r in rows if r.copy_group != r.id)
-    assert groups and set(groups.values()) == {2}
+    # copies come in pairs (heldout6, a set of wordings, has none)
+    assert set(groups.values()) <= {2}
 
 
 @pytest.mark.parametrize("name", HELDOUTS[1:])

@@ -1157,6 +1157,65 @@ ROUND5_TOPICS = [
 ]
 
 
+# Round 6, topics, by the categories of heldout6's misses (a set of many wordings per
+# development, tuned on; heldout4 and heldout5 stay blind). Each fails on the rules of e958096.
+ROUND6_TOPICS = [
+    pytest.param(
+        "أبرمت الحكومة الجزائرية، بعد مفاوضات طويلة وشاقة امتدت أكثر من عامين مع الجانب الروسي،"
+        " عقدا لشراء منظومة إس-400.",
+        ["contract"],
+        id="a_signing_whose_object_comes_after_the_asides",
+    ),
+    pytest.param(
+        "صادق البرلمان البيلاروسي، بالإجماع، على الاتفاقية الموقعة مع روسيا لتوريد منظومات إس-400.",
+        ["contract"],
+        id="ratifying_the_deal",
+    ),
+    pytest.param(
+        "أكد الوزير أن ملف صفقة منظومات إس-400 حسم نهائيا.",
+        ["contract"],
+        id="the_deal_first_then_settled",
+    ),
+    pytest.param(
+        "قال المتحدث إن الكتيبة الثانية من منظومة إس-400 ستصل قبل نهاية الصيف.",
+        ["delivery"],
+        id="a_unit_to_arrive_by_a_date",
+    ),
+    pytest.param(
+        "أفادت مصادر بأن مكونات البطارية الأولى من منظومة إس-400 بدأت تصل إلى البلاد.",
+        ["delivery"],
+        id="parts_that_started_arriving",
+    ),
+    pytest.param(
+        "وعلق المسؤول على ما يتردد عن وصول شحنة من منظومة إس-400 إلى البلاد بأنه لا يملك معلومات.",
+        ["other"],
+        id="what_a_rumour_says_is_no_event",
+    ),
+    pytest.param(
+        "ويرى الباحث في الشؤون الاستراتيجية أن الهند ستوقع عقدا جديدا لشراء منظومات إس-400 العام"
+        " المقبل.",
+        ["other"],
+        id="a_researchers_reading_is_a_guess",
+    ),
+    pytest.param(
+        "وقال الوزير إن المحادثات مستمرة، مستبعدا توقيع عقد منظومة إس-400 قبل نهاية العام.",
+        ["negotiation"],
+        id="a_signing_ruled_out_is_no_contract",
+    ),
+    pytest.param(
+        "وصلت الدفعة الأولى من منظومة إس-400 إلى قاعدة مرتد قرب أنقرة اليوم. وقال مسؤول أمريكي إن"
+        " الإدارة تدرس حزمة عقوبات بموجب قانون كاتسا.",
+        ["delivery", "sanction"],
+        id="sanctions_under_study_under_the_law",
+    ),
+    pytest.param(
+        "وقال إن نقل منظومة إس-400 إلى طرف ثالث يحتاج إلى موافقة موسكو بموجب العقد.",
+        ["other"],
+        id="consent_the_contract_requires_is_no_deal",
+    ),
+]
+
+
 # Round 4: who takes part, in constructions the rules before it read wrong. Each line fails
 # on the rules of 54c4126.
 ROUND4_COUNTRIES = [
@@ -1214,7 +1273,9 @@ def test_round4_parties(clf: Classifier, matcher: Matcher, body: str, countries:
     assert run(clf, matcher, body).countries == countries
 
 
-@pytest.mark.parametrize(("body", "topics"), ROUND3_TOPICS + ROUND4_TOPICS + ROUND5_TOPICS)
+@pytest.mark.parametrize(
+    ("body", "topics"), ROUND3_TOPICS + ROUND4_TOPICS + ROUND5_TOPICS + ROUND6_TOPICS
+)
 def test_topics_of_later_rounds(
     clf: Classifier, matcher: Matcher, body: str, topics: list[str]
 ) -> None:

@@ -13,6 +13,8 @@ from crawler.analysis.classify.lexicon import EventCue
 from crawler.analysis.classify.patterns import CLAUSE_END, Stems
 
 Token = tuple[int, int, str]
+_COMMAS = frozenset("،,")
+_SENTENCE_END = frozenset(".!?؟:؛;")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Cue:
     reach: int
     unless: frozenset[str] = frozenset()
     not_right_after: frozenset[str] = frozenset()
+    after_aside: bool = False
 
 
 class CueBook:
@@ -53,6 +56,7 @@ class CueBook:
             cue.reach,
             stems(cue.unless),
             stems(cue.not_right_after),
+            cue.after_aside,
         )
 
     def of(self, word: str) -> list[Cue]:
@@ -75,6 +79,19 @@ class CueBook:
                 return True
             if cue.unless and self.stems.among(w, cue.unless):
                 return False
+        return False
+
+    def needed_after_aside(self, cue: Cue, text: str, tokens: list[Token], i: int) -> bool:
+        """Whether a word `cue` needs opens a later clause of the sentence, within `reach`
+        words of its comma: the object a verb's subject and asides stand before ("أبرمت
+        الحكومة التركية، بعد مفاوضات شاقة ...، ورغم التحفظات ...، عقدا مع الجانب الروسي")."""
+        for k in range(i + 1, len(tokens) - 1):
+            a, b, _ = tokens[k]
+            ending = text[a:b][-1:]
+            if ending in _SENTENCE_END:
+                return False
+            if ending in _COMMAS and self.needed(cue, tokens[k + 1 : k + 1 + cue.reach]):
+                return True
         return False
 
     def governed(self, text: str, tokens: list[Token], i: int, cue: Cue) -> bool:

@@ -147,6 +147,9 @@ class EventCue:
     # words that make the cue a modifier only when they stand right before it ("اتفقت على
     # توريد": agreed on a supply; "ردا على سؤال حول توريد" is still about a supply)
     not_right_after: Words = ()
+    # The needed word may also open a later clause of the sentence, the object of a verb
+    # that its subject and asides stand between ("أبرمت الحكومة، بعد مفاوضات شاقة، عقدا")
+    after_aside: bool = False
 
     def check(self, where: str) -> EventCue:
         topics = {"any"} if self.polarity == "negative" else set(EVENT_TOPICS)

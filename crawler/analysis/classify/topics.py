@@ -352,7 +352,11 @@ class TopicRules:
                     ):
                         going_on.append(_Hit(Topic.NEGOTIATION, b, False, "cue"))
                     continue
-                if cue.needs and not self.cues.needed(cue, after):
+                if (
+                    cue.needs
+                    and not self.cues.needed(cue, after)
+                    and not (cue.after_aside and self.cues.needed_after_aside(cue, text, tokens, i))
+                ):
                     continue
                 if i and self.stems.among(tokens[i - 1][2], cue.not_right_after):
                     continue
