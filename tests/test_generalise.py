@@ -1216,6 +1216,35 @@ ROUND6_TOPICS = [
 ]
 
 
+# Round 7, by the categories of heldout6's second batch. Each fails on the rules of 37eb7bf but
+# the guard on Russia's own units.
+ROUND7_TOPICS = [
+    pytest.param(
+        "أعلنت وزارة الدفاع التركية أن صفقة منظومة إس-400 أصبحت نافذة بعد الاتفاق على آلية"
+        " التمويل.",
+        ["contract"],
+        id="a_deal_in_force",
+    ),
+    pytest.param(
+        "قالت المصادر إن العقد الخاص بمنظومات إس-400 دخل حيز التنفيذ مطلع الشهر.",
+        ["contract"],
+        id="a_contract_that_entered_into_force",
+    ),
+    pytest.param(
+        "أعلن الرئيس البيلاروسي أن منظومة إس-400 التي تسلمها الجيش دخلت الخدمة القتالية في"
+        " بيلاروسيا.",
+        ["delivery"],
+        id="delivered_units_entering_service_with_the_buyer",
+    ),
+    pytest.param(
+        "دخل فوج جديد من منظومات إس-400 الخدمة القتالية في القوات الجوية الفضائية الروسية قرب"
+        " موسكو.",
+        ["other"],
+        id="russias_own_units_entering_service",
+    ),
+]
+
+
 # Round 4: who takes part, in constructions the rules before it read wrong. Each line fails
 # on the rules of 54c4126.
 ROUND4_COUNTRIES = [
@@ -1274,7 +1303,8 @@ def test_round4_parties(clf: Classifier, matcher: Matcher, body: str, countries:
 
 
 @pytest.mark.parametrize(
-    ("body", "topics"), ROUND3_TOPICS + ROUND4_TOPICS + ROUND5_TOPICS + ROUND6_TOPICS
+    ("body", "topics"),
+    ROUND3_TOPICS + ROUND4_TOPICS + ROUND5_TOPICS + ROUND6_TOPICS + ROUND7_TOPICS,
 )
 def test_topics_of_later_rounds(
     clf: Classifier, matcher: Matcher, body: str, topics: list[str]
