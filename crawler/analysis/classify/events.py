@@ -14,7 +14,8 @@ from crawler.analysis.classify.patterns import CLAUSE_END, Stems
 
 Token = tuple[int, int, str]
 _COMMAS = frozenset("،,")
-_SENTENCE_END = frozenset(".!?؟:؛;")
+# The clause ends that end more than a clause: an object after them is another sentence's.
+_SENTENCE_END = frozenset(CLAUSE_END) - _COMMAS
 
 
 @dataclass(frozen=True)
